@@ -1,0 +1,199 @@
+import { openapi } from '@elysiajs/openapi'
+import { Elysia, ValidationError as ElysiaValidationError } from 'elysia'
+import {
+  BadRequestError,
+  DomainError,
+  type FieldError,
+  NotFoundError,
+  PayloadTooLargeError,
+  type ProblemDetails,
+  problemResponse,
+  problemType,
+  ValidationError,
+} from './errors'
+import type { Logger } from './logger'
+
+/** A readiness check resolves when its dependency answers and throws (or times out) otherwise. */
+export type ReadinessCheck = () => Promise<unknown>
+
+export interface ServiceAppOptions {
+  /** Service name, e.g. `auth`; used in logs and the OpenAPI title. */
+  name: string
+  version: string
+  description: string
+  logger: Logger
+  /** Dependencies `/health/ready` checks, by the name it reports. */
+  readiness?: Record<string, ReadinessCheck>
+  readinessTimeoutMs?: number
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes?: number
+}
+
+const REQUEST_ID_HEADER = 'x-request-id'
+const VALID_REQUEST_ID = /^[\x21-\x7e]{1,128}$/
+
+interface RequestContext {
+  id: string
+  startedAt: number
+  logger: Logger
+  /** Set when the answer is a Response built outside Elysia's `set` (errors, proxied calls). */
+  status?: number
+}
+
+/**
+ * Builds the Elysia instance every service starts from: request ids, access logs, problem+json
+ * errors, health endpoints and OpenAPI with Swagger UI at /swagger. Services chain their
+ * controllers onto it.
+ */
+export function createServiceApp(options: ServiceAppOptions) {
+  const { logger } = options
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024
+  const readiness = options.readiness ?? {}
+  const timeoutMs = options.readinessTimeoutMs ?? 2000
+  // Per-request state lives outside Elysia's context so that errors thrown before `derive`
+  // runs (body parsing, for one) still get the request id.
+  const contexts = new WeakMap<Request, RequestContext>()
+
+  const requestContext = (request: Request): RequestContext => {
+    let context = contexts.get(request)
+    if (!context) {
+      const incoming = request.headers.get(REQUEST_ID_HEADER)
+      const id = incoming && VALID_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID()
+      context = { id, startedAt: performance.now(), logger: logger.child({ requestId: id }) }
+      contexts.set(request, context)
+    }
+    return context
+  }
+
+  // normalize: false — a body with fields its schema does not declare is rejected with 422
+  // instead of being silently trimmed (schemas say `additionalProperties: false`).
+  return new Elysia({ name: `${options.name}-service`, normalize: false })
+    .use(
+      openapi({
+        path: '/swagger',
+        provider: 'swagger-ui',
+        documentation: {
+          info: {
+            title: `flash-deal ${options.name}`,
+            version: options.version,
+            description: options.description,
+          },
+        },
+        exclude: { paths: ['/swagger', '/swagger/json'] },
+      }),
+    )
+    .onRequest(({ request, set }) => {
+      const context = requestContext(request)
+      set.headers[REQUEST_ID_HEADER] = context.id
+      const length = Number(request.headers.get('content-length') ?? 0)
+      if (length > maxBodyBytes)
+        return toResponse(new PayloadTooLargeError(maxBodyBytes), request, context)
+    })
+    .derive({ as: 'global' }, ({ request }) => {
+      const context = requestContext(request)
+      return { requestId: context.id, log: context.logger }
+    })
+    .onError({ as: 'global' }, ({ code, error, request, set }) => {
+      const context = requestContext(request)
+      set.headers[REQUEST_ID_HEADER] = context.id
+      const mapped = toDomainError(code, error)
+      if (mapped.status >= 500) context.logger.error('request failed', { error })
+      return toResponse(mapped, request, context)
+    })
+    .onAfterResponse({ as: 'global' }, ({ request, set, responseValue }) => {
+      const context = requestContext(request)
+      const url = new URL(request.url)
+      const status =
+        context.status ??
+        (responseValue instanceof Response ? responseValue.status : undefined) ??
+        (typeof set.status === 'number' ? set.status : 200)
+      context.logger.info('request', {
+        method: request.method,
+        path: url.pathname,
+        status,
+        durationMs: Math.round((performance.now() - context.startedAt) * 100) / 100,
+      })
+    })
+    .get('/health/live', () => ({ status: 'ok' as const }), {
+      detail: { tags: ['health'], summary: 'Liveness: the process is up' },
+    })
+    .get(
+      '/health/ready',
+      async ({ set }) => {
+        const results = await Promise.all(
+          Object.entries(readiness).map(async ([name, check]) => {
+            try {
+              await withTimeout(check(), timeoutMs, name)
+              return [name, 'ok'] as const
+            } catch (error) {
+              return [
+                name,
+                `down: ${error instanceof Error ? error.message : String(error)}`,
+              ] as const
+            }
+          }),
+        )
+        const checks = Object.fromEntries(results)
+        const down = results.filter(([, state]) => state !== 'ok').map(([name]) => name)
+        if (down.length > 0) {
+          set.status = 503
+          return { status: 'unavailable' as const, down, checks }
+        }
+        return { status: 'ok' as const, down, checks }
+      },
+      { detail: { tags: ['health'], summary: 'Readiness: every dependency answers' } },
+    )
+}
+
+function toResponse(error: DomainError, request: Request, context: RequestContext) {
+  context.status = error.status
+  const problem: ProblemDetails = error.toProblem(new URL(request.url).pathname, context.id)
+  // The request id header comes from `set.headers`, which Elysia merges into this response.
+  return problemResponse(problem, error.headers)
+}
+
+/** Maps whatever was thrown to a DomainError; unknown errors become an opaque 500. */
+export function toDomainError(code: unknown, error: unknown): DomainError {
+  if (error instanceof DomainError) return error
+  if (error instanceof ElysiaValidationError || code === 'VALIDATION') {
+    return validationProblem(error as ElysiaValidationError)
+  }
+  if (code === 'PARSE')
+    return new BadRequestError('The body is not valid JSON for its content type')
+  if (code === 'NOT_FOUND') return new NotFoundError('No route matches this method and path')
+  return new DomainError(
+    500,
+    'internal',
+    'Internal server error',
+    'Something went wrong on our side',
+  )
+}
+
+function validationProblem(error: ElysiaValidationError): DomainError {
+  const errors: FieldError[] = []
+  for (const issue of error.all ?? []) {
+    if (!('path' in issue)) continue
+    const field = `${error.type}${issue.path.replaceAll('/', '.')}`
+    if (errors.some((existing) => existing.field === field)) continue
+    errors.push({ field, message: issue.summary ?? 'is invalid' })
+  }
+  const first = errors[0]
+  const detail = first ? `${first.field}: ${first.message}` : `Invalid ${error.type}`
+  return new ValidationError(detail, errors)
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, name: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${name} did not answer in ${ms} ms`)), ms)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+export { problemType }

@@ -1,0 +1,18 @@
+export { ConfigError, loadConfig, loadConfigOrExit } from './config'
+export * from './errors'
+export {
+  createServiceApp,
+  type ReadinessCheck,
+  type ServiceAppOptions,
+  toDomainError,
+} from './http'
+export {
+  type Closeable,
+  createShutdown,
+  onShutdownSignal,
+  type ServeOptions,
+  type ShutdownOptions,
+  serve,
+} from './lifecycle'
+export { createLogger, type LogFields, type Logger, type LogLevel, type LogSink } from './logger'
+export { baseConfig, databaseUrl, httpUrl, kafkaBrokers, port, redisUrl } from './service-config'

@@ -1,0 +1,101 @@
+import type { Logger } from './logger'
+
+/** Something to close at shutdown: a server, a SQL pool, a Redis client, a Kafka consumer. */
+export interface Closeable {
+  name: string
+  close: () => Promise<unknown> | unknown
+}
+
+export interface ShutdownOptions {
+  logger: Logger
+  /** Closed in order: stop taking work first, then the clients the work used. */
+  steps: Closeable[]
+  /** After this the process exits even if a step hangs. */
+  timeoutMs?: number
+  exit?: (code: number) => void
+}
+
+/**
+ * Registers SIGTERM/SIGINT handlers that run the shutdown steps once. A second signal while
+ * shutting down does not start a second shutdown; it is logged and ignored, and the timeout
+ * bounds how long a stuck step can hold the process.
+ */
+export function onShutdownSignal(options: ShutdownOptions): () => Promise<void> {
+  const shutdown = createShutdown(options)
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      options.logger.info('shutdown signal received', { signal })
+      void shutdown()
+    })
+  }
+  return shutdown
+}
+
+export function createShutdown(options: ShutdownOptions): () => Promise<void> {
+  const { logger, steps } = options
+  const timeoutMs = options.timeoutMs ?? 10_000
+  const exit = options.exit ?? ((code: number) => process.exit(code))
+  let running: Promise<void> | undefined
+
+  return () => {
+    if (running) return running
+    running = (async () => {
+      const timer = setTimeout(() => {
+        logger.error('shutdown timed out, exiting', { timeoutMs })
+        exit(1)
+      }, timeoutMs)
+      let failed = false
+      for (const step of steps) {
+        try {
+          await step.close()
+          logger.info('closed', { step: step.name })
+        } catch (error) {
+          failed = true
+          logger.error('close failed', { step: step.name, error })
+        }
+      }
+      clearTimeout(timer)
+      logger.info('shutdown complete')
+      exit(failed ? 1 : 0)
+    })()
+    return running
+  }
+}
+
+interface Listenable {
+  listen(options: { port: number; hostname: string; maxRequestBodySize: number }): unknown
+  stop(closeActiveConnections?: boolean): Promise<unknown>
+}
+
+export interface ServeOptions {
+  name: string
+  port: number
+  hostname: string
+  logger: Logger
+  maxBodyBytes: number
+  shutdownTimeoutMs: number
+  /** Closed after the HTTP server has drained, in this order. */
+  close: Closeable[]
+}
+
+/**
+ * Starts an Elysia app and wires graceful shutdown: on SIGTERM/SIGINT the server stops
+ * accepting, in-flight requests finish, then the clients close and the process exits.
+ */
+export function serve(app: Listenable, options: ServeOptions): () => Promise<void> {
+  app.listen({
+    port: options.port,
+    hostname: options.hostname,
+    // Bun's own cap for bodies without Content-Length; the app answers problem+json for the rest.
+    maxRequestBodySize: options.maxBodyBytes,
+  })
+  options.logger.info('listening', {
+    url: `http://${options.hostname}:${options.port}`,
+    swagger: '/swagger',
+  })
+  return onShutdownSignal({
+    logger: options.logger,
+    timeoutMs: options.shutdownTimeoutMs,
+    steps: [{ name: 'http server', close: () => app.stop(false) }, ...options.close],
+  })
+}

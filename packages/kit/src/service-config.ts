@@ -1,0 +1,32 @@
+import { Type as T } from '@sinclair/typebox'
+
+/** Variables every HTTP service reads; services spread these into their own schema. */
+export const baseConfig = {
+  HOST: T.String({ minLength: 1, default: '127.0.0.1', description: 'Address to listen on' }),
+  LOG_LEVEL: T.Union(
+    [T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error')],
+    {
+      default: 'info',
+    },
+  ),
+  SHUTDOWN_TIMEOUT_MS: T.Integer({ minimum: 100, default: 10_000 }),
+  MAX_BODY_BYTES: T.Integer({ minimum: 1024, default: 65_536 }),
+}
+
+export const port = (fallback: number) =>
+  T.Integer({ minimum: 1, maximum: 65_535, default: fallback })
+
+export const databaseUrl = T.String({
+  pattern: '^postgres(ql)?://',
+  default: 'postgres://flashdeal:flashdeal@127.0.0.1:5432/flashdeal',
+})
+
+export const redisUrl = T.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' })
+
+/** Comma-separated host:port list. */
+export const kafkaBrokers = T.String({
+  pattern: '^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$',
+  default: '127.0.0.1:9092',
+})
+
+export const httpUrl = (fallback: string) => T.String({ pattern: '^https?://', default: fallback })
