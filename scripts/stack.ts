@@ -1,0 +1,140 @@
+/**
+ * Runs every flash-deal process with its output prefixed by name, waits until each answers
+ * /health/ready, and prints the URLs. Ctrl-C (or SIGTERM) stops them all gracefully. Used by
+ * `make dev` in the foreground and by `make test` in the background.
+ *
+ * Ports come from GATEWAY_PORT, AUTH_PORT, PRODUCT_PORT and ORDER_PORT (defaults 8080-8083);
+ * everything else (DATABASE_URL, REDIS_URL, KAFKA_BROKERS, ...) is passed through.
+ */
+import type { Subprocess } from 'bun'
+
+interface ProcessSpec {
+  name: string
+  entry: string
+  port?: number
+  env?: Record<string, string>
+}
+
+const root = new URL('..', import.meta.url).pathname
+const env = process.env
+const ports = {
+  gateway: Number(env.GATEWAY_PORT ?? 8080),
+  auth: Number(env.AUTH_PORT ?? 8081),
+  product: Number(env.PRODUCT_PORT ?? 8082),
+  order: Number(env.ORDER_PORT ?? 8083),
+}
+const local = (port: number) => `http://127.0.0.1:${port}`
+const watch = process.argv.includes('--watch')
+const readyTimeoutMs = Number(env.STACK_READY_TIMEOUT_MS ?? 60_000)
+
+const specs: ProcessSpec[] = [
+  { name: 'auth', entry: 'services/auth/src/main.ts', port: ports.auth },
+  { name: 'product', entry: 'services/product/src/main.ts', port: ports.product },
+  { name: 'order', entry: 'services/order/src/main.ts', port: ports.order },
+  {
+    name: 'gateway',
+    entry: 'services/gateway/src/main.ts',
+    port: ports.gateway,
+    env: {
+      AUTH_URL: local(ports.auth),
+      PRODUCT_URL: local(ports.product),
+      ORDER_URL: local(ports.order),
+    },
+  },
+]
+
+const colours = [36, 35, 33, 32, 34, 31]
+const width = Math.max(...specs.map((spec) => spec.name.length))
+const children: { spec: ProcessSpec; child: Subprocess }[] = []
+let stopping = false
+
+async function pipe(stream: ReadableStream<Uint8Array>, prefix: string, sink: NodeJS.WriteStream) {
+  const decoder = new TextDecoder()
+  let pending = ''
+  const reader = stream.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    pending += decoder.decode(value, { stream: true })
+    const lines = pending.split('\n')
+    pending = lines.pop() ?? ''
+    for (const line of lines) sink.write(`${prefix} ${line}\n`)
+  }
+  if (pending) sink.write(`${prefix} ${pending}\n`)
+}
+
+function start(spec: ProcessSpec, index: number) {
+  const colour = process.stdout.isTTY ? colours[index % colours.length] : undefined
+  const label = spec.name.padEnd(width)
+  const prefix = colour ? `\x1b[${colour}m${label} |\x1b[0m` : `${label} |`
+  const child = Bun.spawn(['bun', ...(watch ? ['--watch'] : []), spec.entry], {
+    cwd: root,
+    env: { ...env, ...(spec.port ? { PORT: String(spec.port) } : {}), ...spec.env },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  void pipe(child.stdout, prefix, process.stdout)
+  void pipe(child.stderr, prefix, process.stderr)
+  void child.exited.then((code) => {
+    if (stopping) return
+    console.error(`stack: ${spec.name} exited with code ${code}; stopping the others`)
+    void stop(1)
+  })
+  children.push({ spec, child })
+}
+
+async function waitReady(spec: ProcessSpec) {
+  if (!spec.port) return
+  const deadline = Date.now() + readyTimeoutMs
+  let last = 'no answer yet'
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${local(spec.port)}/health/ready`, {
+        signal: AbortSignal.timeout(3000),
+      })
+      if (response.ok) return
+      last = `${response.status} ${await response.text()}`
+    } catch (error) {
+      last = (error as Error).message
+    }
+    await Bun.sleep(250)
+  }
+  throw new Error(
+    `${spec.name} was not ready on port ${spec.port} after ${readyTimeoutMs} ms (${last})`,
+  )
+}
+
+async function stop(code: number) {
+  if (stopping) return
+  stopping = true
+  for (const { child } of children) child.kill('SIGTERM')
+  const forced = setTimeout(() => {
+    for (const { child } of children) child.kill('SIGKILL')
+  }, 15_000)
+  await Promise.all(children.map(({ child }) => child.exited))
+  clearTimeout(forced)
+  process.exit(code)
+}
+
+process.on('SIGINT', () => void stop(0))
+process.on('SIGTERM', () => void stop(0))
+
+specs.forEach(start)
+try {
+  await Promise.all(specs.map(waitReady))
+} catch (error) {
+  console.error(`stack: ${(error as Error).message}`)
+  await stop(1)
+}
+console.log(
+  [
+    '',
+    'flash-deal is up:',
+    `  gateway   ${local(ports.gateway)}        (Swagger UI ${local(ports.gateway)}/swagger)`,
+    `  auth      ${local(ports.auth)}/swagger`,
+    `  product   ${local(ports.product)}/swagger`,
+    `  order     ${local(ports.order)}/swagger`,
+    'stack: ready',
+    '',
+  ].join('\n'),
+)

@@ -1,0 +1,57 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import { connect, queries } from '@flash-deal/db'
+import { closeRedis, createRedis } from '@flash-deal/kit/redis'
+import { deadRedisUrl, recordingLogger, repoRoot, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import { createApp } from '../src/app'
+
+const logger = recordingLogger()
+const sql = connect(testEnv.databaseUrl, { max: 2 })
+const redis = createRedis(testEnv.redisUrl, logger)
+const deadRedis = createRedis(deadRedisUrl, logger)
+
+afterAll(async () => {
+  await sql.end()
+  await closeRedis(redis)
+  deadRedis.disconnect()
+})
+
+describe('auth service', () => {
+  test('is ready when Postgres and Redis answer', async () => {
+    const response = await createApp({ sql, redis, logger }).handle(
+      new Request('http://localhost/health/ready'),
+    )
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({
+      status: 'ok',
+      checks: { postgres: 'ok', redis: 'ok' },
+    })
+  })
+
+  test('is live but not ready when Redis is down, and says which', async () => {
+    const app = createApp({ sql, redis: deadRedis, logger })
+    expect((await app.handle(new Request('http://localhost/health/live'))).status).toBe(200)
+    const response = await app.handle(new Request('http://localhost/health/ready'))
+    expect(response.status).toBe(503)
+    expect((await response.json()).down).toEqual(['redis'])
+  })
+
+  test('seed-admin stores the admin with an argon2id hash, and re-running it is harmless', async () => {
+    const email = `admin-${uniqueSuffix()}@flash-deal.test`
+    const run = () =>
+      Bun.spawnSync(['bun', 'services/auth/src/seed-admin.ts'], {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          DATABASE_URL: testEnv.databaseUrl,
+          ADMIN_EMAIL: email,
+          ADMIN_PASSWORD: 'seeded-password-1',
+        },
+      })
+    expect(run().exitCode).toBe(0)
+    expect(run().exitCode).toBe(0)
+    const admin = await queries.getUserByEmail(sql, { email })
+    expect(admin?.role).toBe('admin')
+    expect(admin?.passwordHash).toStartWith('$argon2id$')
+    expect(await Bun.password.verify('seeded-password-1', admin?.passwordHash ?? '')).toBe(true)
+  })
+})

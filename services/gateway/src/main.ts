@@ -1,0 +1,30 @@
+import { createLogger, loadConfigOrExit, serve } from '@flash-deal/kit'
+import { closeRedis, createRedis } from '@flash-deal/kit/redis'
+import { createApp } from './app'
+import { GatewayConfig } from './config'
+
+const config = loadConfigOrExit('gateway', GatewayConfig)
+const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'gateway' } })
+const redis = createRedis(config.REDIS_URL, logger)
+const timeoutMs = config.UPSTREAM_TIMEOUT_MS
+
+const app = createApp({
+  logger,
+  maxBodyBytes: config.MAX_BODY_BYTES,
+  redisReady: () => redis.ping(),
+  upstreams: {
+    auth: { name: 'auth', baseUrl: config.AUTH_URL, timeoutMs },
+    product: { name: 'product', baseUrl: config.PRODUCT_URL, timeoutMs },
+    order: { name: 'order', baseUrl: config.ORDER_URL, timeoutMs },
+  },
+})
+
+serve(app, {
+  name: 'gateway',
+  port: config.PORT,
+  hostname: config.HOST,
+  logger,
+  maxBodyBytes: config.MAX_BODY_BYTES,
+  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  close: [{ name: 'redis', close: () => closeRedis(redis) }],
+})

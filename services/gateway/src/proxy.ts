@@ -1,0 +1,118 @@
+/**
+ * Reverse proxy to the owning service, built on fetch only (no `node:` imports) so the gateway
+ * can run on an edge runtime. Bodies are buffered up to a cap: the API carries small JSON
+ * documents, and a cap bounds what one client can make the gateway hold.
+ */
+import { BadGatewayError, GatewayTimeoutError, PayloadTooLargeError } from '@flash-deal/kit'
+
+export interface Upstream {
+  name: string
+  baseUrl: string
+  timeoutMs: number
+}
+
+// RFC 9110 §7.6.1 connection-specific fields, plus `host` (the upstream gets its own).
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+])
+
+export function forwardHeaders(source: Headers): Headers {
+  const named = (source.get('connection') ?? '')
+    .split(',')
+    .map((token) => token.trim().toLowerCase())
+    .filter(Boolean)
+  const headers = new Headers()
+  source.forEach((value, key) => {
+    if (!HOP_BY_HOP.has(key) && !named.includes(key)) headers.set(key, value)
+  })
+  return headers
+}
+
+async function readCappedBody(
+  request: Request,
+  maxBytes: number,
+): Promise<ArrayBuffer | undefined> {
+  if (request.method === 'GET' || request.method === 'HEAD' || !request.body) return undefined
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBytes) {
+      await reader.cancel()
+      throw new PayloadTooLargeError(maxBytes)
+    }
+    chunks.push(value)
+  }
+  const body = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return body.buffer
+}
+
+export interface ProxyContext {
+  requestId: string
+  clientAddress?: string
+  maxBodyBytes: number
+}
+
+export async function proxy(
+  upstream: Upstream,
+  request: Request,
+  context: ProxyContext,
+): Promise<Response> {
+  const url = new URL(request.url)
+  const target = new URL(url.pathname + url.search, upstream.baseUrl)
+  const headers = forwardHeaders(request.headers)
+  headers.set('x-request-id', context.requestId)
+  headers.set('x-forwarded-host', url.host)
+  headers.set('x-forwarded-proto', url.protocol.replace(':', ''))
+  if (context.clientAddress) {
+    const prior = request.headers.get('x-forwarded-for')
+    headers.set(
+      'x-forwarded-for',
+      prior ? `${prior}, ${context.clientAddress}` : context.clientAddress,
+    )
+  }
+  // Ask for an uncompressed answer: fetch would decompress it anyway, and we stream it on as is.
+  headers.delete('accept-encoding')
+  const body = await readCappedBody(request, context.maxBodyBytes)
+
+  let response: Response
+  try {
+    response = await fetch(target, {
+      method: request.method,
+      headers,
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(upstream.timeoutMs),
+    })
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'TimeoutError') {
+      throw new GatewayTimeoutError(upstream.name, upstream.timeoutMs)
+    }
+    throw new BadGatewayError(upstream.name)
+  }
+  const responseHeaders = forwardHeaders(response.headers)
+  responseHeaders.delete('content-length')
+  responseHeaders.delete('content-encoding')
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: responseHeaders,
+  })
+}

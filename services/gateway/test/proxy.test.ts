@@ -1,0 +1,185 @@
+/** The gateway's routing against real upstream HTTP servers on loopback. */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { recordingLogger } from '@flash-deal/testing'
+import type { Server } from 'bun'
+import { createApp } from '../src/app'
+
+interface Seen {
+  method: string
+  path: string
+  headers: Record<string, string>
+  body: string
+}
+
+let upstream: Server<undefined>
+let slow: Server<undefined>
+const seen: Seen[] = []
+
+beforeAll(() => {
+  upstream = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    async fetch(request) {
+      const url = new URL(request.url)
+      seen.push({
+        method: request.method,
+        path: url.pathname + url.search,
+        headers: Object.fromEntries(request.headers),
+        body: await request.text(),
+      })
+      return new Response(JSON.stringify({ ok: true, path: url.pathname }), {
+        status: url.pathname.endsWith('/missing') ? 404 : 201,
+        headers: {
+          'content-type': 'application/json',
+          'keep-alive': 'timeout=5',
+          'x-upstream': 'yes',
+        },
+      })
+    },
+  })
+  slow = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    fetch: async () => {
+      await Bun.sleep(500)
+      return new Response('late')
+    },
+  })
+})
+
+afterAll(() => {
+  upstream.stop(true)
+  slow.stop(true)
+})
+
+function gateway(
+  overrides: Partial<Record<'auth' | 'product' | 'order', string>> = {},
+  timeoutMs = 2000,
+) {
+  const base = `http://127.0.0.1:${upstream.port}`
+  const upstreamOf = (name: 'auth' | 'product' | 'order') => ({
+    name,
+    baseUrl: overrides[name] ?? base,
+    timeoutMs,
+  })
+  return createApp({
+    logger: recordingLogger(),
+    maxBodyBytes: 1024,
+    redisReady: async () => 'PONG',
+    upstreams: {
+      auth: upstreamOf('auth'),
+      product: upstreamOf('product'),
+      order: upstreamOf('order'),
+    },
+  })
+}
+
+describe('gateway routing', () => {
+  test.each([
+    '/v1/auth/login',
+    '/v1/products',
+    '/v1/products/42?fields=name',
+    '/v1/deals',
+    '/v1/orders/7',
+  ])('forwards %s to its owner with path and query intact', async (path) => {
+    const response = await gateway().handle(new Request(`http://localhost${path}`))
+    expect(response.status).toBe(201)
+    expect(seen.at(-1)?.path).toBe(path)
+    expect(response.headers.get('x-upstream')).toBe('yes')
+  })
+
+  test('passes the body, the request id and forwarding headers; drops hop-by-hop headers both ways', async () => {
+    const response = await gateway().handle(
+      new Request('http://localhost/v1/auth/signup', {
+        method: 'POST',
+        body: JSON.stringify({ email: 'a@b.c' }),
+        headers: {
+          'content-type': 'application/json',
+          'x-request-id': 'req-42',
+          connection: 'keep-alive, x-secret-hop',
+          'x-secret-hop': 'do not forward',
+          'proxy-authorization': 'Basic abc',
+          authorization: 'Bearer token',
+        },
+      }),
+    )
+    expect(response.status).toBe(201)
+    const request = seen.at(-1) as Seen
+    expect(request.method).toBe('POST')
+    expect(request.body).toBe('{"email":"a@b.c"}')
+    expect(request.headers['x-request-id']).toBe('req-42')
+    expect(request.headers.authorization).toBe('Bearer token')
+    expect(request.headers['x-forwarded-proto']).toBe('http')
+    expect(request.headers['x-secret-hop']).toBeUndefined()
+    expect(request.headers['proxy-authorization']).toBeUndefined()
+    expect(response.headers.get('keep-alive')).toBeNull()
+    expect(response.headers.get('x-request-id')).toBe('req-42')
+  })
+
+  test("relays the upstream's status", async () => {
+    const response = await gateway().handle(new Request('http://localhost/v1/orders/missing'))
+    expect(response.status).toBe(404)
+  })
+
+  test('a body over the cap is refused with 413 before reaching the upstream', async () => {
+    const before = seen.length
+    const big = 'x'.repeat(4096)
+    const response = await gateway().handle(
+      new Request('http://localhost/v1/products', {
+        method: 'POST',
+        body: big,
+        headers: { 'content-length': '4096' },
+      }),
+    )
+    expect(response.status).toBe(413)
+    expect(seen.length).toBe(before)
+  })
+
+  test('a chunked body over the cap is refused with 413 too', async () => {
+    const before = seen.length
+    const stream = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 8; i += 1) controller.enqueue(new TextEncoder().encode('y'.repeat(512)))
+        controller.close()
+      },
+    })
+    const response = await gateway().handle(
+      new Request('http://localhost/v1/products', {
+        method: 'POST',
+        body: stream,
+        duplex: 'half',
+      } as RequestInit),
+    )
+    expect(response.status).toBe(413)
+    expect(seen.length).toBe(before)
+  })
+
+  test('an upstream that is down is a 502 problem naming it', async () => {
+    const response = await gateway({ order: 'http://127.0.0.1:1' }).handle(
+      new Request('http://localhost/v1/orders'),
+    )
+    expect(response.status).toBe(502)
+    expect(response.headers.get('content-type')).toBe('application/problem+json')
+    expect(await response.json()).toMatchObject({
+      type: 'urn:flash-deal:problem:bad-gateway',
+      upstream: 'order',
+    })
+  })
+
+  test('an upstream slower than its timeout is a 504 problem', async () => {
+    const app = gateway({ product: `http://127.0.0.1:${slow.port}` }, 100)
+    const response = await app.handle(new Request('http://localhost/v1/products'))
+    expect(response.status).toBe(504)
+    expect(await response.json()).toMatchObject({
+      type: 'urn:flash-deal:problem:gateway-timeout',
+      upstream: 'product',
+    })
+  })
+
+  test('paths no service owns are the gateway 404', async () => {
+    const before = seen.length
+    const response = await gateway().handle(new Request('http://localhost/v1/authx'))
+    expect(response.status).toBe(404)
+    expect(seen.length).toBe(before)
+  })
+})

@@ -1,0 +1,27 @@
+import { queries, type Sql } from '@flash-deal/db'
+import { createServiceApp, type Logger, type ReadinessCheck } from '@flash-deal/kit'
+import type { Redis } from '@flash-deal/kit/redis'
+
+export interface OrderDeps {
+  sql: Sql
+  redis: Redis
+  kafkaReady: ReadinessCheck
+  logger: Logger
+  maxBodyBytes?: number
+}
+
+/** The order service's HTTP surface, built from injected clients; it never listens itself. */
+export function createApp({ sql, redis, kafkaReady, logger, maxBodyBytes }: OrderDeps) {
+  return createServiceApp({
+    name: 'order',
+    version: '1.0.0',
+    description: 'Orders: the read API and the sync-mode purchase path.',
+    logger,
+    maxBodyBytes,
+    readiness: {
+      postgres: () => queries.ping(sql),
+      redis: () => redis.ping(),
+      kafka: kafkaReady,
+    },
+  })
+}

@@ -1,0 +1,26 @@
+/** Creates the Kafka topics flash-deal uses; the broker never auto-creates topics. Idempotent. */
+import { createLogger, kafkaBrokers, loadConfigOrExit } from '@flash-deal/kit'
+import { createKafka, ensureTopics, parseBrokers } from '@flash-deal/kit/kafka'
+import { Type as T } from '@sinclair/typebox'
+import { orderTopics } from './topics'
+
+const config = loadConfigOrExit(
+  'create-topics',
+  T.Object({
+    KAFKA_BROKERS: kafkaBrokers,
+    KAFKA_PARTITIONS: T.Integer({ minimum: 1, default: 3 }),
+  }),
+)
+const logger = createLogger({ level: 'warn', bindings: { service: 'create-topics' } })
+const kafka = createKafka({
+  clientId: 'create-topics',
+  brokers: parseBrokers(config.KAFKA_BROKERS),
+  logger,
+})
+
+const created = await ensureTopics(kafka, orderTopics(config.KAFKA_PARTITIONS))
+console.log(
+  created.length > 0
+    ? `create-topics: created ${created.join(', ')}`
+    : 'create-topics: all topics exist',
+)

@@ -1,0 +1,40 @@
+import { connect } from '@flash-deal/db'
+import { createLogger, loadConfigOrExit, serve } from '@flash-deal/kit'
+import { createKafka, kafkaProbe, parseBrokers } from '@flash-deal/kit/kafka'
+import { closeRedis, createRedis } from '@flash-deal/kit/redis'
+import { createApp } from './app'
+import { OrderConfig } from './config'
+
+const config = loadConfigOrExit('order', OrderConfig)
+const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'order' } })
+const sql = connect(config.DATABASE_URL, { applicationName: 'order' })
+const redis = createRedis(config.REDIS_URL, logger)
+const kafka = createKafka({
+  clientId: 'order',
+  brokers: parseBrokers(config.KAFKA_BROKERS),
+  logger,
+})
+const kafkaReady = kafkaProbe(kafka)
+
+serve(
+  createApp({
+    sql,
+    redis,
+    kafkaReady: kafkaReady.check,
+    logger,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+  }),
+  {
+    name: 'order',
+    port: config.PORT,
+    hostname: config.HOST,
+    logger,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    close: [
+      { name: 'kafka admin', close: kafkaReady.close },
+      { name: 'postgres', close: () => sql.end({ timeout: 5 }) },
+      { name: 'redis', close: () => closeRedis(redis) },
+    ],
+  },
+)
