@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Stop the local PostgreSQL, Redis and Kafka of one state dir; data stays in place.
+#
+#   infra/local/down.sh [--purge] [postgres] [redis] [kafka]      (default: all three)
+#
+# --purge also deletes the data: the whole FLASH_STATE_DIR when all pieces are named (or none),
+# otherwise only the named pieces' data (e.g. `down.sh --purge redis` simulates losing Redis).
+# Idempotent: stopping something that is not running is fine.
+set -euo pipefail
+
+FLASH_PROG=infra-down
+# shellcheck source=infra/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  sed -n '2,8s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+}
+
+purge_piece() {
+  case $1 in
+    postgres) rm -rf "$PG_DATA" "$PG_LOG" "$STATE_LOG_DIR/initdb.log" ;;
+    redis) rm -rf "$REDIS_DIR" "$REDIS_LOG" ;;
+    kafka) rm -rf "$KAFKA_STATE_DIR" ;;
+  esac
+  say "$1: data deleted"
+}
+
+main() {
+  local purge=0 arg
+  local -a names=()
+  for arg in "$@"; do
+    case $arg in
+      --purge) purge=1 ;;
+      -h | --help) usage; return 0 ;;
+      -*) usage >&2; die "unknown option '$arg'" ;;
+      *) names+=("$arg") ;;
+    esac
+  done
+  parse_pieces "${names[@]}"
+  local -a pieces=("${PIECES[@]}")
+  flash_init_env
+
+  if [[ ! -d $FLASH_STATE_DIR ]]; then
+    say "state: $FLASH_STATE_DIR does not exist; nothing to stop"
+    return 0
+  fi
+  if (( purge )) && [[ ! -f $STATE_MARKER ]]; then
+    die "refusing to purge $FLASH_STATE_DIR: it has no $(basename "$STATE_MARKER") marker (not made by up.sh)"
+  fi
+  lock_state_dir
+  say "state: $FLASH_STATE_DIR (pieces: ${pieces[*]})"
+
+  # Reverse dependency order: consumers of Postgres/Redis data go first.
+  local piece i
+  for ((i = ${#FLASH_ALL_PIECES[@]} - 1; i >= 0; i--)); do
+    for piece in "${pieces[@]}"; do
+      [[ $piece == "${FLASH_ALL_PIECES[i]}" ]] || continue
+      case $piece in
+        postgres) pg_stop ;;
+        redis) redis_stop ;;
+        kafka) kafka_stop ;;
+      esac
+    done
+  done
+
+  if (( purge )); then
+    if (( ${#pieces[@]} == ${#FLASH_ALL_PIECES[@]} )); then
+      rm -rf "$FLASH_STATE_DIR"
+      case $PG_SOCKET_DIR in "$FLASH_STATE_DIR"/*) ;; *) rm -rf "$PG_SOCKET_DIR" ;; esac
+      say "state: $FLASH_STATE_DIR deleted"
+    else
+      for piece in "${pieces[@]}"; do purge_piece "$piece"; done
+    fi
+  fi
+}
+
+main "$@"

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Install (when missing) and start PostgreSQL, Redis and Kafka on 127.0.0.1, without Docker.
+#
+#   infra/local/up.sh [postgres] [redis] [kafka]      (default: all three)
+#
+# Environment (defaults): FLASH_STATE_DIR (<repo>/.state/dev), PGPORT (5432), PGUSER (flashdeal),
+# PGPASSWORD (flashdeal), PGDATABASE (flashdeal), REDIS_PORT (6379), KAFKA_PORT (9092),
+# KAFKA_CONTROLLER_PORT (9093), INFRA_TIMEOUT_SECONDS (60 per piece), KAFKA_HEAP_OPTS.
+# Idempotent: a piece already running from this state dir is left alone.
+set -euo pipefail
+
+FLASH_PROG=infra-up
+# shellcheck source=infra/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+  sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+}
+
+main() {
+  local arg
+  for arg in "$@"; do
+    case $arg in
+      -h | --help) usage; return 0 ;;
+      -*) usage >&2; die "unknown option '$arg'" ;;
+    esac
+  done
+  parse_pieces "$@"
+  local -a pieces=("${PIECES[@]}")
+  flash_init_env
+  lock_state_dir
+  prepare_state_dir
+  say "state: $FLASH_STATE_DIR (pieces: ${pieces[*]})"
+
+  ensure_packages "${pieces[@]}"
+
+  # Which pieces already run from this state dir; everything else needs free ports.
+  local piece running
+  local -a to_start=()
+  for piece in "${pieces[@]}"; do
+    if running=$(piece_running "$piece"); then
+      say "$piece: already running (pid ${running% *}, 127.0.0.1:${running#* })"
+      if [[ ${running#* } != "$(piece_configured_port "$piece")" ]]; then
+        warn "$piece: runs on port ${running#* }, not the requested $(piece_configured_port "$piece"); run down.sh $piece first to move it"
+      fi
+    else
+      to_start+=("$piece")
+    fi
+  done
+  for piece in "${to_start[@]}"; do
+    case $piece in
+      postgres) require_free_port "$PGPORT" postgres ;;
+      redis) require_free_port "$REDIS_PORT" redis ;;
+      kafka)
+        require_free_port "$KAFKA_PORT" kafka
+        require_free_port "$KAFKA_CONTROLLER_PORT" kafka-controller
+        ;;
+    esac
+  done
+
+  # Prepare, launch everything, then wait: the slow starters overlap.
+  local -A t0
+  for piece in "${to_start[@]}"; do
+    case $piece in
+      postgres) pg_init ;;
+      kafka) kafka_fetch_jars; kafka_init ;;
+    esac
+  done
+  for piece in "${to_start[@]}"; do
+    t0[$piece]=$(now)
+    case $piece in
+      postgres) pg_start ;;
+      redis) redis_start ;;
+      kafka) kafka_start ;;
+    esac
+  done
+  for piece in "${to_start[@]}"; do
+    case $piece in
+      postgres) pg_wait ;;
+      redis) redis_wait ;;
+      kafka) kafka_wait ;;
+    esac
+    say "$piece: ready in $(elapsed_since "${t0[$piece]}")s"
+  done
+
+  # The application's role and database (also when Postgres was already running).
+  for piece in "${pieces[@]}"; do
+    if [[ $piece == postgres ]]; then
+      PG_BIN=$(pg_bindir)
+      pg_provision
+      say "postgres: role '$PGUSER' and database '$PGDATABASE' ready (password auth on 127.0.0.1)"
+    fi
+  done
+
+  say "up: ${pieces[*]} running (state $FLASH_STATE_DIR)"
+}
+
+main "$@"
