@@ -8,7 +8,13 @@ const gateway = __ENV.GATEWAY_URL || 'http://127.0.0.1:8080'
 
 export const options = {
   scenarios: {
-    smoke: { executor: 'constant-arrival-rate', rate: 50, timeUnit: '1s', duration: '10s', preAllocatedVUs: 10 },
+    smoke: {
+      executor: 'constant-arrival-rate',
+      rate: 50,
+      timeUnit: '1s',
+      duration: '10s',
+      preAllocatedVUs: 10,
+    },
   },
   thresholds: { checks: ['rate==1'], http_req_failed: ['rate==0'] },
 }

@@ -110,6 +110,8 @@ export async function proxy(
   const responseHeaders = forwardHeaders(response.headers)
   responseHeaders.delete('content-length')
   responseHeaders.delete('content-encoding')
+  // The gateway sets its own x-request-id (the same id); keeping the upstream's would repeat it.
+  responseHeaders.delete('x-request-id')
   return new Response(response.body, {
     status: response.status,
     statusText: response.statusText,

@@ -183,3 +183,16 @@ describe('gateway routing', () => {
     expect(seen.length).toBe(before)
   })
 })
+
+test('over a real socket the proxied answer carries the request id exactly once', async () => {
+  const app = gateway().listen({ port: 0, hostname: '127.0.0.1' })
+  try {
+    const response = await fetch(`http://127.0.0.1:${app.server?.port}/v1/orders/missing`, {
+      headers: { 'x-request-id': 'once-only' },
+    })
+    expect(response.status).toBe(404)
+    expect(response.headers.get('x-request-id')).toBe('once-only')
+  } finally {
+    await app.stop(true)
+  }
+})

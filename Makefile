@@ -1,0 +1,132 @@
+# flash-deal — the two commands are `make dev` (run the whole stack) and `make test` (every test).
+# Everything else here is a step of those two, runnable on its own.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+BUN_VERSION := 1.4.5
+TOOLS_DIR   := $(CURDIR)/.tools
+BUN         := $(TOOLS_DIR)/node_modules/.bin/bun
+VENV        := $(CURDIR)/.venv
+export PATH := $(TOOLS_DIR)/node_modules/.bin:$(PATH)
+
+# Local infrastructure of `make dev` (override any of these in the environment).
+export FLASH_STATE_DIR ?= $(CURDIR)/.state/dev
+export PGPORT          ?= 5432
+export PGUSER          ?= flashdeal
+export PGPASSWORD      ?= flashdeal
+export PGDATABASE      ?= flashdeal
+export REDIS_PORT      ?= 6379
+export KAFKA_PORT      ?= 9092
+export KAFKA_CONTROLLER_PORT ?= 9093
+export DATABASE_URL    ?= postgres://$(PGUSER):$(PGPASSWORD)@127.0.0.1:$(PGPORT)/$(PGDATABASE)
+export REDIS_URL       ?= redis://127.0.0.1:$(REDIS_PORT)
+export KAFKA_BROKERS   ?= 127.0.0.1:$(KAFKA_PORT)
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z][a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-16s %s\n", $$1, $$2 }'
+
+# ---------------------------------------------------------------------------------------------
+# The two commands
+
+.PHONY: dev
+dev: deps infra-up db-migrate topics seed ## Install what is missing, start infra and every service (Ctrl-C stops the services)
+	@$(BUN) scripts/stack.ts --watch
+
+.PHONY: test
+test: deps venv ## Everything: lint, types, compose, unit + integration + E2E on a stack of its own
+	@bash scripts/test.sh
+
+# ---------------------------------------------------------------------------------------------
+# Tools
+
+$(BUN):
+	@echo "==> installing bun $(BUN_VERSION) from the npm registry into .tools/"
+	@npm install --prefix $(TOOLS_DIR) --no-save --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
+	@$(BUN) --version
+
+node_modules/.installed: $(BUN) package.json bun.lock packages/*/package.json services/*/package.json
+	@echo "==> bun install"
+	@$(BUN) install --frozen-lockfile
+	@touch $@
+
+.PHONY: deps
+deps: node_modules/.installed ## Install Bun (pinned) and the workspace dependencies
+
+$(VENV)/.installed: tests/requirements.txt
+	@echo "==> python virtualenv for Tavern (.venv)"
+	@python3 -m venv $(VENV)
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	@touch $@
+
+.PHONY: venv
+venv: $(VENV)/.installed ## Install Tavern (pinned) into .venv
+
+# ---------------------------------------------------------------------------------------------
+# Local infrastructure (no Docker): Postgres, Redis, Kafka on loopback
+
+.PHONY: infra-up infra-down infra-status
+infra-up: ## Install (when missing) and start Postgres, Redis and Kafka for dev
+	@bash infra/local/up.sh
+
+infra-down: ## Stop the dev Postgres, Redis and Kafka (data is kept in .state/dev)
+	@bash infra/local/down.sh
+
+infra-status: ## Show whether each dev infrastructure piece runs
+	@bash infra/local/status.sh
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+.PHONY: db-migrate db-gen topics seed
+db-migrate: deps ## Apply db/schema.sql to $$DATABASE_URL (idempotent)
+	@$(BUN) packages/db/src/migrate.ts
+
+db-gen: deps ## Regenerate packages/db/src/generated.ts from db/query.sql (needs the dev Postgres)
+	@bash scripts/db-gen.sh
+
+topics: deps ## Create the Kafka topics (idempotent)
+	@$(BUN) services/order/src/create-topics.ts
+
+seed: deps ## Seed the dev admin from ADMIN_EMAIL / ADMIN_PASSWORD
+	@$(BUN) services/auth/src/seed-admin.ts
+
+# ---------------------------------------------------------------------------------------------
+# Checks
+
+.PHONY: lint format typecheck compose-check e2e api
+lint: deps ## Format and lint check (Biome)
+	@$(BUN) run lint
+
+format: deps ## Apply Biome's formatting and safe fixes
+	@$(BUN) run format
+
+typecheck: deps ## TypeScript, strict
+	@$(BUN) run typecheck
+
+compose-check: ## Validate docker-compose.yml with the real compose parser
+	@bash infra/compose/check.sh
+
+e2e: venv ## Run the Tavern scenarios against a running stack (make dev)
+	@cd tests && $(VENV)/bin/pytest
+
+api: deps ## Write api/*.yaml from the running services' OpenAPI documents
+	@$(BUN) scripts/openapi.ts
+
+# ---------------------------------------------------------------------------------------------
+# Docker
+
+.PHONY: up down
+up: ## docker compose up --build -d (needs a Docker engine)
+	docker compose up --build -d
+
+down: ## docker compose down
+	docker compose down
+
+# ---------------------------------------------------------------------------------------------
+# Load
+
+.PHONY: k6-smoke
+k6-smoke: ## A 10 s k6 smoke run against the gateway of a running `make dev`
+	@K6="$$(bash infra/k6/install.sh)" && K6_AUTO_EXTENSION_RESOLUTION=false "$$K6" run -e GATEWAY_URL=$${GATEWAY_URL:-http://127.0.0.1:8080} infra/k6/smoke.js

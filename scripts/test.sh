@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# `make test`: every check, against real servers this script starts and stops itself.
+#
+# It runs its own Postgres, Redis and Kafka (state in .state/test, ports 55432/56379/59092) and
+# its own services (ports 18080-18083), so it never touches a `make dev` stack running beside it,
+# and it leaves nothing running when it exits, whether it passes or fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+
+export FLASH_STATE_DIR="$root/.state/test"
+export PGPORT="${TEST_PGPORT:-55432}" PGUSER=flashdeal PGPASSWORD=flashdeal PGDATABASE=flashdeal
+export REDIS_PORT="${TEST_REDIS_PORT:-56379}"
+export KAFKA_PORT="${TEST_KAFKA_PORT:-59092}" KAFKA_CONTROLLER_PORT="${TEST_KAFKA_CONTROLLER_PORT:-59093}"
+export DATABASE_URL="postgres://$PGUSER:$PGPASSWORD@127.0.0.1:$PGPORT/$PGDATABASE"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
+export GATEWAY_PORT=18080 AUTH_PORT=18081 PRODUCT_PORT=18082 ORDER_PORT=18083
+export GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT" AUTH_URL="http://127.0.0.1:$AUTH_PORT"
+export PRODUCT_URL="http://127.0.0.1:$PRODUCT_PORT" ORDER_URL="http://127.0.0.1:$ORDER_PORT"
+export ADMIN_EMAIL=admin@flash-deal.test ADMIN_PASSWORD=test-admin-password-1
+export LOG_LEVEL="${LOG_LEVEL:-warn}"
+stack_log="$FLASH_STATE_DIR/stack.log"
+
+started=$SECONDS
+step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
+
+stack_pid=""
+cleanup() {
+  local code=$?
+  if [[ -n "$stack_pid" ]] && kill -0 "$stack_pid" 2>/dev/null; then
+    kill -TERM "$stack_pid" 2>/dev/null || true
+    wait "$stack_pid" 2>/dev/null || true
+  fi
+  bash infra/local/down.sh >/dev/null 2>&1 || bash infra/local/down.sh || true
+  if [[ $code -ne 0 && -f "$stack_log" ]]; then
+    echo "--- last lines of the stack log ($stack_log)"
+    tail -n 40 "$stack_log" || true
+  fi
+  printf '\n==> make test %s in %ss\n' "$([[ $code -eq 0 ]] && echo passed || echo FAILED)" "$((SECONDS - started))"
+  exit $code
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step "lint (biome)"
+bun run lint
+
+step "type check (tsc --strict)"
+bun run typecheck
+
+step "docker-compose.yml (compose parser)"
+bash infra/compose/check.sh
+
+step "test infrastructure: Postgres :$PGPORT, Redis :$REDIS_PORT, Kafka :$KAFKA_PORT"
+bash infra/local/up.sh
+
+step "fresh test database, schema, generated-types drift"
+PGHOST=127.0.0.1 dropdb --if-exists --force "$PGDATABASE"
+PGHOST=127.0.0.1 createdb "$PGDATABASE"
+bun packages/db/src/migrate.ts
+bash scripts/db-gen.sh --check
+bun services/order/src/create-topics.ts
+bun services/auth/src/seed-admin.ts
+
+step "unit and integration tests (bun test, real Postgres/Redis/Kafka)"
+bun test
+
+step "services on :$GATEWAY_PORT-:$ORDER_PORT"
+bun scripts/stack.ts >"$stack_log" 2>&1 &
+stack_pid=$!
+for _ in $(seq 1 240); do
+  grep -q '^stack: ready' "$stack_log" 2>/dev/null && break
+  kill -0 "$stack_pid" 2>/dev/null || { echo "stack exited early"; exit 1; }
+  sleep 0.25
+done
+grep -q '^stack: ready' "$stack_log" || { echo "stack did not become ready"; exit 1; }
+
+step "api/*.yaml equals what the services serve"
+bun scripts/openapi.ts --check
+
+step "Tavern E2E scenarios through the gateway"
+(cd tests && "$root/.venv/bin/pytest")

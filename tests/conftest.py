@@ -1,0 +1,18 @@
+"""Shared set-up for the Tavern scenarios.
+
+The scenarios read the stack's base URLs from the environment (`GATEWAY_URL`, `AUTH_URL`,
+`PRODUCT_URL`, `ORDER_URL`). When one is unset it defaults to the `make dev` port, so
+`make e2e` works against a running dev stack with no configuration.
+"""
+
+import os
+
+DEFAULT_URLS = {
+    "GATEWAY_URL": "http://127.0.0.1:8080",
+    "AUTH_URL": "http://127.0.0.1:8081",
+    "PRODUCT_URL": "http://127.0.0.1:8082",
+    "ORDER_URL": "http://127.0.0.1:8083",
+}
+
+for name, url in DEFAULT_URLS.items():
+    os.environ.setdefault(name, url)
