@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scratch="${PGDATABASE:-flashdeal}_codegen"
-export PGHOST=127.0.0.1 PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-flashdeal}" PGPASSWORD="${PGPASSWORD:-flashdeal}"
+export PGOPTIONS="-c client_min_messages=warning" PGHOST=127.0.0.1 PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-flashdeal}" PGPASSWORD="${PGPASSWORD:-flashdeal}"
 trap 'dropdb --if-exists "$scratch" >/dev/null 2>&1 || true' EXIT
 
 dropdb --if-exists "$scratch"

@@ -51,3 +51,18 @@ else
   echo "$errors" >&2
   exit 1
 fi
+
+# Each Dockerfile installs with --frozen-lockfile, which needs every workspace manifest: a
+# workspace added to the repo but not to a Dockerfile would only fail at `docker build`.
+missing=0
+for dockerfile in "$repo_root"/services/*/Dockerfile; do
+  for manifest in "$repo_root"/packages/*/package.json "$repo_root"/services/*/package.json; do
+    relative="${manifest#"$repo_root"/}"
+    if ! grep -q "^COPY $relative " "$dockerfile"; then
+      echo "compose: ${dockerfile#"$repo_root"/} does not copy $relative" >&2
+      missing=1
+    fi
+  done
+done
+[[ $missing -eq 0 ]] || exit 1
+echo "compose: every Dockerfile copies every workspace manifest"

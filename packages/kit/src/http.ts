@@ -30,6 +30,11 @@ export interface ServiceAppOptions {
 }
 
 const REQUEST_ID_HEADER = 'x-request-id'
+
+// Swagger UI is served from the pinned swagger-ui-dist package rather than a CDN, so /swagger
+// works offline and always shows the same UI version.
+const swaggerAssets = new URL('./', import.meta.resolve('swagger-ui-dist/package.json')).pathname
+const SWAGGER_ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js'])
 const VALID_REQUEST_ID = /^[\x21-\x7e]{1,128}$/
 
 interface RequestContext {
@@ -80,7 +85,19 @@ export function createServiceApp(options: ServiceAppOptions) {
           },
         },
         exclude: { paths: ['/swagger', '/swagger/json'] },
+        swagger: {
+          theme: '/swagger/assets/swagger-ui.css',
+          cdn: '/swagger/assets/swagger-ui-bundle.js',
+        },
       }),
+    )
+    .get(
+      '/swagger/assets/:file',
+      ({ params }) => {
+        if (!SWAGGER_ASSETS.has(params.file)) throw new NotFoundError('No such Swagger UI asset')
+        return Bun.file(`${swaggerAssets}${params.file}`)
+      },
+      { detail: { hide: true } },
     )
     .onRequest(({ request, set }) => {
       const context = requestContext(request)

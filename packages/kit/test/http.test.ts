@@ -176,5 +176,15 @@ describe('service app', () => {
     expect(Object.keys(document.paths)).toContain('/things')
     const ui = await app.handle(new Request('http://localhost/swagger'))
     expect(ui.headers.get('content-type')).toContain('text/html')
+    const html = await ui.text()
+    expect(html).not.toContain('unpkg.com')
+    for (const asset of ['/swagger/assets/swagger-ui.css', '/swagger/assets/swagger-ui-bundle.js']) {
+      expect(html).toContain(asset)
+      const served = await app.handle(new Request(`http://localhost${asset}`))
+      expect(served.status).toBe(200)
+      expect((await served.text()).length).toBeGreaterThan(10_000)
+    }
+    const other = await app.handle(new Request('http://localhost/swagger/assets/package.json'))
+    expect(other.status).toBe(404)
   })
 })
