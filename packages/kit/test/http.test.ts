@@ -178,7 +178,10 @@ describe('service app', () => {
     expect(ui.headers.get('content-type')).toContain('text/html')
     const html = await ui.text()
     expect(html).not.toContain('unpkg.com')
-    for (const asset of ['/swagger/assets/swagger-ui.css', '/swagger/assets/swagger-ui-bundle.js']) {
+    for (const asset of [
+      '/swagger/assets/swagger-ui.css',
+      '/swagger/assets/swagger-ui-bundle.js',
+    ]) {
       expect(html).toContain(asset)
       const served = await app.handle(new Request(`http://localhost${asset}`))
       expect(served.status).toBe(200)
