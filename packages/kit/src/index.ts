@@ -9,6 +9,7 @@ export {
 export {
   type Closeable,
   createShutdown,
+  type ListenConfig,
   onShutdownSignal,
   type ServeOptions,
   type ShutdownOptions,

@@ -67,13 +67,17 @@ interface Listenable {
   stop(closeActiveConnections?: boolean): Promise<unknown>
 }
 
+/** The listening part of a service's config (baseConfig plus PORT). */
+export interface ListenConfig {
+  PORT: number
+  HOST: string
+  MAX_BODY_BYTES: number
+  SHUTDOWN_TIMEOUT_MS: number
+}
+
 export interface ServeOptions {
-  name: string
-  port: number
-  hostname: string
+  config: ListenConfig
   logger: Logger
-  maxBodyBytes: number
-  shutdownTimeoutMs: number
   /** Closed after the HTTP server has drained, in this order. */
   close: Closeable[]
 }
@@ -82,20 +86,20 @@ export interface ServeOptions {
  * Starts an Elysia app and wires graceful shutdown: on SIGTERM/SIGINT the server stops
  * accepting, in-flight requests finish, then the clients close and the process exits.
  */
-export function serve(app: Listenable, options: ServeOptions): () => Promise<void> {
+export function serve(
+  app: Listenable,
+  { config, logger, close }: ServeOptions,
+): () => Promise<void> {
   app.listen({
-    port: options.port,
-    hostname: options.hostname,
+    port: config.PORT,
+    hostname: config.HOST,
     // Bun's own cap for bodies without Content-Length; the app answers problem+json for the rest.
-    maxRequestBodySize: options.maxBodyBytes,
+    maxRequestBodySize: config.MAX_BODY_BYTES,
   })
-  options.logger.info('listening', {
-    url: `http://${options.hostname}:${options.port}`,
-    swagger: '/swagger',
-  })
+  logger.info('listening', { url: `http://${config.HOST}:${config.PORT}`, swagger: '/swagger' })
   return onShutdownSignal({
-    logger: options.logger,
-    timeoutMs: options.shutdownTimeoutMs,
-    steps: [{ name: 'http server', close: () => app.stop(false) }, ...options.close],
+    logger,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    steps: [{ name: 'http server', close: () => app.stop(false) }, ...close],
   })
 }

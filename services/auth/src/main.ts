@@ -10,12 +10,8 @@ const sql = connect(config.DATABASE_URL, { applicationName: 'auth' })
 const redis = createRedis(config.REDIS_URL, logger)
 
 serve(createApp({ sql, redis, logger, maxBodyBytes: config.MAX_BODY_BYTES }), {
-  name: 'auth',
-  port: config.PORT,
-  hostname: config.HOST,
+  config,
   logger,
-  maxBodyBytes: config.MAX_BODY_BYTES,
-  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   close: [
     { name: 'postgres', close: () => sql.end({ timeout: 5 }) },
     { name: 'redis', close: () => closeRedis(redis) },

@@ -20,11 +20,7 @@ const app = createApp({
 })
 
 serve(app, {
-  name: 'gateway',
-  port: config.PORT,
-  hostname: config.HOST,
+  config,
   logger,
-  maxBodyBytes: config.MAX_BODY_BYTES,
-  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   close: [{ name: 'redis', close: () => closeRedis(redis) }],
 })

@@ -25,12 +25,8 @@ serve(
     maxBodyBytes: config.MAX_BODY_BYTES,
   }),
   {
-    name: 'order',
-    port: config.PORT,
-    hostname: config.HOST,
+    config,
     logger,
-    maxBodyBytes: config.MAX_BODY_BYTES,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     close: [
       { name: 'kafka admin', close: kafkaReady.close },
       { name: 'postgres', close: () => sql.end({ timeout: 5 }) },
