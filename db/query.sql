@@ -15,12 +15,45 @@ SELECT id, email, display_name, role, created_at
 FROM users
 WHERE id = @id;
 
+-- Sign-up. Returns no row when the email is taken (the UNIQUE constraint decides, not a
+-- racy read before the insert).
+-- name: CreateUser :one
+INSERT INTO users (email, password_hash, display_name)
+VALUES (@email, @password_hash, @display_name?)
+ON CONFLICT (email) DO NOTHING
+RETURNING id, email, display_name, role;
+
 -- The dev admin is seeded from ADMIN_EMAIL / ADMIN_PASSWORD; re-seeding resets its password.
 -- name: UpsertAdmin :one
 INSERT INTO users (email, password_hash, display_name, role)
 VALUES (@email, @password_hash, 'Admin', 'admin')
 ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = 'admin'
 RETURNING id, email, role;
+
+-- ---------------------------------------------------------------------------------------------
+-- Refresh tokens: stored as SHA-256 hashes, rotated on every use, revoked per family.
+
+-- name: InsertRefreshToken :exec
+INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
+VALUES (@user_id, @family_id, @token_hash, @expires_at);
+
+-- name: GetRefreshTokenByHash :one
+SELECT t.id, t.user_id, t.family_id, t.expires_at, t.rotated_at, t.revoked_at, u.role
+FROM refresh_tokens t
+JOIN users u ON u.id = t.user_id
+WHERE t.token_hash = @token_hash;
+
+-- Marks a token used. Affects no row when it was already rotated or revoked, which is how
+-- two concurrent refreshes with the same token are told apart: only one wins.
+-- name: RotateRefreshToken :execrows
+UPDATE refresh_tokens
+SET rotated_at = now()
+WHERE id = @id AND rotated_at IS NULL AND revoked_at IS NULL;
+
+-- name: RevokeRefreshFamily :execrows
+UPDATE refresh_tokens
+SET revoked_at = now()
+WHERE family_id = @family_id AND revoked_at IS NULL;
 
 -- ---------------------------------------------------------------------------------------------
 -- Products

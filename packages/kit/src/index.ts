@@ -1,3 +1,4 @@
+export { bearerAuth } from './auth'
 export { ConfigError, loadConfig, loadConfigOrExit } from './config'
 export * from './errors'
 export {

@@ -1,16 +1,39 @@
 import { queries, type Sql } from '@flash-deal/db'
 import { createServiceApp, type Logger } from '@flash-deal/kit'
+import { createTokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
+import { createLocalJWKSet } from 'jose'
+import { accountsController } from './accounts/controller'
+import { LoginThrottle, type ThrottleLimits } from './accounts/login-throttle'
+import { AccountService } from './accounts/service'
+import type { SigningKeys } from './keys/key-store'
+import type { TokenSettings } from './tokens/tokens'
 
 export interface AuthDeps {
   sql: Sql
   redis: Redis
   logger: Logger
+  keys: SigningKeys
+  tokens: TokenSettings
+  throttle: ThrottleLimits
   maxBodyBytes?: number
 }
 
 /** The auth service's HTTP surface, built from injected clients; it never listens itself. */
-export function createApp({ sql, redis, logger, maxBodyBytes }: AuthDeps) {
+export function createApp({ sql, redis, logger, keys, tokens, throttle, maxBodyBytes }: AuthDeps) {
+  const accounts = new AccountService({
+    sql,
+    keys,
+    tokens,
+    throttle: new LoginThrottle(redis, throttle),
+  })
+  // The auth service verifies its own tokens with the same module as everyone else, against
+  // the keys it publishes.
+  const verifier = createTokenVerifier({
+    keys: createLocalJWKSet(keys.jwks),
+    issuer: tokens.issuer,
+    audience: tokens.audience,
+  })
   return createServiceApp({
     name: 'auth',
     version: '1.0.0',
@@ -23,4 +46,13 @@ export function createApp({ sql, redis, logger, maxBodyBytes }: AuthDeps) {
       redis: () => redis.ping(),
     },
   })
+    .get(
+      '/.well-known/jwks.json',
+      ({ set }) => {
+        set.headers['cache-control'] = 'public, max-age=300'
+        return keys.jwks
+      },
+      { detail: { tags: ['auth'], summary: 'Public keys that verify access tokens' } },
+    )
+    .use(accountsController(accounts, verifier))
 }

@@ -3,13 +3,38 @@ import { createLogger, loadConfigOrExit, serve } from '@flash-deal/kit'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { createApp } from './app'
 import { AuthConfig } from './config'
+import { loadSigningKeys } from './keys/key-store'
 
 const config = loadConfigOrExit('auth', AuthConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'auth' } })
+const keys = await loadSigningKeys(config)
 const sql = connect(config.DATABASE_URL, { applicationName: 'auth' })
 const redis = createRedis(config.REDIS_URL, logger)
+logger.info('signing keys loaded', {
+  kid: keys.kid,
+  published: keys.jwks.keys.map((key) => key.kid),
+})
 
-serve(createApp({ sql, redis, logger, maxBodyBytes: config.MAX_BODY_BYTES }), {
+const app = createApp({
+  sql,
+  redis,
+  logger,
+  keys,
+  maxBodyBytes: config.MAX_BODY_BYTES,
+  tokens: {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+  },
+  throttle: {
+    maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
+    windowSeconds: config.LOGIN_LOCKOUT_SECONDS,
+  },
+})
+
+serve(app, {
   config,
   logger,
   close: [

@@ -3,6 +3,8 @@ import { connect, queries } from '@flash-deal/db'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { deadRedisUrl, recordingLogger, repoRoot, testEnv, uniqueSuffix } from '@flash-deal/testing'
 import { createApp } from '../src/app'
+import { newSigningJwk, signingKeysFrom } from '../src/keys/key-store'
+import { tokens } from './support'
 
 const logger = recordingLogger()
 const sql = connect(testEnv.databaseUrl, { max: 2 })
@@ -15,9 +17,19 @@ afterAll(async () => {
   deadRedis.disconnect()
 })
 
+const fullApp = async (client: typeof redis) =>
+  createApp({
+    sql,
+    redis: client,
+    logger,
+    keys: await signingKeysFrom(await newSigningJwk(), []),
+    tokens,
+    throttle: { maxFailuresPerAccount: 5, maxFailuresPerAddress: 50, windowSeconds: 60 },
+  })
+
 describe('auth service', () => {
   test('is ready when Postgres and Redis answer', async () => {
-    const response = await createApp({ sql, redis, logger }).handle(
+    const response = await (await fullApp(redis)).handle(
       new Request('http://localhost/health/ready'),
     )
     expect(response.status).toBe(200)
@@ -28,7 +40,7 @@ describe('auth service', () => {
   })
 
   test('is live but not ready when Redis is down, and says which', async () => {
-    const app = createApp({ sql, redis: deadRedis, logger })
+    const app = await fullApp(deadRedis)
     expect((await app.handle(new Request('http://localhost/health/live'))).status).toBe(200)
     const response = await app.handle(new Request('http://localhost/health/ready'))
     expect(response.status).toBe(503)

@@ -1,4 +1,5 @@
 import { createLogger, loadConfigOrExit, serve } from '@flash-deal/kit'
+import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { createApp } from './app'
 import { GatewayConfig } from './config'
@@ -12,6 +13,11 @@ const app = createApp({
   logger,
   maxBodyBytes: config.MAX_BODY_BYTES,
   redisReady: () => redis.ping(),
+  verifier: createTokenVerifier({
+    keys: remoteJwks(config.JWKS_URL),
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  }),
   upstreams: {
     auth: { name: 'auth', baseUrl: config.AUTH_URL, timeoutMs },
     product: { name: 'product', baseUrl: config.PRODUCT_URL, timeoutMs },

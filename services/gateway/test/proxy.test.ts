@@ -1,8 +1,29 @@
 /** The gateway's routing against real upstream HTTP servers on loopback. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { createTokenVerifier } from '@flash-deal/kit/jwt'
 import { recordingLogger } from '@flash-deal/testing'
 import type { Server } from 'bun'
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { createApp } from '../src/app'
+
+const signer = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
+const verifier = createTokenVerifier({
+  keys: createLocalJWKSet({
+    keys: [{ ...(await exportJWK(signer.publicKey)), kid: 'k1', alg: 'EdDSA' }],
+  }),
+  issuer: 'flash-deal-auth',
+  audience: 'flash-deal',
+})
+const accessToken = (audience = 'flash-deal') =>
+  new SignJWT({ role: 'customer', sid: 's1' })
+    .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
+    .setSubject('user-1')
+    .setIssuer('flash-deal-auth')
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .setJti(crypto.randomUUID())
+    .sign(signer.privateKey)
 
 interface Seen {
   method: string
@@ -66,6 +87,7 @@ function gateway(
     logger: recordingLogger(),
     maxBodyBytes: 1024,
     redisReady: async () => 'PONG',
+    verifier,
     upstreams: {
       auth: upstreamOf('auth'),
       product: upstreamOf('product'),
@@ -174,6 +196,39 @@ describe('gateway routing', () => {
       type: 'urn:flash-deal:problem:gateway-timeout',
       upstream: 'product',
     })
+  })
+
+  test('a bad bearer token is refused at the door, before the upstream sees it', async () => {
+    const before = seen.length
+    const forged = await gateway().handle(
+      new Request('http://localhost/v1/orders', {
+        headers: { authorization: `Bearer ${await accessToken('other-audience')}` },
+      }),
+    )
+    expect(forged.status).toBe(401)
+    expect(forged.headers.get('content-type')).toBe('application/problem+json')
+    const garbage = await gateway().handle(
+      new Request('http://localhost/v1/deals', { headers: { authorization: 'Bearer x.y.z' } }),
+    )
+    expect(garbage.status).toBe(401)
+    expect(seen.length).toBe(before)
+  })
+
+  test('a valid bearer token is passed on to the owner unchanged', async () => {
+    const token = await accessToken()
+    const response = await gateway().handle(
+      new Request('http://localhost/v1/orders', { headers: { authorization: `Bearer ${token}` } }),
+    )
+    expect(response.status).toBe(201)
+    expect(seen.at(-1)?.headers.authorization).toBe(`Bearer ${token}`)
+  })
+
+  test('auth routes are not verified by the gateway: the auth service answers for its own tokens', async () => {
+    const response = await gateway().handle(
+      new Request('http://localhost/v1/auth/me', { headers: { authorization: 'Bearer x.y.z' } }),
+    )
+    expect(response.status).toBe(201)
+    expect(seen.at(-1)?.path).toBe('/v1/auth/me')
   })
 
   test('paths no service owns are the gateway 404', async () => {

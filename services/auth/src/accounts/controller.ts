@@ -1,0 +1,81 @@
+import { bearerAuth } from '@flash-deal/kit'
+import type { TokenVerifier } from '@flash-deal/kit/jwt'
+import { Elysia, t } from 'elysia'
+import { LoginBody, RefreshBody, SignupBody, TokenPairView, UserView } from './model'
+import type { AccountService } from './service'
+
+const problem = t.Object(
+  { type: t.String(), title: t.String(), status: t.Integer() },
+  { additionalProperties: true },
+)
+const bearer = [{ bearer: [] }]
+
+/**
+ * The client's address as the gateway saw it. The gateway appends the socket address it
+ * observed as the last X-Forwarded-For entry; the auth service is only reachable through the
+ * gateway (loopback in dev, the internal network in compose), so that entry is trusted.
+ */
+export function clientAddress(request: Request, socketAddress: string | undefined): string {
+  const forwarded = request.headers.get('x-forwarded-for')
+  const last = forwarded?.split(',').at(-1)?.trim()
+  return last || socketAddress || 'unknown'
+}
+
+/** Emails are trimmed before the schema checks them, so " Kim@Example.com " is accepted. */
+function trimEmail({ body }: { body: unknown }) {
+  const record = body as { email?: unknown } | null
+  if (record && typeof record.email === 'string') record.email = record.email.trim()
+}
+
+export function accountsController(accounts: AccountService, verifier: TokenVerifier) {
+  return new Elysia({ name: 'accounts', prefix: '/v1/auth' })
+    .use(bearerAuth(verifier))
+    .post('/signup', async ({ body, status }) => status(201, await accounts.signup(body)), {
+      body: SignupBody,
+      transform: trimEmail,
+      response: { 201: UserView, 409: problem, 422: problem },
+      detail: { tags: ['auth'], summary: 'Create a customer account' },
+    })
+    .post(
+      '/login',
+      ({ body, request, server }) =>
+        accounts.login(body, clientAddress(request, server?.requestIP(request)?.address)),
+      {
+        body: LoginBody,
+        transform: trimEmail,
+        response: { 200: TokenPairView, 401: problem, 429: problem },
+        detail: {
+          tags: ['auth'],
+          summary: 'Exchange email and password for an access and a refresh token',
+        },
+      },
+    )
+    .post('/refresh', ({ body }) => accounts.refresh(body.refreshToken), {
+      body: RefreshBody,
+      response: { 200: TokenPairView, 401: problem },
+      detail: {
+        tags: ['auth'],
+        summary: 'Rotate a refresh token; replaying a used one revokes its whole session',
+      },
+    })
+    .post(
+      '/logout',
+      async ({ user, status }) => {
+        await accounts.logout(user)
+        return status(204, undefined)
+      },
+      {
+        auth: 'user',
+        detail: {
+          tags: ['auth'],
+          summary: "Revoke the caller's session (its refresh tokens)",
+          security: bearer,
+        },
+      },
+    )
+    .get('/me', ({ user }) => accounts.me(user), {
+      auth: 'user',
+      response: { 200: UserView, 401: problem },
+      detail: { tags: ['auth'], summary: 'The caller', security: bearer },
+    })
+}

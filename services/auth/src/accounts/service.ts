@@ -1,0 +1,174 @@
+import { queries, type Sql } from '@flash-deal/db'
+import { ConflictError, DomainError, UnauthorizedError, ValidationError } from '@flash-deal/kit'
+import type { AccessClaims, Role } from '@flash-deal/kit/jwt'
+import type { SigningKeys } from '../keys/key-store'
+import {
+  hashRefreshToken,
+  newRefreshToken,
+  signAccessToken,
+  type TokenPair,
+  type TokenSettings,
+} from '../tokens/tokens'
+import type { LoginThrottle } from './login-throttle'
+import type { LoginBody, SignupBody, UserView } from './model'
+
+const PASSWORD_HASH = { algorithm: 'argon2id' } as const
+
+export class InvalidCredentialsError extends DomainError {
+  constructor() {
+    super(
+      401,
+      'invalid-credentials',
+      'Invalid email or password',
+      'The email or the password is wrong',
+    )
+  }
+}
+
+export class InvalidRefreshTokenError extends DomainError {
+  constructor(detail = 'The refresh token is not valid') {
+    super(401, 'invalid-refresh-token', 'Invalid refresh token', detail)
+  }
+}
+
+export const normaliseEmail = (email: string) => email.trim().toLowerCase()
+
+/** The password rules beyond length (which the schema checks). */
+export function assertPasswordPolicy(password: string, email: string) {
+  const lowered = password.trim().toLowerCase()
+  if (lowered === email || lowered === email.split('@')[0]) {
+    throw new ValidationError('body.password: must not be your email address', [
+      { field: 'body.password', message: 'must not be your email address' },
+    ])
+  }
+}
+
+export interface AccountDeps {
+  sql: Sql
+  keys: SigningKeys
+  tokens: TokenSettings
+  throttle: LoginThrottle
+}
+
+export class AccountService {
+  // Verified against when the email is unknown, so both failures cost the same argon2 work.
+  private readonly decoyHash = Bun.password.hash(crypto.randomUUID(), PASSWORD_HASH)
+
+  constructor(private readonly deps: AccountDeps) {}
+
+  async signup(input: SignupBody): Promise<UserView> {
+    const email = normaliseEmail(input.email)
+    assertPasswordPolicy(input.password, email)
+    const passwordHash = await Bun.password.hash(input.password, PASSWORD_HASH)
+    const user = await queries.createUser(this.deps.sql, {
+      email,
+      passwordHash,
+      displayName: input.displayName?.trim() || null,
+    })
+    if (!user)
+      throw new ConflictError(
+        'email-taken',
+        'Email already registered',
+        `${email} already has an account`,
+      )
+    return toView(user)
+  }
+
+  async login(input: LoginBody, clientAddress: string): Promise<TokenPair> {
+    const email = normaliseEmail(input.email)
+    await this.deps.throttle.assertAllowed(email, clientAddress)
+    const user = await queries.getUserByEmail(this.deps.sql, { email })
+    const valid = await Bun.password.verify(
+      input.password,
+      user?.passwordHash ?? (await this.decoyHash),
+    )
+    if (!user || !valid) {
+      await this.deps.throttle.recordFailure(email, clientAddress)
+      throw new InvalidCredentialsError()
+    }
+    await this.deps.throttle.recordSuccess(email)
+    return this.issue(user.id, user.role as Role, crypto.randomUUID())
+  }
+
+  /**
+   * Rotates a refresh token. A token that was already rotated is being replayed, most likely
+   * by someone who stole it: the whole family is revoked, so the thief and the victim both have
+   * to log in again.
+   */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const { sql } = this.deps
+    const stored = await queries.getRefreshTokenByHash(sql, {
+      tokenHash: hashRefreshToken(refreshToken),
+    })
+    if (!stored || stored.revokedAt) throw new InvalidRefreshTokenError()
+    if (stored.rotatedAt) {
+      await queries.revokeRefreshFamily(sql, { familyId: stored.familyId })
+      throw new InvalidRefreshTokenError(
+        'The refresh token was already used; its session is revoked',
+      )
+    }
+    if (stored.expiresAt.getTime() <= Date.now())
+      throw new InvalidRefreshTokenError('The refresh token has expired')
+
+    const pair = await sql.begin(async (tx) => {
+      if ((await queries.rotateRefreshToken(tx, { id: stored.id })) === 0) return null
+      return this.issue(stored.userId, stored.role as Role, stored.familyId, tx)
+    })
+    if (!pair) {
+      // A concurrent refresh with the same token won the race: that is a replay too.
+      await queries.revokeRefreshFamily(sql, { familyId: stored.familyId })
+      throw new InvalidRefreshTokenError(
+        'The refresh token was already used; its session is revoked',
+      )
+    }
+    return pair
+  }
+
+  /** Revokes the session (refresh-token family) the access token was issued for. */
+  async logout(user: AccessClaims): Promise<void> {
+    await queries.revokeRefreshFamily(this.deps.sql, { familyId: user.sid })
+  }
+
+  async me(user: AccessClaims): Promise<UserView> {
+    const found = await queries.getUserById(this.deps.sql, { id: user.sub })
+    if (!found) throw new UnauthorizedError('The account no longer exists')
+    return toView(found)
+  }
+
+  private async issue(
+    userId: string,
+    role: Role,
+    familyId: string,
+    db: Parameters<typeof queries.insertRefreshToken>[0] = this.deps.sql,
+  ) {
+    const { keys, tokens } = this.deps
+    const refreshToken = newRefreshToken()
+    await queries.insertRefreshToken(db, {
+      userId,
+      familyId,
+      tokenHash: hashRefreshToken(refreshToken),
+      expiresAt: new Date(Date.now() + tokens.refreshTtlSeconds * 1000),
+    })
+    const accessToken = await signAccessToken(keys, tokens, { userId, role, sessionId: familyId })
+    return {
+      accessToken,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: tokens.accessTtlSeconds,
+    } satisfies TokenPair
+  }
+}
+
+function toView(user: {
+  id: string
+  email: string
+  role: string
+  displayName: string | null
+}): UserView {
+  return {
+    id: user.id,
+    email: user.email,
+    role: user.role as Role,
+    ...(user.displayName ? { displayName: user.displayName } : {}),
+  }
+}

@@ -1,0 +1,83 @@
+import { connect } from '@flash-deal/db'
+import { createRedis } from '@flash-deal/kit/redis'
+import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import type { JWK } from 'jose'
+import { createApp } from '../src/app'
+import { newSigningJwk, signingKeysFrom } from '../src/keys/key-store'
+
+export const tokens = {
+  issuer: 'flash-deal-auth',
+  audience: 'flash-deal',
+  accessTtlSeconds: 900,
+  refreshTtlSeconds: 3600,
+}
+
+/** An auth app on the real Postgres and Redis, with a fresh signing key. */
+export async function authApp(options: { throttleWindowSeconds?: number; redisUrl?: string } = {}) {
+  const logger = recordingLogger()
+  const sql = connect(testEnv.databaseUrl, { max: 4 })
+  const redis = createRedis(options.redisUrl ?? testEnv.redisUrl, logger)
+  const signingJwk: JWK = await newSigningJwk()
+  const keys = await signingKeysFrom(signingJwk, [])
+  const app = createApp({
+    sql,
+    redis,
+    logger,
+    keys,
+    tokens,
+    throttle: {
+      maxFailuresPerAccount: 3,
+      maxFailuresPerAddress: 1000,
+      windowSeconds: options.throttleWindowSeconds ?? 60,
+    },
+  })
+  const close = async () => {
+    await sql.end()
+    redis.disconnect()
+  }
+  return { app, sql, redis, logger, keys, signingJwk, close }
+}
+
+export type AuthApp = Awaited<ReturnType<typeof authApp>>['app']
+
+export const newEmail = () => `user-${uniqueSuffix()}@example.test`
+
+export function call(
+  app: AuthApp,
+  method: string,
+  path: string,
+  init: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { ...init.headers }
+  if (init.body !== undefined) headers['content-type'] = 'application/json'
+  if (init.token) headers.authorization = `Bearer ${init.token}`
+  return app.handle(
+    new Request(`http://localhost${path}`, {
+      method,
+      headers,
+      body:
+        init.body === undefined
+          ? undefined
+          : typeof init.body === 'string'
+            ? init.body
+            : JSON.stringify(init.body),
+    }),
+  )
+}
+
+export async function signupAndLogin(
+  app: AuthApp,
+  email = newEmail(),
+  password = 'correct horse battery',
+) {
+  const signup = await call(app, 'POST', '/v1/auth/signup', { body: { email, password } })
+  if (signup.status !== 201)
+    throw new Error(`signup failed: ${signup.status} ${await signup.text()}`)
+  const login = await call(app, 'POST', '/v1/auth/login', { body: { email, password } })
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`)
+  return {
+    email,
+    password,
+    ...((await login.json()) as { accessToken: string; refreshToken: string }),
+  }
+}
