@@ -19,8 +19,10 @@ export GATEWAY_PORT=18080 AUTH_PORT=18081 PRODUCT_PORT=18082 ORDER_PORT=18083
 export GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT" AUTH_URL="http://127.0.0.1:$AUTH_PORT"
 export PRODUCT_URL="http://127.0.0.1:$PRODUCT_PORT" ORDER_URL="http://127.0.0.1:$ORDER_PORT"
 export ADMIN_EMAIL=admin@flash-deal.test ADMIN_PASSWORD=test-admin-password-1
+export JWT_KEY_DIR="$FLASH_STATE_DIR/keys"
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 stack_log="$FLASH_STATE_DIR/stack.log"
+rm -f "$stack_log" # a log from an earlier run would mislead the failure report
 
 started=$SECONDS
 step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }

@@ -16,3 +16,11 @@ DEFAULT_URLS = {
 
 for name, url in DEFAULT_URLS.items():
     os.environ.setdefault(name, url)
+
+
+def unique_email(_response):
+    """Saves a fresh `email` (Tavern passes the stage's response, unused here), so scenarios
+    can sign up again and again."""
+    import uuid
+
+    return {"email": f"tavern-{uuid.uuid4().hex[:12]}@example.test"}

@@ -83,6 +83,9 @@ export function createServiceApp(options: ServiceAppOptions) {
             version: options.version,
             description: options.description,
           },
+          components: {
+            securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+          },
         },
         exclude: { paths: ['/swagger', '/swagger/json'] },
         swagger: {

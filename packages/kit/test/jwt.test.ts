@@ -87,3 +87,32 @@ test('a cached token still expires', async () => {
     detail: 'The token has expired',
   })
 })
+
+test("bearerAuth: no token 401, a customer on an admin route 403, an admin 200 with the caller's claims", async () => {
+  const { Elysia } = await import('elysia')
+  const { bearerAuth } = await import('../src/auth')
+  const { createServiceApp } = await import('../src/http')
+  const { createLogger } = await import('../src/logger')
+  const verifier = verifierFor(`http://127.0.0.1:${jwksServer.port}/jwks`)
+  const app = createServiceApp({
+    name: 't',
+    version: '1',
+    description: 't',
+    logger: createLogger({ sink: () => {} }),
+  }).use(
+    new Elysia()
+      .use(bearerAuth(verifier))
+      .get('/admin-only', ({ user }) => ({ sub: user.sub }), { auth: 'admin' }),
+  )
+  const get = async (token?: string) =>
+    app.handle(
+      new Request('http://localhost/admin-only', {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      }),
+    )
+  expect((await get()).status).toBe(401)
+  expect((await get(await sign(first))).status).toBe(403)
+  const admin = await get(await sign(first, { role: 'admin' }))
+  expect(admin.status).toBe(200)
+  expect(await admin.json()).toEqual({ sub: 'u1' })
+})
