@@ -10,7 +10,7 @@
  * the new one; once the longest access-token lifetime has passed, drop the old key. In dev,
  * `bun services/auth/src/keys/rotate.ts` does this on disk.
  */
-import { mkdir } from 'node:fs/promises'
+import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   type CryptoKey,
@@ -58,13 +58,19 @@ export const devKeyPaths = (dir: string) => ({
   previous: join(dir, 'previous.jwks.json'),
 })
 
+/** Writes a key file readable by its owner only (chmod too: an existing file keeps its mode). */
+export async function writePrivate(path: string, value: unknown): Promise<void> {
+  await writeFile(path, JSON.stringify(value), { mode: 0o600 })
+  await chmod(path, 0o600)
+}
+
 /** Reads the dev key from disk, generating it the first time. */
 export async function loadDevKeys(dir: string): Promise<{ current: JWK; previous: JWK[] }> {
   const paths = devKeyPaths(dir)
   const currentFile = Bun.file(paths.current)
   if (!(await currentFile.exists())) {
     await mkdir(dir, { recursive: true, mode: 0o700 })
-    await Bun.write(paths.current, JSON.stringify(await newSigningJwk()), { mode: 0o600 })
+    await writePrivate(paths.current, await newSigningJwk())
   }
   const previousFile = Bun.file(paths.previous)
   const previous = (await previousFile.exists()) ? ((await previousFile.json()) as JWK[]) : []

@@ -4,7 +4,7 @@
  * Restart the auth service afterwards. Usage: bun services/auth/src/keys/rotate.ts [--drop-previous]
  */
 import type { JWK } from 'jose'
-import { devKeyPaths, loadDevKeys, newSigningJwk } from './key-store'
+import { devKeyPaths, loadDevKeys, newSigningJwk, writePrivate } from './key-store'
 
 const dir = process.env.JWT_KEY_DIR ?? '.state/keys'
 const { current, previous } = await loadDevKeys(dir)
@@ -12,8 +12,8 @@ const { d: _private, ...currentPublic } = current
 const keep: JWK[] = process.argv.includes('--drop-previous') ? [] : [currentPublic, ...previous]
 const next = await newSigningJwk()
 const paths = devKeyPaths(dir)
-await Bun.write(paths.previous, JSON.stringify(keep), { mode: 0o600 })
-await Bun.write(paths.current, JSON.stringify(next), { mode: 0o600 })
+await writePrivate(paths.previous, keep)
+await writePrivate(paths.current, next)
 console.log(
   `rotate: signing with ${next.kid}; still publishing ${keep.map((key) => key.kid).join(', ') || 'no previous key'}`,
 )
