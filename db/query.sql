@@ -63,6 +63,51 @@ SELECT id, name, description, price, currency, created_at, updated_at
 FROM products
 WHERE id = @id;
 
+-- Keyset pagination, newest first: the cursor is the (created_at, id) of the last row seen.
+-- name: ListProducts :many
+SELECT id, name, description, price, currency, created_at, updated_at
+FROM products
+WHERE (@after_created_at?::timestamptz IS NULL OR (created_at, id) < (@after_created_at?, @after_id?::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT @limit;
+
+-- name: CreateProduct :one
+INSERT INTO products (name, description, price, currency)
+VALUES (@name, @description, @price, @currency)
+RETURNING id, name, description, price, currency, created_at, updated_at;
+
+-- A field left NULL keeps its value.
+-- name: UpdateProduct :one
+UPDATE products
+SET name = coalesce(@name?, name),
+    description = coalesce(@description?, description),
+    price = coalesce(@price?::int, price),
+    currency = coalesce(@currency?, currency),
+    updated_at = now()
+WHERE id = @id
+RETURNING id, name, description, price, currency, created_at, updated_at;
+
+-- ---------------------------------------------------------------------------------------------
+-- Deals
+
+-- name: CreateDeal :one
+INSERT INTO deals (product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at)
+VALUES (@product_id, @price, @stock, @stock, @per_user_limit, @starts_at, @ends_at)
+RETURNING id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at;
+
+-- name: GetDeal :one
+SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at
+FROM deals
+WHERE id = @id;
+
+-- Deals that have not ended, soonest first (live ones before upcoming ones).
+-- name: ListOpenDeals :many
+SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at
+FROM deals
+WHERE ends_at > now()
+ORDER BY starts_at, id
+LIMIT @limit;
+
 -- ---------------------------------------------------------------------------------------------
 -- Health and tooling: readiness probes, the migrator and the type generator.
 

@@ -81,3 +81,9 @@ CREATE TABLE IF NOT EXISTS orders (
 );
 CREATE INDEX IF NOT EXISTS orders_user_idx ON orders (user_id, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS orders_deal_user_idx ON orders (deal_id, user_id);
+
+-- 2026-11: product list cursors carry created_at through a JS Date (milliseconds); a microsecond
+-- remainder would make keyset pagination skip or repeat rows. Store milliseconds.
+ALTER TABLE products ALTER COLUMN created_at SET DEFAULT date_trunc('milliseconds', now());
+UPDATE products SET created_at = date_trunc('milliseconds', created_at)
+WHERE created_at <> date_trunc('milliseconds', created_at);

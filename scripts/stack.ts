@@ -69,7 +69,13 @@ function start(spec: ProcessSpec, index: number) {
   const prefix = colour ? `\x1b[${colour}m${label} |\x1b[0m` : `${label} |`
   const child = Bun.spawn(['bun', ...(watch ? ['--watch'] : []), spec.entry], {
     cwd: root,
-    env: { ...env, ...(spec.port ? { PORT: String(spec.port) } : {}), ...spec.env },
+    env: {
+      ...env,
+      // Every service that verifies tokens fetches the keys from this stack's auth service.
+      JWKS_URL: `${local(ports.auth)}/.well-known/jwks.json`,
+      ...(spec.port ? { PORT: String(spec.port) } : {}),
+      ...spec.env,
+    },
     stdout: 'pipe',
     stderr: 'pipe',
   })

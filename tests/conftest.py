@@ -12,6 +12,9 @@ DEFAULT_URLS = {
     "AUTH_URL": "http://127.0.0.1:8081",
     "PRODUCT_URL": "http://127.0.0.1:8082",
     "ORDER_URL": "http://127.0.0.1:8083",
+    # The dev admin that `make dev` seeds (see .env.example); `make test` seeds its own.
+    "ADMIN_EMAIL": "admin@flash-deal.local",
+    "ADMIN_PASSWORD": "change-me-admin-1",
 }
 
 for name, url in DEFAULT_URLS.items():

@@ -4,6 +4,8 @@
  * instead of printing so tests can assert on log output.
  */
 import { createLogger, type Logger } from '@flash-deal/kit'
+import { createTokenVerifier, type Role } from '@flash-deal/kit/jwt'
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose'
 
 export const testEnv = {
   databaseUrl:
@@ -30,3 +32,31 @@ export const repoRoot = new URL('../../../', import.meta.url).pathname
 
 export const uniqueSuffix = () =>
   `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+
+/**
+ * A signing key and a verifier that trusts it, for testing routes behind `bearerAuth` without
+ * running the auth service: `tokenFor('admin')` is a valid admin access token.
+ */
+export async function testTokens(options: { issuer?: string; audience?: string } = {}) {
+  const issuer = options.issuer ?? 'flash-deal-auth'
+  const audience = options.audience ?? 'flash-deal'
+  const signer = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
+  const verifier = createTokenVerifier({
+    keys: createLocalJWKSet({
+      keys: [{ ...(await exportJWK(signer.publicKey)), kid: 'test', alg: 'EdDSA' }],
+    }),
+    issuer,
+    audience,
+  })
+  const tokenFor = (role: Role, overrides: { sub?: string; audience?: string } = {}) =>
+    new SignJWT({ role, sid: crypto.randomUUID() })
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'test' })
+      .setSubject(overrides.sub ?? crypto.randomUUID())
+      .setIssuer(issuer)
+      .setAudience(overrides.audience ?? audience)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .setJti(crypto.randomUUID())
+      .sign(signer.privateKey)
+  return { verifier, tokenFor }
+}

@@ -1,29 +1,11 @@
 /** The gateway's routing against real upstream HTTP servers on loopback. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createTokenVerifier } from '@flash-deal/kit/jwt'
-import { recordingLogger } from '@flash-deal/testing'
+import { recordingLogger, testTokens } from '@flash-deal/testing'
 import type { Server } from 'bun'
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { createApp } from '../src/app'
 
-const signer = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
-const verifier = createTokenVerifier({
-  keys: createLocalJWKSet({
-    keys: [{ ...(await exportJWK(signer.publicKey)), kid: 'k1', alg: 'EdDSA' }],
-  }),
-  issuer: 'flash-deal-auth',
-  audience: 'flash-deal',
-})
-const accessToken = (audience = 'flash-deal') =>
-  new SignJWT({ role: 'customer', sid: 's1' })
-    .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
-    .setSubject('user-1')
-    .setIssuer('flash-deal-auth')
-    .setAudience(audience)
-    .setIssuedAt()
-    .setExpirationTime('5m')
-    .setJti(crypto.randomUUID())
-    .sign(signer.privateKey)
+const { verifier, tokenFor } = await testTokens()
+const accessToken = (audience = 'flash-deal') => tokenFor('customer', { audience })
 
 interface Seen {
   method: string

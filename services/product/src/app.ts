@@ -1,16 +1,33 @@
 import { queries, type Sql } from '@flash-deal/db'
 import { createServiceApp, type Logger } from '@flash-deal/kit'
+import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
+import { productsController } from './products/controller'
+import type { ProductRepository } from './repository/base'
+import type { CacheStats } from './repository/cached'
 
 export interface ProductDeps {
   sql: Sql
   redis: Redis
   logger: Logger
+  /** rdb or cached(rdb): chosen by main.ts, unknown to everything here. */
+  products: ProductRepository
+  verifier: TokenVerifier
+  /** Counters of the cache strategy, when it is the one injected. */
+  cacheStats?: () => CacheStats
   maxBodyBytes?: number
 }
 
 /** The product service's HTTP surface, built from injected clients; it never listens itself. */
-export function createApp({ sql, redis, logger, maxBodyBytes }: ProductDeps) {
+export function createApp({
+  sql,
+  redis,
+  logger,
+  products,
+  verifier,
+  cacheStats,
+  maxBodyBytes,
+}: ProductDeps) {
   return createServiceApp({
     name: 'product',
     version: '1.0.0',
@@ -22,4 +39,15 @@ export function createApp({ sql, redis, logger, maxBodyBytes }: ProductDeps) {
       redis: () => redis.ping(),
     },
   })
+    .get(
+      '/metrics/cache',
+      () => ({ enabled: cacheStats !== undefined, ...(cacheStats?.() ?? {}) }),
+      {
+        detail: {
+          tags: ['health'],
+          summary: 'Product cache hits, misses, loads and Redis fallbacks',
+        },
+      },
+    )
+    .use(productsController(products, verifier))
 }

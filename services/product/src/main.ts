@@ -1,15 +1,43 @@
 import { connect } from '@flash-deal/db'
 import { createLogger, loadConfigOrExit, serve } from '@flash-deal/kit'
+import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { createApp } from './app'
 import { ProductConfig } from './config'
+import { cachedProductRepository } from './repository/cached'
+import { rdbProductRepository } from './repository/rdb'
 
 const config = loadConfigOrExit('product', ProductConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'product' } })
 const sql = connect(config.DATABASE_URL, { applicationName: 'product' })
 const redis = createRedis(config.REDIS_URL, logger)
 
-serve(createApp({ sql, redis, logger, maxBodyBytes: config.MAX_BODY_BYTES }), {
+// Strategy A: the one place that knows whether reads are cached.
+const rdb = rdbProductRepository(sql)
+const cached = config.ENABLE_CACHE
+  ? cachedProductRepository(rdb, redis, logger, {
+      ttlSeconds: config.PRODUCT_CACHE_TTL_SECONDS,
+      jitterRatio: 0.1,
+      negativeTtlSeconds: config.PRODUCT_CACHE_NEGATIVE_TTL_SECONDS,
+    })
+  : undefined
+logger.info('product repository', { strategy: cached ? 'cached(rdb)' : 'rdb' })
+
+const app = createApp({
+  sql,
+  redis,
+  logger,
+  products: cached ?? rdb,
+  cacheStats: cached?.stats,
+  verifier: createTokenVerifier({
+    keys: remoteJwks(config.JWKS_URL),
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  }),
+  maxBodyBytes: config.MAX_BODY_BYTES,
+})
+
+serve(app, {
   config,
   logger,
   close: [

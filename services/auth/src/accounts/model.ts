@@ -1,5 +1,9 @@
 import { t } from 'elysia'
 
+// Response shapes are closed explicitly: Elysia marks them closed itself once a route has
+// answered, which would make the exported OpenAPI document depend on traffic.
+const closed = { additionalProperties: false }
+
 const email = t.String({
   format: 'email',
   maxLength: 254,
@@ -25,19 +29,25 @@ export const RefreshBody = t.Object(
   { additionalProperties: false },
 )
 
-export const UserView = t.Object({
-  id: t.String({ format: 'uuid' }),
-  email: t.String(),
-  role: t.Union([t.Literal('customer'), t.Literal('admin')]),
-  displayName: t.Optional(t.String()),
-})
+export const UserView = t.Object(
+  {
+    id: t.String({ format: 'uuid' }),
+    email: t.String(),
+    role: t.Union([t.Literal('customer'), t.Literal('admin')]),
+    displayName: t.Optional(t.String()),
+  },
+  closed,
+)
 
-export const TokenPairView = t.Object({
-  accessToken: t.String(),
-  refreshToken: t.String(),
-  tokenType: t.Literal('Bearer'),
-  expiresIn: t.Integer({ description: 'Seconds until the access token expires' }),
-})
+export const TokenPairView = t.Object(
+  {
+    accessToken: t.String(),
+    refreshToken: t.String(),
+    tokenType: t.Literal('Bearer'),
+    expiresIn: t.Integer({ description: 'Seconds until the access token expires' }),
+  },
+  closed,
+)
 
 export type SignupBody = typeof SignupBody.static
 export type LoginBody = typeof LoginBody.static

@@ -1,0 +1,100 @@
+import { bearerAuth, NotFoundError } from '@flash-deal/kit'
+import type { TokenVerifier } from '@flash-deal/kit/jwt'
+import { Elysia, t } from 'elysia'
+import type { Product, ProductRepository } from '../repository/base'
+import { decodeCursor, encodeCursor } from './cursor'
+import {
+  ListQuery,
+  NewProductBody,
+  ProductId,
+  ProductPage,
+  ProductPatchBody,
+  ProductView,
+} from './model'
+
+const bearer = [{ bearer: [] }]
+const problem = t.Object(
+  { type: t.String(), title: t.String(), status: t.Integer() },
+  { additionalProperties: true },
+)
+
+const view = (product: Product) => ({
+  id: product.id,
+  name: product.name,
+  description: product.description,
+  price: product.price,
+  currency: product.currency,
+  createdAt: product.createdAt.toISOString(),
+  updatedAt: product.updatedAt.toISOString(),
+})
+
+const notFound = (id: string) => new NotFoundError(`No product with id ${id}`)
+
+export function productsController(products: ProductRepository, verifier: TokenVerifier) {
+  return new Elysia({ name: 'products', prefix: '/v1/products' })
+    .use(bearerAuth(verifier))
+    .get(
+      '',
+      async ({ query }) => {
+        const limit = query.limit ?? 20
+        const items = await products.listProducts({
+          limit,
+          after: query.cursor ? decodeCursor(query.cursor) : undefined,
+        })
+        const last = items.at(-1)
+        return {
+          items: items.map(view),
+          nextCursor: items.length === limit && last ? encodeCursor(last) : null,
+        }
+      },
+      {
+        query: ListQuery,
+        response: { 200: ProductPage, 400: problem, 422: problem },
+        detail: { tags: ['products'], summary: 'Products, newest first, by cursor' },
+      },
+    )
+    .get(
+      '/:id',
+      async ({ params, set }) => {
+        const read = await products.getProduct(params.id)
+        // X-Cache says where this answer came from: Redis (hit) or Postgres (miss).
+        set.headers['x-cache'] = read.source === 'cache' ? 'hit' : 'miss'
+        if (!read.value) throw notFound(params.id)
+        return view(read.value)
+      },
+      {
+        params: ProductId,
+        response: { 200: ProductView, 404: problem, 422: problem },
+        detail: { tags: ['products'], summary: 'One product (X-Cache: hit|miss)' },
+      },
+    )
+    .post(
+      '',
+      async ({ body, status }) =>
+        status(
+          201,
+          view(await products.createProduct({ ...body, description: body.description ?? '' })),
+        ),
+      {
+        auth: 'admin',
+        body: NewProductBody,
+        response: { 201: ProductView, 401: problem, 403: problem, 422: problem },
+        detail: { tags: ['products'], summary: 'Create a product (admin)', security: bearer },
+      },
+    )
+    .patch(
+      '/:id',
+      async ({ params, body }) => {
+        const updated = await products.updateProduct(params.id, body)
+        if (!updated) throw notFound(params.id)
+        return view(updated)
+      },
+      {
+        auth: 'admin',
+        params: ProductId,
+        body: ProductPatchBody,
+        response: { 200: ProductView, 401: problem, 403: problem, 404: problem, 422: problem },
+        detail: { tags: ['products'], summary: 'Change a product (admin)', security: bearer },
+      },
+    )
+}

@@ -1,0 +1,104 @@
+/** What the cache strategy adds, on real Postgres and Redis. */
+import { afterAll, expect, test } from 'bun:test'
+import { connect } from '@flash-deal/db'
+import { createRedis } from '@flash-deal/kit/redis'
+import { deadRedisUrl, recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import type { ProductRepository } from '../../src/repository/base'
+import { cachedProductRepository, productCacheKey } from '../../src/repository/cached'
+import { rdbProductRepository } from '../../src/repository/rdb'
+
+const logger = recordingLogger()
+const sql = connect(testEnv.databaseUrl, { max: 4 })
+const redis = createRedis(testEnv.redisUrl, logger)
+const deadRedis = createRedis(deadRedisUrl, logger)
+afterAll(async () => {
+  await sql.end()
+  redis.disconnect()
+  deadRedis.disconnect()
+})
+
+/** The real rdb repository, counting the reads that reach Postgres. */
+function countingRdb() {
+  const rdb = rdbProductRepository(sql)
+  const counter = { reads: 0 }
+  const repository: ProductRepository = {
+    ...rdb,
+    getProduct: async (id) => {
+      counter.reads += 1
+      return rdb.getProduct(id)
+    },
+  }
+  return { repository, counter }
+}
+
+const seed = () =>
+  rdbProductRepository(sql).createProduct({
+    name: `Hot ${uniqueSuffix()}`,
+    description: '',
+    price: 500,
+    currency: 'KRW',
+  })
+
+test('a miss reads Postgres and writes back; the next read is a hit that does not', async () => {
+  const product = await seed()
+  const { repository, counter } = countingRdb()
+  const cached = cachedProductRepository(repository, redis, logger)
+  expect((await cached.getProduct(product.id)).source).toBe('database')
+  const hit = await cached.getProduct(product.id)
+  expect(hit.source).toBe('cache')
+  expect(hit.value).toEqual(product)
+  expect(counter.reads).toBe(1)
+  expect(cached.stats()).toMatchObject({ hits: 1, misses: 1, loads: 1 })
+  const ttl = await redis.ttl(productCacheKey(product.id))
+  expect(ttl).toBeGreaterThan(290)
+  expect(ttl).toBeLessThanOrEqual(330)
+})
+
+test('an update invalidates the cached entry', async () => {
+  const product = await seed()
+  const cached = cachedProductRepository(rdbProductRepository(sql), redis, logger)
+  await cached.getProduct(product.id)
+  await cached.updateProduct(product.id, { name: 'Renamed' })
+  expect(await redis.exists(productCacheKey(product.id))).toBe(0)
+  const read = await cached.getProduct(product.id)
+  expect(read.source).toBe('database')
+  expect(read.value?.name).toBe('Renamed')
+})
+
+test('single-flight: a thousand concurrent misses of one key make one database read', async () => {
+  const product = await seed()
+  const { repository, counter } = countingRdb()
+  const cached = cachedProductRepository(repository, redis, logger)
+  const reads = await Promise.all(Array.from({ length: 1000 }, () => cached.getProduct(product.id)))
+  expect(reads.every((read) => read.value?.id === product.id)).toBe(true)
+  expect(counter.reads).toBe(1)
+  expect(cached.stats().loads).toBe(1)
+})
+
+test('a missing product is cached briefly, so repeated lookups do not reach Postgres', async () => {
+  const { repository, counter } = countingRdb()
+  const cached = cachedProductRepository(repository, redis, logger, {
+    ttlSeconds: 300,
+    jitterRatio: 0.1,
+    negativeTtlSeconds: 7,
+  })
+  const id = crypto.randomUUID()
+  expect((await cached.getProduct(id)).value).toBeNull()
+  const again = await cached.getProduct(id)
+  expect(again).toEqual({ value: null, source: 'cache' })
+  expect(counter.reads).toBe(1)
+  expect(await redis.ttl(productCacheKey(id))).toBeLessThanOrEqual(7)
+})
+
+test('with Redis down, reads fall back to Postgres, and say so in logs and a counter', async () => {
+  const product = await seed()
+  const cached = cachedProductRepository(rdbProductRepository(sql), deadRedis, logger)
+  const read = await cached.getProduct(product.id)
+  expect(read.value?.id).toBe(product.id)
+  expect(cached.stats().fallbacks).toBeGreaterThanOrEqual(1)
+  expect(
+    logger.lines.some((line) => line.msg === 'product cache unavailable, using the database'),
+  ).toBe(true)
+  // Writes still work: the database is the source of truth.
+  expect((await cached.updateProduct(product.id, { price: 1 }))?.price).toBe(1)
+})
