@@ -59,6 +59,8 @@ export function createServiceApp(options: ServiceAppOptions) {
   // runs (body parsing, for one) still get the request id.
   const contexts = new WeakMap<Request, RequestContext>()
 
+  const accessLog = logger.enabled('info')
+
   const requestContext = (request: Request): RequestContext => {
     let context = contexts.get(request)
     if (!context) {
@@ -121,6 +123,8 @@ export function createServiceApp(options: ServiceAppOptions) {
       return toResponse(mapped, request, context)
     })
     .onAfterResponse({ as: 'global' }, ({ request, set, responseValue }) => {
+      // The access log is the per-request cost every route pays: skip it entirely when off.
+      if (!accessLog) return
       const context = requestContext(request)
       const url = new URL(request.url)
       const status =

@@ -13,6 +13,8 @@ export interface Logger {
   warn(msg: string, fields?: LogFields): void
   error(msg: string, fields?: LogFields): void
   child(bindings: LogFields): Logger
+  /** Whether a line of this level would be written (to skip building costly fields). */
+  enabled(level: LogLevel): boolean
 }
 
 export type LogSink = (line: string) => void
@@ -40,6 +42,7 @@ export function createLogger(
     info: (msg, fields) => write('info', msg, fields),
     warn: (msg, fields) => write('warn', msg, fields),
     error: (msg, fields) => write('error', msg, fields),
+    enabled: (level) => rank[level] >= threshold,
     child: (more) =>
       createLogger({ level: options.level, bindings: { ...bindings, ...more }, sink }),
   }

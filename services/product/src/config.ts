@@ -11,6 +11,8 @@ export const ProductConfig = T.Object({
   PRODUCT_CACHE_TTL_SECONDS: T.Integer({ minimum: 1, default: 300 }),
   /** How long "this product does not exist" is remembered. */
   PRODUCT_CACHE_NEGATIVE_TTL_SECONDS: T.Integer({ minimum: 1, default: 15 }),
+  /** In-process near-cache in front of Redis (the hot-key guard); 0 turns it off. */
+  PRODUCT_NEAR_CACHE_TTL_MS: T.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
   JWKS_URL: httpUrl('http://127.0.0.1:8081/.well-known/jwks.json'),
   JWT_ISSUER: T.String({ minLength: 1, default: 'flash-deal-auth' }),
   JWT_AUDIENCE: T.String({ minLength: 1, default: 'flash-deal' }),

@@ -17,8 +17,8 @@ const rdb = rdbProductRepository(sql)
 const cached = config.ENABLE_CACHE
   ? cachedProductRepository(rdb, redis, logger, {
       ttlSeconds: config.PRODUCT_CACHE_TTL_SECONDS,
-      jitterRatio: 0.1,
       negativeTtlSeconds: config.PRODUCT_CACHE_NEGATIVE_TTL_SECONDS,
+      nearTtlMs: config.PRODUCT_NEAR_CACHE_TTL_MS,
     })
   : undefined
 logger.info('product repository', { strategy: cached ? 'cached(rdb)' : 'rdb' })

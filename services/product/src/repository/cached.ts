@@ -9,6 +9,10 @@
  * - Every write invalidates the key after the database has committed.
  * - If Redis fails, reads fall back to the inner repository (logged and counted): the cache
  *   makes reads faster, it must never make them fail.
+ * - In front of Redis sits a tiny in-process near-cache with a one-second TTL. During a flash
+ *   sale one product is read by everyone at once, and that one Redis key would otherwise take
+ *   every request (the hot-key problem). A write clears both levels on this instance; another
+ *   instance may serve the previous value for at most `nearTtlMs`.
  */
 import type { Logger } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
@@ -19,9 +23,23 @@ export interface CacheOptions {
   /** Up to this fraction of the TTL is added at random. */
   jitterRatio: number
   negativeTtlSeconds: number
+  /** Lifetime of the in-process near-cache entries; 0 turns the near-cache off. */
+  nearTtlMs: number
+  nearMaxEntries: number
+}
+
+export const defaultCacheOptions: CacheOptions = {
+  ttlSeconds: 300,
+  jitterRatio: 0.1,
+  negativeTtlSeconds: 15,
+  nearTtlMs: 1000,
+  nearMaxEntries: 10_000,
 }
 
 export interface CacheStats {
+  /** Answered from the in-process near-cache. */
+  nearHits: number
+  /** Answered from Redis. */
   hits: number
   misses: number
   /** Database reads made on a miss (single-flight makes this lower than misses). */
@@ -41,10 +59,21 @@ export function cachedProductRepository(
   inner: ProductRepository,
   redis: Redis,
   logger: Logger,
-  options: CacheOptions = { ttlSeconds: 300, jitterRatio: 0.1, negativeTtlSeconds: 15 },
+  overrides: Partial<CacheOptions> = {},
 ): CachedProductRepository {
-  const stats: CacheStats = { hits: 0, misses: 0, loads: 0, fallbacks: 0 }
+  const options = { ...defaultCacheOptions, ...overrides }
+  const stats: CacheStats = { nearHits: 0, hits: 0, misses: 0, loads: 0, fallbacks: 0 }
   const inFlight = new Map<string, Promise<Read<Product>>>()
+  const near = new Map<string, { value: Product | null; expiresAt: number }>()
+
+  const remember = (id: string, value: Product | null) => {
+    if (options.nearTtlMs <= 0) return
+    if (near.size >= options.nearMaxEntries) {
+      const oldest = near.keys().next().value
+      if (oldest !== undefined) near.delete(oldest)
+    }
+    near.set(id, { value, expiresAt: performance.now() + options.nearTtlMs })
+  }
 
   const ttl = () => Math.round(options.ttlSeconds * (1 + Math.random() * options.jitterRatio))
 
@@ -69,6 +98,7 @@ export function cachedProductRepository(
       } catch (error) {
         fallback('write-back', error)
       }
+      remember(id, read.value)
       return { value: read.value, source: 'database' as const }
     })().finally(() => inFlight.delete(id))
     inFlight.set(id, loading)
@@ -76,6 +106,7 @@ export function cachedProductRepository(
   }
 
   const invalidate = async (id: string) => {
+    near.delete(id)
     try {
       await redis.del(productCacheKey(id))
     } catch (error) {
@@ -86,6 +117,11 @@ export function cachedProductRepository(
 
   return {
     async getProduct(id) {
+      const local = near.get(id)
+      if (local && local.expiresAt > performance.now()) {
+        stats.nearHits += 1
+        return { value: local.value, source: 'cache' }
+      }
       let cached: string | null
       try {
         cached = await redis.get(productCacheKey(id))
@@ -98,7 +134,9 @@ export function cachedProductRepository(
         return load(id)
       }
       stats.hits += 1
-      return { value: cached === NONE ? null : revive(cached), source: 'cache' }
+      const value = cached === NONE ? null : revive(cached)
+      remember(id, value)
+      return { value, source: 'cache' }
     },
     listProducts: (page) => inner.listProducts(page),
     async createProduct(input) {

@@ -42,7 +42,7 @@ const seed = () =>
 test('a miss reads Postgres and writes back; the next read is a hit that does not', async () => {
   const product = await seed()
   const { repository, counter } = countingRdb()
-  const cached = cachedProductRepository(repository, redis, logger)
+  const cached = cachedProductRepository(repository, redis, logger, { nearTtlMs: 0 })
   expect((await cached.getProduct(product.id)).source).toBe('database')
   const hit = await cached.getProduct(product.id)
   expect(hit.source).toBe('cache')
@@ -78,9 +78,8 @@ test('single-flight: a thousand concurrent misses of one key make one database r
 test('a missing product is cached briefly, so repeated lookups do not reach Postgres', async () => {
   const { repository, counter } = countingRdb()
   const cached = cachedProductRepository(repository, redis, logger, {
-    ttlSeconds: 300,
-    jitterRatio: 0.1,
     negativeTtlSeconds: 7,
+    nearTtlMs: 0,
   })
   const id = crypto.randomUUID()
   expect((await cached.getProduct(id)).value).toBeNull()
@@ -101,4 +100,18 @@ test('with Redis down, reads fall back to Postgres, and say so in logs and a cou
   ).toBe(true)
   // Writes still work: the database is the source of truth.
   expect((await cached.updateProduct(product.id, { price: 1 }))?.price).toBe(1)
+})
+
+test("the near-cache answers repeated reads in-process and lets another instance's update through within its TTL", async () => {
+  const product = await seed()
+  const { repository, counter } = countingRdb()
+  const reader = cachedProductRepository(repository, redis, logger, { nearTtlMs: 100 })
+  const writer = cachedProductRepository(rdbProductRepository(sql), redis, logger)
+  await reader.getProduct(product.id)
+  for (let i = 0; i < 50; i += 1) await reader.getProduct(product.id)
+  expect(reader.stats()).toMatchObject({ nearHits: 50, hits: 0, loads: 1 })
+  await writer.updateProduct(product.id, { price: 777 })
+  await Bun.sleep(120)
+  expect((await reader.getProduct(product.id)).value?.price).toBe(777)
+  expect(counter.reads).toBe(2)
 })
