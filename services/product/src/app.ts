@@ -2,6 +2,8 @@ import { queries, type Sql } from '@flash-deal/db'
 import { createServiceApp, type Logger } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
+import { dealsController } from './deals/controller'
+import { DealService } from './deals/service'
 import { productsController } from './products/controller'
 import type { ProductRepository } from './repository/base'
 import type { CacheStats } from './repository/cached'
@@ -50,4 +52,5 @@ export function createApp({
       },
     )
     .use(productsController(products, verifier))
+    .use(dealsController(new DealService(sql, redis, logger), verifier))
 }

@@ -1,0 +1,60 @@
+import { t } from 'elysia'
+
+const closed = { additionalProperties: false }
+
+export const DealId = t.Object({ id: t.String({ format: 'uuid' }) })
+
+export const NewDealBody = t.Object(
+  {
+    productId: t.String({ format: 'uuid' }),
+    price: t.Integer({
+      minimum: 0,
+      maximum: 2_147_483_647,
+      description: 'Deal price, integer minor units',
+    }),
+    stock: t.Integer({ minimum: 1, maximum: 1_000_000 }),
+    perUserLimit: t.Integer({
+      minimum: 1,
+      description: 'Most units one user may buy; at most the stock',
+    }),
+    startsAt: t.String({ format: 'date-time' }),
+    endsAt: t.String({ format: 'date-time', description: 'After startsAt' }),
+  },
+  closed,
+)
+
+export const DealListQuery = t.Object(
+  {
+    status: t.Optional(
+      t.Union([t.Literal('live'), t.Literal('upcoming'), t.Literal('open')], { default: 'open' }),
+    ),
+  },
+  closed,
+)
+
+export const DealView = t.Object(
+  {
+    id: t.String(),
+    productId: t.String(),
+    price: t.Integer(),
+    stock: t.Integer(),
+    perUserLimit: t.Integer(),
+    startsAt: t.String({ format: 'date-time' }),
+    endsAt: t.String({ format: 'date-time' }),
+    status: t.Union([
+      t.Literal('scheduled'),
+      t.Literal('live'),
+      t.Literal('sold_out'),
+      t.Literal('ended'),
+    ]),
+    remaining: t.Integer({
+      description: 'Units left: from Redis while the sale runs, else from Postgres',
+    }),
+  },
+  closed,
+)
+
+export const DealList = t.Object({ items: t.Array(DealView) }, closed)
+
+export type NewDealBody = typeof NewDealBody.static
+export type DealView = typeof DealView.static

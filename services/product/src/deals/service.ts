@@ -1,0 +1,127 @@
+import { queries, type Sql } from '@flash-deal/db'
+import {
+  type Logger,
+  NotFoundError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '@flash-deal/kit'
+import type { Redis } from '@flash-deal/kit/redis'
+import { dealInfoKey, dealStockKey } from './keys'
+import type { DealView, NewDealBody } from './model'
+import publishDealLua from './publish-deal.lua' with { type: 'text' }
+
+type DealRow = NonNullable<Awaited<ReturnType<typeof queries.getDeal>>>
+type RedisWithPublish = Redis & {
+  publishDeal(stockKey: string, infoKey: string, ...args: (string | number)[]): Promise<number>
+}
+
+const invalid = (field: string, message: string) =>
+  new ValidationError(`${field}: ${message}`, [{ field, message }])
+
+/**
+ * Deals: created in Postgres and published to Redis in one step (the Redis publish happens
+ * inside the transaction, so a deal Redis does not know about is never committed), read with
+ * a derived status and the remaining stock from wherever it is true right now.
+ */
+export class DealService {
+  private readonly redis: RedisWithPublish
+
+  constructor(
+    private readonly sql: Sql,
+    redis: Redis,
+    private readonly logger: Logger,
+  ) {
+    // ioredis loads the script once and calls it by SHA, falling back to EVAL after a flush.
+    redis.defineCommand('publishDeal', { numberOfKeys: 2, lua: publishDealLua })
+    this.redis = redis as RedisWithPublish
+  }
+
+  async create(input: NewDealBody): Promise<DealView> {
+    const startsAt = new Date(input.startsAt)
+    const endsAt = new Date(input.endsAt)
+    if (endsAt <= startsAt) throw invalid('body.endsAt', 'must be after startsAt')
+    if (input.perUserLimit > input.stock)
+      throw invalid('body.perUserLimit', 'must not exceed stock')
+    if (!(await queries.getProduct(this.sql, { id: input.productId }))) {
+      throw invalid('body.productId', 'no product has this id')
+    }
+    const deal = await this.sql.begin(async (tx) => {
+      const row = await queries.createDeal(tx, { ...input, startsAt, endsAt })
+      if (!row) throw new Error('INSERT ... RETURNING returned no row')
+      try {
+        await this.redis.publishDeal(
+          dealStockKey(row.id),
+          dealInfoKey(row.id),
+          row.stock,
+          row.price,
+          row.perUserLimit,
+          row.startsAt.getTime(),
+          row.endsAt.getTime(),
+          row.productId,
+        )
+      } catch (error) {
+        this.logger.error('deal publish to Redis failed; nothing was created', { error })
+        throw new ServiceUnavailableError(
+          'Deals cannot be published right now; try again shortly',
+          1,
+        )
+      }
+      return row
+    })
+    return this.view(deal)
+  }
+
+  async get(id: string): Promise<DealView> {
+    const deal = await queries.getDeal(this.sql, { id })
+    if (!deal) throw new NotFoundError(`No deal with id ${id}`)
+    return this.view(deal)
+  }
+
+  async list(status: 'live' | 'upcoming' | 'open'): Promise<DealView[]> {
+    const views = await Promise.all(
+      (await queries.listOpenDeals(this.sql, { limit: 100 })).map((deal) => this.view(deal)),
+    )
+    if (status === 'upcoming') return views.filter((deal) => deal.status === 'scheduled')
+    if (status === 'live')
+      return views.filter((deal) => deal.status === 'live' || deal.status === 'sold_out')
+    return views
+  }
+
+  private async view(deal: DealRow, now = Date.now()): Promise<DealView> {
+    const running = deal.startsAt.getTime() <= now && now < deal.endsAt.getTime()
+    const remaining = running ? await this.liveRemaining(deal) : deal.stockRemaining
+    const status =
+      now < deal.startsAt.getTime()
+        ? 'scheduled'
+        : !running
+          ? 'ended'
+          : remaining <= 0
+            ? 'sold_out'
+            : 'live'
+    return {
+      id: deal.id,
+      productId: deal.productId,
+      price: deal.price,
+      stock: deal.stock,
+      perUserLimit: deal.perUserLimit,
+      startsAt: deal.startsAt.toISOString(),
+      endsAt: deal.endsAt.toISOString(),
+      status,
+      remaining,
+    }
+  }
+
+  /** During the sale Redis holds the truth (reservations land there first). */
+  private async liveRemaining(deal: DealRow): Promise<number> {
+    try {
+      const value = await this.redis.get(dealStockKey(deal.id))
+      if (value !== null) return Math.max(0, Number(value))
+    } catch (error) {
+      this.logger.warn('deal stock unreadable in Redis, answering from Postgres', {
+        dealId: deal.id,
+        error: (error as Error).message,
+      })
+    }
+    return deal.stockRemaining
+  }
+}

@@ -1,0 +1,184 @@
+/** Deals over HTTP on real Postgres and Redis. */
+import { afterAll, describe, expect, test } from 'bun:test'
+import { connect, queries } from '@flash-deal/db'
+import { createRedis } from '@flash-deal/kit/redis'
+import {
+  deadRedisUrl,
+  recordingLogger,
+  testEnv,
+  testTokens,
+  uniqueSuffix,
+} from '@flash-deal/testing'
+import { createApp } from '../src/app'
+import { dealInfoKey, dealStockKey } from '../src/deals/keys'
+import { rdbProductRepository } from '../src/repository/rdb'
+
+const logger = recordingLogger()
+const sql = connect(testEnv.databaseUrl, { max: 4 })
+const redis = createRedis(testEnv.redisUrl, logger)
+const deadRedis = createRedis(deadRedisUrl, logger)
+const { verifier, tokenFor } = await testTokens()
+const app = createApp({ sql, redis, logger, verifier, products: rdbProductRepository(sql) })
+const admin = await tokenFor('admin')
+const customer = await tokenFor('customer')
+const product = await rdbProductRepository(sql).createProduct({
+  name: `Deal base ${uniqueSuffix()}`,
+  description: '',
+  price: 10_000,
+  currency: 'USD',
+})
+
+afterAll(async () => {
+  await sql.end()
+  redis.disconnect()
+  deadRedis.disconnect()
+})
+
+function call(
+  target: typeof app,
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string } = {},
+) {
+  const headers: Record<string, string> = {}
+  if (options.body !== undefined) headers['content-type'] = 'application/json'
+  if (options.token) headers.authorization = `Bearer ${options.token}`
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body)
+  return target.handle(new Request(`http://localhost${path}`, { method, headers, body }))
+}
+
+const minutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString()
+const dealBody = (change: Record<string, unknown> = {}) => ({
+  productId: product.id,
+  price: 4_900,
+  stock: 100,
+  perUserLimit: 2,
+  startsAt: minutes(-1),
+  endsAt: minutes(60),
+  ...change,
+})
+
+describe('creating deals', () => {
+  test('an admin creates a live deal; its stock and rules are published to Redis', async () => {
+    const response = await call(app, 'POST', '/v1/deals', { body: dealBody(), token: admin })
+    expect(response.status).toBe(201)
+    const deal = await response.json()
+    expect(deal).toMatchObject({
+      productId: product.id,
+      stock: 100,
+      perUserLimit: 2,
+      status: 'live',
+      remaining: 100,
+    })
+    expect(await redis.get(dealStockKey(deal.id))).toBe('100')
+    expect(await redis.hgetall(dealInfoKey(deal.id))).toMatchObject({
+      price: '4900',
+      perUserLimit: '2',
+      productId: product.id,
+    })
+  })
+
+  test('publishing again never refills a half-sold deal', async () => {
+    const deal = await (
+      await call(app, 'POST', '/v1/deals', { body: dealBody(), token: admin })
+    ).json()
+    await redis.decrby(dealStockKey(deal.id), 30)
+    const { DealService } = await import('../src/deals/service')
+    const again = new DealService(sql, redis, logger) as unknown as {
+      redis: { publishDeal: (...args: unknown[]) => Promise<number> }
+    }
+    const created = await again.redis.publishDeal(
+      dealStockKey(deal.id),
+      dealInfoKey(deal.id),
+      100,
+      1,
+      1,
+      0,
+      1,
+      product.id,
+    )
+    expect(created).toBe(0)
+    expect(await redis.get(dealStockKey(deal.id))).toBe('70')
+  })
+
+  test.each([
+    ['endsAt before startsAt', { startsAt: minutes(10), endsAt: minutes(5) }, 'body.endsAt'],
+    ['a per-user limit above the stock', { stock: 3, perUserLimit: 4 }, 'body.perUserLimit'],
+    ['a per-user limit below 1', { perUserLimit: 0 }, 'body.perUserLimit'],
+    ['a negative stock', { stock: -1 }, 'body.stock'],
+    ['a negative price', { price: -1 }, 'body.price'],
+    ['a time that is not ISO 8601', { startsAt: 'tomorrow' }, 'body.startsAt'],
+    ['an unknown product', { productId: crypto.randomUUID() }, 'body.productId'],
+    ['an unknown field', { discount: 10 }, 'body'],
+  ])('%s is 422 naming the field, and nothing is written', async (_, change, field) => {
+    const before = await queries.listOpenDeals(sql, { limit: 1000 })
+    const response = await call(app, 'POST', '/v1/deals', { body: dealBody(change), token: admin })
+    expect(response.status).toBe(422)
+    expect(
+      (await response.json()).errors.map((error: { field: string }) => error.field).join(' '),
+    ).toContain(field)
+    expect((await queries.listOpenDeals(sql, { limit: 1000 })).length).toBe(before.length)
+  })
+
+  test('a customer is 403 and no token 401', async () => {
+    expect(
+      (await call(app, 'POST', '/v1/deals', { body: dealBody(), token: customer })).status,
+    ).toBe(403)
+    expect((await call(app, 'POST', '/v1/deals', { body: dealBody() })).status).toBe(401)
+  })
+
+  test('with Redis down the deal is not created: 503 and no row', async () => {
+    const down = createApp({
+      sql,
+      redis: deadRedis,
+      logger,
+      verifier,
+      products: rdbProductRepository(sql),
+    })
+    const before = (await queries.listOpenDeals(sql, { limit: 1000 })).length
+    const response = await call(down, 'POST', '/v1/deals', { body: dealBody(), token: admin })
+    expect(response.status).toBe(503)
+    expect((await queries.listOpenDeals(sql, { limit: 1000 })).length).toBe(before)
+  })
+})
+
+describe('reading deals', () => {
+  test('remaining comes from Redis during the sale, and 0 left is sold_out', async () => {
+    const deal = await (
+      await call(app, 'POST', '/v1/deals', {
+        body: dealBody({ stock: 5, perUserLimit: 1 }),
+        token: admin,
+      })
+    ).json()
+    await redis.decrby(dealStockKey(deal.id), 2)
+    expect(await (await call(app, 'GET', `/v1/deals/${deal.id}`)).json()).toMatchObject({
+      remaining: 3,
+      status: 'live',
+    })
+    await redis.set(dealStockKey(deal.id), 0)
+    expect(await (await call(app, 'GET', `/v1/deals/${deal.id}`)).json()).toMatchObject({
+      remaining: 0,
+      status: 'sold_out',
+    })
+  })
+
+  test('a deal that has not started is scheduled and listed as upcoming, not live', async () => {
+    const deal = await (
+      await call(app, 'POST', '/v1/deals', {
+        body: dealBody({ startsAt: minutes(30), endsAt: minutes(90) }),
+        token: admin,
+      })
+    ).json()
+    expect(deal.status).toBe('scheduled')
+    const upcoming = await (await call(app, 'GET', '/v1/deals?status=upcoming')).json()
+    const live = await (await call(app, 'GET', '/v1/deals?status=live')).json()
+    expect(upcoming.items.map((item: { id: string }) => item.id)).toContain(deal.id)
+    expect(live.items.map((item: { id: string }) => item.id)).not.toContain(deal.id)
+  })
+
+  test('unknown ids are 404, malformed ones and unknown filters 422', async () => {
+    expect((await call(app, 'GET', `/v1/deals/${crypto.randomUUID()}`)).status).toBe(404)
+    expect((await call(app, 'GET', '/v1/deals/abc')).status).toBe(422)
+    expect((await call(app, 'GET', '/v1/deals?status=everything')).status).toBe(422)
+  })
+})
