@@ -100,6 +100,20 @@ SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at,
 FROM deals
 WHERE id = @id;
 
+-- Only a deal that has not started can change; a NULL keeps the field. Before the start no
+-- unit is sold, so the remaining stock is the (new) stock.
+-- name: UpdateScheduledDeal :one
+UPDATE deals
+SET price = coalesce(@price?::int, price),
+    stock = coalesce(@stock?::int, stock),
+    stock_remaining = coalesce(@stock?::int, stock),
+    per_user_limit = coalesce(@per_user_limit?::int, per_user_limit),
+    starts_at = coalesce(@starts_at?::timestamptz, starts_at),
+    ends_at = coalesce(@ends_at?::timestamptz, ends_at),
+    updated_at = now()
+WHERE id = @id AND starts_at > now()
+RETURNING id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at;
+
 -- Deals that have not ended, soonest first (live ones before upcoming ones).
 -- name: ListOpenDeals :many
 SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at

@@ -182,3 +182,72 @@ describe('reading deals', () => {
     expect((await call(app, 'GET', '/v1/deals?status=everything')).status).toBe(422)
   })
 })
+
+describe('editing deals', () => {
+  test('a scheduled deal can change; Postgres and Redis both take the new stock', async () => {
+    const deal = await (
+      await call(app, 'POST', '/v1/deals', {
+        body: dealBody({ startsAt: minutes(30), endsAt: minutes(90) }),
+        token: admin,
+      })
+    ).json()
+    const response = await call(app, 'PATCH', `/v1/deals/${deal.id}`, {
+      body: { stock: 40, perUserLimit: 3 },
+      token: admin,
+    })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({
+      stock: 40,
+      perUserLimit: 3,
+      remaining: 40,
+      status: 'scheduled',
+    })
+    expect(await redis.get(dealStockKey(deal.id))).toBe('40')
+    expect(await redis.hget(dealInfoKey(deal.id), 'perUserLimit')).toBe('3')
+  })
+
+  test('editing the stock of a live deal is 409 and changes nothing', async () => {
+    const deal = await (
+      await call(app, 'POST', '/v1/deals', { body: dealBody(), token: admin })
+    ).json()
+    await redis.decrby(dealStockKey(deal.id), 10)
+    const response = await call(app, 'PATCH', `/v1/deals/${deal.id}`, {
+      body: { stock: 500 },
+      token: admin,
+    })
+    expect(response.status).toBe(409)
+    expect((await response.json()).type).toBe('urn:flash-deal:problem:deal-started')
+    expect(await redis.get(dealStockKey(deal.id))).toBe('90')
+    expect((await queries.getDeal(sql, { id: deal.id }))?.stock).toBe(100)
+  })
+
+  test('an edit that breaks the rules, an unknown deal or a customer changes nothing', async () => {
+    const deal = await (
+      await call(app, 'POST', '/v1/deals', {
+        body: dealBody({ startsAt: minutes(30), endsAt: minutes(90), stock: 10 }),
+        token: admin,
+      })
+    ).json()
+    const tooGenerous = await call(app, 'PATCH', `/v1/deals/${deal.id}`, {
+      body: { perUserLimit: 11 },
+      token: admin,
+    })
+    expect(tooGenerous.status).toBe(422)
+    expect(
+      (await call(app, 'PATCH', `/v1/deals/${deal.id}`, { body: {}, token: admin })).status,
+    ).toBe(422)
+    expect(
+      (
+        await call(app, 'PATCH', `/v1/deals/${crypto.randomUUID()}`, {
+          body: { stock: 5 },
+          token: admin,
+        })
+      ).status,
+    ).toBe(404)
+    expect(
+      (await call(app, 'PATCH', `/v1/deals/${deal.id}`, { body: { stock: 5 }, token: customer }))
+        .status,
+    ).toBe(403)
+    expect(await redis.get(dealStockKey(deal.id))).toBe('10')
+  })
+})

@@ -1,7 +1,7 @@
 import { bearerAuth } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { Elysia, t } from 'elysia'
-import { DealId, DealList, DealListQuery, DealView, NewDealBody } from './model'
+import { DealId, DealList, DealListQuery, DealPatchBody, DealView, NewDealBody } from './model'
 import type { DealService } from './service'
 
 const problem = t.Object(
@@ -29,6 +29,25 @@ export function dealsController(deals: DealService, verifier: TokenVerifier) {
       detail: {
         tags: ['deals'],
         summary: 'Create a deal and publish its stock to Redis (admin)',
+        security: [{ bearer: [] }],
+      },
+    })
+    .patch('/:id', ({ params, body }) => deals.update(params.id, body), {
+      auth: 'admin',
+      params: DealId,
+      body: DealPatchBody,
+      response: {
+        200: DealView,
+        401: problem,
+        403: problem,
+        404: problem,
+        409: problem,
+        422: problem,
+        503: problem,
+      },
+      detail: {
+        tags: ['deals'],
+        summary: 'Change a deal that has not started (admin); a started deal is 409',
         security: [{ bearer: [] }],
       },
     })

@@ -23,6 +23,17 @@ export const NewDealBody = t.Object(
   closed,
 )
 
+export const DealPatchBody = t.Object(
+  {
+    price: t.Optional(t.Integer({ minimum: 0, maximum: 2_147_483_647 })),
+    stock: t.Optional(t.Integer({ minimum: 1, maximum: 1_000_000 })),
+    perUserLimit: t.Optional(t.Integer({ minimum: 1 })),
+    startsAt: t.Optional(t.String({ format: 'date-time' })),
+    endsAt: t.Optional(t.String({ format: 'date-time' })),
+  },
+  { ...closed, minProperties: 1 },
+)
+
 export const DealListQuery = t.Object(
   {
     status: t.Optional(
@@ -57,4 +68,5 @@ export const DealView = t.Object(
 export const DealList = t.Object({ items: t.Array(DealView) }, closed)
 
 export type NewDealBody = typeof NewDealBody.static
+export type DealPatchBody = typeof DealPatchBody.static
 export type DealView = typeof DealView.static

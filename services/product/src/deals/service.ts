@@ -1,5 +1,6 @@
 import { queries, type Sql } from '@flash-deal/db'
 import {
+  ConflictError,
   type Logger,
   NotFoundError,
   ServiceUnavailableError,
@@ -7,13 +8,22 @@ import {
 } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import { dealInfoKey, dealStockKey } from './keys'
-import type { DealView, NewDealBody } from './model'
+import type { DealPatchBody, DealView, NewDealBody } from './model'
 import publishDealLua from './publish-deal.lua' with { type: 'text' }
+import rescheduleDealLua from './reschedule-deal.lua' with { type: 'text' }
 
 type DealRow = NonNullable<Awaited<ReturnType<typeof queries.getDeal>>>
 type RedisWithPublish = Redis & {
   publishDeal(stockKey: string, infoKey: string, ...args: (string | number)[]): Promise<number>
+  rescheduleDeal(stockKey: string, infoKey: string, ...args: (string | number)[]): Promise<number>
 }
+
+const dealStarted = () =>
+  new ConflictError(
+    'deal-started',
+    'Deal already started',
+    'A deal that has started (or ended) cannot be edited',
+  )
 
 const invalid = (field: string, message: string) =>
   new ValidationError(`${field}: ${message}`, [{ field, message }])
@@ -33,6 +43,7 @@ export class DealService {
   ) {
     // ioredis loads the script once and calls it by SHA, falling back to EVAL after a flush.
     redis.defineCommand('publishDeal', { numberOfKeys: 2, lua: publishDealLua })
+    redis.defineCommand('rescheduleDeal', { numberOfKeys: 2, lua: rescheduleDealLua })
     this.redis = redis as RedisWithPublish
   }
 
@@ -66,6 +77,50 @@ export class DealService {
           1,
         )
       }
+      return row
+    })
+    return this.view(deal)
+  }
+
+  /**
+   * Edits a deal that has not started. Postgres (`starts_at > now()`) and Redis (its own clock,
+   * in the Lua script) must both agree it has not started; otherwise 409 and nothing changes.
+   */
+  async update(id: string, patch: DealPatchBody): Promise<DealView> {
+    const current = await queries.getDeal(this.sql, { id })
+    if (!current) throw new NotFoundError(`No deal with id ${id}`)
+    const startsAt = patch.startsAt ? new Date(patch.startsAt) : current.startsAt
+    const endsAt = patch.endsAt ? new Date(patch.endsAt) : current.endsAt
+    if (endsAt <= startsAt) throw invalid('body.endsAt', 'must be after startsAt')
+    if ((patch.perUserLimit ?? current.perUserLimit) > (patch.stock ?? current.stock)) {
+      throw invalid('body.perUserLimit', 'must not exceed stock')
+    }
+    const deal = await this.sql.begin(async (tx) => {
+      const row = await queries.updateScheduledDeal(tx, {
+        id,
+        price: patch.price ?? null,
+        stock: patch.stock ?? null,
+        perUserLimit: patch.perUserLimit ?? null,
+        startsAt: patch.startsAt ? startsAt : null,
+        endsAt: patch.endsAt ? endsAt : null,
+      })
+      if (!row) throw dealStarted()
+      let replaced: number
+      try {
+        replaced = await this.redis.rescheduleDeal(
+          dealStockKey(id),
+          dealInfoKey(id),
+          row.stock,
+          row.price,
+          row.perUserLimit,
+          row.startsAt.getTime(),
+          row.endsAt.getTime(),
+        )
+      } catch (error) {
+        this.logger.error('deal update could not reach Redis; nothing was changed', { error })
+        throw new ServiceUnavailableError('Deals cannot be changed right now; try again shortly', 1)
+      }
+      if (replaced !== 1) throw dealStarted()
       return row
     })
     return this.view(deal)
