@@ -20,3 +20,6 @@ export function bearerAuth(verifier: TokenVerifier) {
     }),
   })
 }
+
+/** OpenAPI `security` for a route that takes `{ auth: ... }`. */
+export const bearerSecurity = [{ bearer: [] }]

@@ -1,5 +1,5 @@
 import { openapi } from '@elysiajs/openapi'
-import { Elysia, ValidationError as ElysiaValidationError } from 'elysia'
+import { Elysia, ValidationError as ElysiaValidationError, t } from 'elysia'
 import {
   BadRequestError,
   DomainError,
@@ -12,6 +12,12 @@ import {
   ValidationError,
 } from './errors'
 import type { Logger } from './logger'
+
+/** The OpenAPI shape of every error answer (RFC 9457 problem details; extensions allowed). */
+export const ProblemSchema = t.Object(
+  { type: t.String(), title: t.String(), status: t.Integer() },
+  { additionalProperties: true },
+)
 
 /** A readiness check resolves when its dependency answers and throws (or times out) otherwise. */
 export type ReadinessCheck = () => Promise<unknown>

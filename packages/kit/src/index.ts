@@ -1,8 +1,9 @@
-export { bearerAuth } from './auth'
+export { bearerAuth, bearerSecurity } from './auth'
 export { ConfigError, loadConfig, loadConfigOrExit } from './config'
 export * from './errors'
 export {
   createServiceApp,
+  ProblemSchema,
   type ReadinessCheck,
   type ServiceAppOptions,
   toDomainError,

@@ -1,14 +1,8 @@
-import { bearerAuth } from '@flash-deal/kit'
+import { bearerAuth, bearerSecurity, ProblemSchema } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
-import { Elysia, t } from 'elysia'
+import { Elysia } from 'elysia'
 import { LoginBody, RefreshBody, SignupBody, TokenPairView, UserView } from './model'
 import type { AccountService } from './service'
-
-const problem = t.Object(
-  { type: t.String(), title: t.String(), status: t.Integer() },
-  { additionalProperties: true },
-)
-const bearer = [{ bearer: [] }]
 
 /**
  * The client's address as the gateway saw it. The gateway appends the socket address it
@@ -33,7 +27,7 @@ export function accountsController(accounts: AccountService, verifier: TokenVeri
     .post('/signup', async ({ body, status }) => status(201, await accounts.signup(body)), {
       body: SignupBody,
       transform: trimEmail,
-      response: { 201: UserView, 409: problem, 422: problem },
+      response: { 201: UserView, 409: ProblemSchema, 422: ProblemSchema },
       detail: { tags: ['auth'], summary: 'Create a customer account' },
     })
     .post(
@@ -43,7 +37,7 @@ export function accountsController(accounts: AccountService, verifier: TokenVeri
       {
         body: LoginBody,
         transform: trimEmail,
-        response: { 200: TokenPairView, 401: problem, 429: problem },
+        response: { 200: TokenPairView, 401: ProblemSchema, 429: ProblemSchema },
         detail: {
           tags: ['auth'],
           summary: 'Exchange email and password for an access and a refresh token',
@@ -52,7 +46,7 @@ export function accountsController(accounts: AccountService, verifier: TokenVeri
     )
     .post('/refresh', ({ body }) => accounts.refresh(body.refreshToken), {
       body: RefreshBody,
-      response: { 200: TokenPairView, 401: problem },
+      response: { 200: TokenPairView, 401: ProblemSchema },
       detail: {
         tags: ['auth'],
         summary: 'Rotate a refresh token; replaying a used one revokes its whole session',
@@ -69,13 +63,13 @@ export function accountsController(accounts: AccountService, verifier: TokenVeri
         detail: {
           tags: ['auth'],
           summary: "Revoke the caller's session (its refresh tokens)",
-          security: bearer,
+          security: bearerSecurity,
         },
       },
     )
     .get('/me', ({ user }) => accounts.me(user), {
       auth: 'user',
-      response: { 200: UserView, 401: problem },
-      detail: { tags: ['auth'], summary: 'The caller', security: bearer },
+      response: { 200: UserView, 401: ProblemSchema },
+      detail: { tags: ['auth'], summary: 'The caller', security: bearerSecurity },
     })
 }

@@ -1,6 +1,6 @@
-import { bearerAuth, NotFoundError } from '@flash-deal/kit'
+import { bearerAuth, bearerSecurity, NotFoundError, ProblemSchema } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
-import { Elysia, t } from 'elysia'
+import { Elysia } from 'elysia'
 import type { Product, ProductRepository } from '../repository/base'
 import { decodeCursor, encodeCursor } from './cursor'
 import {
@@ -11,12 +11,6 @@ import {
   ProductPatchBody,
   ProductView,
 } from './model'
-
-const bearer = [{ bearer: [] }]
-const problem = t.Object(
-  { type: t.String(), title: t.String(), status: t.Integer() },
-  { additionalProperties: true },
-)
 
 const view = (product: Product) => ({
   id: product.id,
@@ -49,7 +43,7 @@ export function productsController(products: ProductRepository, verifier: TokenV
       },
       {
         query: ListQuery,
-        response: { 200: ProductPage, 400: problem, 422: problem },
+        response: { 200: ProductPage, 400: ProblemSchema, 422: ProblemSchema },
         detail: { tags: ['products'], summary: 'Products, newest first, by cursor' },
       },
     )
@@ -64,7 +58,7 @@ export function productsController(products: ProductRepository, verifier: TokenV
       },
       {
         params: ProductId,
-        response: { 200: ProductView, 404: problem, 422: problem },
+        response: { 200: ProductView, 404: ProblemSchema, 422: ProblemSchema },
         detail: { tags: ['products'], summary: 'One product (X-Cache: hit|miss)' },
       },
     )
@@ -78,8 +72,12 @@ export function productsController(products: ProductRepository, verifier: TokenV
       {
         auth: 'admin',
         body: NewProductBody,
-        response: { 201: ProductView, 401: problem, 403: problem, 422: problem },
-        detail: { tags: ['products'], summary: 'Create a product (admin)', security: bearer },
+        response: { 201: ProductView, 401: ProblemSchema, 403: ProblemSchema, 422: ProblemSchema },
+        detail: {
+          tags: ['products'],
+          summary: 'Create a product (admin)',
+          security: bearerSecurity,
+        },
       },
     )
     .patch(
@@ -93,8 +91,18 @@ export function productsController(products: ProductRepository, verifier: TokenV
         auth: 'admin',
         params: ProductId,
         body: ProductPatchBody,
-        response: { 200: ProductView, 401: problem, 403: problem, 404: problem, 422: problem },
-        detail: { tags: ['products'], summary: 'Change a product (admin)', security: bearer },
+        response: {
+          200: ProductView,
+          401: ProblemSchema,
+          403: ProblemSchema,
+          404: ProblemSchema,
+          422: ProblemSchema,
+        },
+        detail: {
+          tags: ['products'],
+          summary: 'Change a product (admin)',
+          security: bearerSecurity,
+        },
       },
     )
 }
