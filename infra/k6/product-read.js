@@ -1,5 +1,6 @@
 // Hot product reads, the same load against two product services side by side in one run:
-// one with ENABLE_CACHE=true (cached(rdb)) and one with ENABLE_CACHE=false (rdb).
+// one with ENABLE_CACHE=true (cached(rdb)) and one with ENABLE_CACHE=false (rdb), plus the
+// ceiling: a route that does no work (/health/live) on the same service, same load generator.
 //   k6 run -e CACHED_URL=... -e RDB_URL=... -e PRODUCT_ID=... infra/k6/product-read.js
 import { check } from 'k6'
 import http from 'k6/http'
@@ -20,6 +21,13 @@ export const options = {
       startTime: `${seconds + 2}s`,
       env: { BASE: __ENV.CACHED_URL },
     },
+    ceiling: {
+      executor: 'constant-vus',
+      vus,
+      duration,
+      startTime: `${2 * (seconds + 2)}s`,
+      env: { BASE: __ENV.CACHED_URL, ROUTE: '/health/live' },
+    },
   },
   // Declared so the summary carries per-scenario figures.
   thresholds: {
@@ -27,14 +35,16 @@ export const options = {
     'http_req_duration{scenario:cached}': ['p(99)>=0'],
     'http_reqs{scenario:rdb}': ['count>0'],
     'http_reqs{scenario:cached}': ['count>0'],
+    'http_req_duration{scenario:ceiling}': ['p(99)>=0'],
+    'http_reqs{scenario:ceiling}': ['count>0'],
     checks: ['rate==1'],
   },
   summaryTrendStats: ['med', 'p(99)'],
 }
 
 export default function () {
-  const response = http.get(`${__ENV.BASE}/v1/products/${__ENV.PRODUCT_ID}`)
-  check(response, { 'product read': (r) => r.status === 200 })
+  const response = http.get(`${__ENV.BASE}${__ENV.ROUTE || `/v1/products/${__ENV.PRODUCT_ID}`}`)
+  check(response, { 'answered 200': (r) => r.status === 200 })
 }
 
 export function handleSummary(data) {
@@ -45,6 +55,7 @@ export function handleSummary(data) {
   }
   const rdb = row('rdb')
   const cached = row('cached')
+  const ceiling = row('ceiling')
   const line = (r) =>
     `${r.name.padEnd(8)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms`
   const ratio = cached.rps / rdb.rps
@@ -53,8 +64,10 @@ export function handleSummary(data) {
     `hot product read, ${vus} VUs x ${duration} each, same box`,
     line(rdb),
     line(cached),
+    line(ceiling),
     `cached / rdb throughput: ${ratio.toFixed(2)}x`,
+    `share of the ceiling: cached ${(cached.rps / ceiling.rps).toFixed(2)}, rdb ${(rdb.rps / ceiling.rps).toFixed(2)}`,
     '',
   ].join('\n')
-  return { stdout: text, 'bench-product.json': JSON.stringify({ rdb, cached, ratio }) }
+  return { stdout: text, 'bench-product.json': JSON.stringify({ rdb, cached, ceiling, ratio }) }
 }

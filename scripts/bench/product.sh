@@ -25,5 +25,6 @@ done
 out="$(mktemp -d)"
 (cd "$out" && K6_AUTO_EXTENSION_RESOLUTION=false "$k6" run --quiet \
   -e CACHED_URL="http://127.0.0.1:$cached_port" -e RDB_URL="http://127.0.0.1:$rdb_port" \
-  -e PRODUCT_ID="$product_id" "$OLDPWD/infra/k6/product-read.js")
+  -e PRODUCT_ID="$product_id" -e VUS="${VUS:-32}" -e DURATION="${DURATION:-15s}" \
+  "$OLDPWD/infra/k6/product-read.js")
 cp "$out/bench-product.json" "${BENCH_OUT:-/dev/null}" 2>/dev/null || true
