@@ -26,6 +26,8 @@ export interface CacheOptions {
   /** Lifetime of the in-process near-cache entries; 0 turns the near-cache off. */
   nearTtlMs: number
   nearMaxEntries: number
+  /** A write deletes the key again after this long; 0 turns the second delete off. */
+  secondInvalidationMs: number
 }
 
 export const defaultCacheOptions: CacheOptions = {
@@ -34,6 +36,7 @@ export const defaultCacheOptions: CacheOptions = {
   negativeTtlSeconds: 15,
   nearTtlMs: 1000,
   nearMaxEntries: 10_000,
+  secondInvalidationMs: 500,
 }
 
 export interface CacheStats {
@@ -105,13 +108,25 @@ export function cachedProductRepository(
     return loading
   }
 
-  const invalidate = async (id: string) => {
-    near.delete(id)
+  const deleteKey = async (id: string) => {
     try {
       await redis.del(productCacheKey(id))
     } catch (error) {
       // The entry expires on its own; log loudly because until then readers see the old value.
       logger.error('product cache invalidation failed; the entry will expire by TTL', { id, error })
+    }
+  }
+
+  const invalidate = async (id: string) => {
+    near.delete(id)
+    await deleteKey(id)
+    // A miss on another instance may have read the row just before this write and write it back
+    // just after the delete above; deleting again shortly after bounds that stale window.
+    if (options.secondInvalidationMs > 0) {
+      setTimeout(() => {
+        near.delete(id)
+        void deleteKey(id)
+      }, options.secondInvalidationMs).unref?.()
     }
   }
 

@@ -115,3 +115,34 @@ test("the near-cache answers repeated reads in-process and lets another instance
   expect((await reader.getProduct(product.id)).value?.price).toBe(777)
   expect(counter.reads).toBe(2)
 })
+
+test('a stale write-back racing an update is removed by the second invalidation', async () => {
+  const product = await seed()
+  const rdb = rdbProductRepository(sql)
+  // A reader that fetched the row before the update and writes it back after the first delete.
+  const slowReader: ProductRepository = {
+    ...rdb,
+    getProduct: async (id) => {
+      const read = await rdb.getProduct(id)
+      await Bun.sleep(150)
+      return read
+    },
+  }
+  const reader = cachedProductRepository(slowReader, redis, logger, {
+    nearTtlMs: 0,
+    secondInvalidationMs: 0,
+  })
+  const writer = cachedProductRepository(rdb, redis, logger, {
+    nearTtlMs: 0,
+    secondInvalidationMs: 300,
+  })
+  const staleRead = reader.getProduct(product.id)
+  await Bun.sleep(30)
+  await writer.updateProduct(product.id, { price: 4242 })
+  await staleRead
+  expect(JSON.parse((await redis.get(productCacheKey(product.id))) ?? '{}').price).toBe(
+    product.price,
+  )
+  await Bun.sleep(350)
+  expect((await reader.getProduct(product.id)).value?.price).toBe(4242)
+})
