@@ -174,6 +174,17 @@ wait_pid_exit() {
   done
 }
 
+# Waits for a stopping process; past the timeout it is killed, since a stuck server must not
+# block the next start.
+await_exit_or_kill() {
+  local piece=$1 pid=$2
+  if ! wait_pid_exit "$pid" "$INFRA_TIMEOUT_SECONDS"; then
+    warn "$piece: pid $pid still running after ${INFRA_TIMEOUT_SECONDS}s, sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_pid_exit "$pid" 10 || die "$piece: could not stop pid $pid"
+  fi
+}
+
 # True when something accepts TCP connections on 127.0.0.1:port.
 port_accepts() {
   # shellcheck disable=SC2016 # $1 belongs to the inner shell
@@ -494,11 +505,7 @@ redis_stop() {
   say "redis: stopping (pid $pid)"
   # SHUTDOWN fsyncs the AOF; SIGTERM takes the same path when the client cannot reach it.
   redis-cli -h 127.0.0.1 -p "${port:-$REDIS_PORT}" shutdown >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
-  if ! wait_pid_exit "$pid" "$INFRA_TIMEOUT_SECONDS"; then
-    warn "redis: pid $pid still running after ${INFRA_TIMEOUT_SECONDS}s, sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait_pid_exit "$pid" 10 || die "redis: could not stop pid $pid"
-  fi
+  await_exit_or_kill redis "$pid"
   rm -f "$REDIS_PIDFILE"
 }
 
@@ -649,11 +656,7 @@ kafka_stop() {
   fi
   say "kafka: stopping (pid $pid; controlled shutdown)"
   kill -TERM "$pid" 2>/dev/null || true
-  if ! wait_pid_exit "$pid" "$INFRA_TIMEOUT_SECONDS"; then
-    warn "kafka: pid $pid still running after ${INFRA_TIMEOUT_SECONDS}s, sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait_pid_exit "$pid" 10 || die "kafka: could not stop pid $pid"
-  fi
+  await_exit_or_kill kafka "$pid"
   rm -f "$KAFKA_PIDFILE"
 }
 
