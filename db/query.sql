@@ -123,6 +123,117 @@ ORDER BY starts_at, id
 LIMIT @limit;
 
 -- ---------------------------------------------------------------------------------------------
+-- Orders: reads
+
+-- name: GetOrder :one
+SELECT id, deal_id, user_id, quantity, unit_price, status, accepted_at, created_at, confirmed_at
+FROM orders
+WHERE id = @id;
+
+-- Keyset pagination, newest first: order ids are UUIDv7, so id order is time order.
+-- name: ListUserOrders :many
+SELECT id, deal_id, user_id, quantity, unit_price, status, accepted_at, created_at, confirmed_at
+FROM orders
+WHERE user_id = @user_id AND (@before_id?::uuid IS NULL OR id < @before_id?)
+ORDER BY id DESC
+LIMIT @limit;
+
+-- ---------------------------------------------------------------------------------------------
+-- Orders: the sync-mode purchase (Phase 1), one transaction per purchase
+
+-- Serialises purchases of one user on one deal, so the per-user limit and the idempotency
+-- check cannot both pass for two concurrent requests. Other buyers are not blocked by it.
+-- name: LockDealBuyer :exec
+SELECT pg_advisory_xact_lock(hashtextextended(@deal_id::text || '/' || @user_id::text, 0));
+
+-- name: GetOrderByIdempotencyKey :one
+SELECT id, deal_id, user_id, quantity, unit_price, status, accepted_at, created_at, confirmed_at
+FROM orders
+WHERE deal_id = @deal_id AND user_id = @user_id AND idempotency_key = @idempotency_key;
+
+-- The deal as a purchase sees it, with the window judged by the database clock.
+-- name: GetDealForPurchase :one
+SELECT id, price, per_user_limit, stock_remaining,
+       starts_at > now() AS not_started, ends_at <= now() AS ended
+FROM deals
+WHERE id = @id;
+
+-- name: SumUserDealQuantity :one
+SELECT coalesce(sum(quantity), 0)::int AS bought
+FROM orders
+WHERE deal_id = @deal_id AND user_id = @user_id AND status = 'confirmed';
+
+-- The conditional decrement: no row when the stock does not cover the quantity, so two
+-- concurrent buyers of the last unit cannot both succeed (the row lock orders them).
+-- name: TakeDealStock :one
+UPDATE deals
+SET stock_remaining = stock_remaining - @quantity::int
+WHERE id = @id AND stock_remaining >= @quantity::int
+RETURNING stock_remaining;
+
+-- name: InsertConfirmedOrder :one
+INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at, confirmed_at)
+VALUES (@id, @deal_id, @user_id, @quantity, @unit_price, 'confirmed', @idempotency_key, now(), now())
+RETURNING id, deal_id, user_id, quantity, unit_price, status, accepted_at, created_at, confirmed_at;
+
+-- ---------------------------------------------------------------------------------------------
+-- Orders: the Kafka consumer (Phase 2), one transaction per batch
+
+-- Locks the batch's deals in id order (no deadlock between two consumers) and reads what is
+-- left, so the batch can tell which orders still fit.
+-- name: LockDeals :many
+SELECT id, stock_remaining
+FROM deals
+WHERE id = ANY (@ids::uuid[])
+ORDER BY id
+FOR UPDATE;
+
+-- name: ExistingUserIds :many
+SELECT id FROM users WHERE id = ANY (@ids::uuid[]);
+
+-- name: ExistingOrderIds :many
+SELECT id FROM orders WHERE id = ANY (@ids::uuid[]);
+
+-- Inserts a batch; an order already there (a redelivered event) is skipped, and only the
+-- rows inserted now come back, so only they move the stock.
+-- name: InsertOrders :many
+INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at, confirmed_at)
+SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.idempotency_key, o.accepted_at,
+       CASE WHEN o.status = 'confirmed' THEN now() END
+FROM unnest(@ids::uuid[], @deal_ids::uuid[], @user_ids::uuid[], @quantities::int[],
+            @unit_prices::int[], @statuses::text[], @idempotency_keys::text[], @accepted_ats::timestamptz[])
+  AS o (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at)
+ON CONFLICT DO NOTHING
+RETURNING id, deal_id, quantity, status;
+
+-- name: TakeDealStockBatch :exec
+UPDATE deals AS d
+SET stock_remaining = d.stock_remaining - s.quantity
+FROM unnest(@deal_ids::uuid[], @quantities::int[]) AS s (id, quantity)
+WHERE d.id = s.id;
+
+-- ---------------------------------------------------------------------------------------------
+-- Orders: the reconciler
+
+-- Deals whose Redis state matters: not ended, or ended within the grace period.
+-- name: ListReconcilableDeals :many
+SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at
+FROM deals
+WHERE ends_at > now() - make_interval(secs => @grace_seconds::int)
+ORDER BY starts_at, id;
+
+-- name: ListDealBuyers :many
+SELECT user_id, sum(quantity)::int AS quantity
+FROM orders
+WHERE deal_id = @deal_id AND status = 'confirmed'
+GROUP BY user_id;
+
+-- name: ListDealIdempotencyRecords :many
+SELECT user_id, idempotency_key, id, quantity
+FROM orders
+WHERE deal_id = @deal_id;
+
+-- ---------------------------------------------------------------------------------------------
 -- Health and tooling: readiness probes, the migrator and the type generator.
 
 -- name: Ping :one

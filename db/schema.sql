@@ -87,3 +87,13 @@ CREATE INDEX IF NOT EXISTS orders_deal_user_idx ON orders (deal_id, user_id);
 ALTER TABLE products ALTER COLUMN created_at SET DEFAULT date_trunc('milliseconds', now());
 UPDATE products SET created_at = date_trunc('milliseconds', created_at)
 WHERE created_at <> date_trunc('milliseconds', created_at);
+
+-- 2026-11: an Idempotency-Key names one purchase of one deal: the Redis reservation sees only
+-- that deal's keys (one hash slot), so the key is unique per (deal, user), not per user.
+-- Orders are listed newest first by id (UUIDv7, time-ordered).
+ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_user_id_idempotency_key_key;
+CREATE UNIQUE INDEX IF NOT EXISTS orders_deal_user_idempotency_idx
+  ON orders (deal_id, user_id, idempotency_key);
+DROP INDEX IF EXISTS orders_deal_user_idx;
+DROP INDEX IF EXISTS orders_user_idx;
+CREATE INDEX IF NOT EXISTS orders_user_id_idx ON orders (user_id, id DESC);

@@ -1,10 +1,7 @@
+import { ORDERS_ACCEPTED, ORDERS_DLQ } from '@flash-deal/contracts'
 import type { ITopicConfig } from 'kafkajs'
 
-/** Accepted purchases, keyed by deal id so one deal's orders stay in order on one partition. */
-export const ORDERS_ACCEPTED = 'orders.accepted'
-/** Records the consumer cannot apply (schema-invalid, unknown deal), with the reason. */
-export const ORDERS_DLQ = 'orders.dlq'
-
+/** The topics the order side needs, as `create-topics` makes them (auto-create is off). */
 export const orderTopics = (partitions: number): ITopicConfig[] => [
   { topic: ORDERS_ACCEPTED, numPartitions: partitions, replicationFactor: 1 },
   { topic: ORDERS_DLQ, numPartitions: 1, replicationFactor: 1 },

@@ -6,7 +6,7 @@
 import { afterAll, expect, test } from 'bun:test'
 import { createKafka, ensureTopics } from '@flash-deal/kit/kafka'
 import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
-import { ORDERS_ACCEPTED, ORDERS_DLQ } from '../src/topics'
+import { ORDERS_ACCEPTED, ORDERS_DLQ } from '@flash-deal/contracts'
 
 const logger = recordingLogger()
 const kafka = createKafka({ clientId: 'kafka-it', brokers: testEnv.kafkaBrokers, logger })

@@ -10,7 +10,7 @@ import {
   uniqueSuffix,
 } from '@flash-deal/testing'
 import { createApp } from '../src/app'
-import { dealInfoKey, dealStockKey } from '../src/deals/keys'
+import { dealInfoKey, dealStockKey } from '@flash-deal/contracts'
 import { rdbProductRepository } from '../src/repository/rdb'
 
 const logger = recordingLogger()

@@ -7,7 +7,7 @@ import {
   ValidationError,
 } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
-import { dealInfoKey, dealStockKey } from './keys'
+import { dealInfoKey, dealStockKey } from '@flash-deal/contracts'
 import type { DealPatchBody, DealView, NewDealBody } from './model'
 import publishDealLua from './publish-deal.lua' with { type: 'text' }
 import rescheduleDealLua from './reschedule-deal.lua' with { type: 'text' }

@@ -1,0 +1,43 @@
+/**
+ * Redis keys of a deal. The `{id}` hash tag puts every key of one deal in one cluster slot, so
+ * the reservation script can touch them all in one call (Redis Cluster, Upstash).
+ *
+ * | key                     | type   | holds                                                    |
+ * |-------------------------|--------|----------------------------------------------------------|
+ * | `deal:{id}:stock`       | string | units left; absent = the deal is not (or no longer) open |
+ * | `deal:{id}:info`        | hash   | price, perUserLimit, startsAt, endsAt (epoch ms), productId |
+ * | `deal:{id}:buyers`      | hash   | user id → units bought so far                             |
+ * | `deal:{id}:idempotency` | hash   | `userId:key` → `orderId:quantity` of the first purchase  |
+ * | `deal:{id}:outbox`      | stream | one `OrderAccepted` record per accepted purchase          |
+ */
+export const dealStockKey = (dealId: string) => `deal:{${dealId}}:stock`
+export const dealInfoKey = (dealId: string) => `deal:{${dealId}}:info`
+export const dealBuyersKey = (dealId: string) => `deal:{${dealId}}:buyers`
+export const dealIdempotencyKey = (dealId: string) => `deal:{${dealId}}:idempotency`
+export const dealOutboxKey = (dealId: string) => `deal:{${dealId}}:outbox`
+
+/** Every key of a deal, in the order the Lua scripts expect them as KEYS[1..5]. */
+export const dealKeys = (dealId: string) =>
+  [
+    dealStockKey(dealId),
+    dealInfoKey(dealId),
+    dealBuyersKey(dealId),
+    dealIdempotencyKey(dealId),
+    dealOutboxKey(dealId),
+  ] as const
+
+/**
+ * The set of deal ids whose outbox the relay drains. Kept apart from the deal's slot on purpose
+ * (it spans deals); written when a deal is published and when the reconciler restores one.
+ */
+export const OUTBOX_REGISTRY_KEY = 'outbox:deals'
+
+/** The consumer group the relay reads every outbox stream with. */
+export const OUTBOX_GROUP = 'relay'
+
+/**
+ * An accepted order between its 202 and its row in Postgres, so its owner can already read it
+ * (`pending`). Written by the gateway right after the reservation, expires on its own.
+ */
+export const pendingOrderKey = (orderId: string) => `order:{${orderId}}:pending`
+export const PENDING_ORDER_TTL_SECONDS = 24 * 3600

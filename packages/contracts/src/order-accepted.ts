@@ -1,0 +1,90 @@
+import { type Static, Type as T } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+const Uuid = T.String({
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  description: 'lower-case UUID',
+})
+
+/**
+ * `OrderAccepted` v1: the gateway reserved stock for this purchase in Redis and answered 202.
+ * Produced by the relay to `orders.accepted` (key = deal id, W3C `traceparent` header), applied
+ * by the consumer exactly once per `orderId`. Readers ignore fields they do not know, so adding
+ * an optional field keeps v1; changing or removing one makes v2.
+ */
+export const OrderAcceptedV1 = T.Object(
+  {
+    type: T.Literal('OrderAccepted'),
+    version: T.Literal(1),
+    orderId: T.String({
+      ...Uuid,
+      description: 'UUIDv7 made by the gateway; the idempotency key of the write',
+    }),
+    dealId: Uuid,
+    userId: Uuid,
+    quantity: T.Integer({ minimum: 1 }),
+    unitPrice: T.Integer({ minimum: 0, description: 'deal price in minor units when accepted' }),
+    idempotencyKey: T.String({ minLength: 1, maxLength: 64 }),
+    acceptedAt: T.String({
+      pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$',
+      description: 'when Redis accepted it (Redis clock), ISO 8601 UTC',
+    }),
+  },
+  { $id: 'OrderAcceptedV1', title: 'OrderAccepted v1' },
+)
+export type OrderAccepted = Static<typeof OrderAcceptedV1>
+
+export type Decoded<V> = { ok: true; value: V } | { ok: false; reason: string }
+
+function check(candidate: unknown): Decoded<OrderAccepted> {
+  if (Value.Check(OrderAcceptedV1, candidate)) return { ok: true, value: candidate }
+  const first = Value.Errors(OrderAcceptedV1, candidate).First()
+  return {
+    ok: false,
+    reason: first ? `${first.path || '/'}: ${first.message}` : 'not an OrderAccepted v1',
+  }
+}
+
+/** Reads a Kafka record value; anything else than a valid v1 event says why. */
+export function decodeOrderAccepted(value: Buffer | string | null): Decoded<OrderAccepted> {
+  if (value === null) return { ok: false, reason: 'empty record' }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(value.toString())
+  } catch {
+    return { ok: false, reason: 'value is not JSON' }
+  }
+  return check(parsed)
+}
+
+/**
+ * The outbox stream entry the reservation script appends (flat string fields, because a Redis
+ * stream holds strings): `orderId dealId userId quantity unitPrice idempotencyKey acceptedAtMs
+ * traceparent`. The relay turns one into the event it produces.
+ */
+export function orderAcceptedFromOutbox(
+  fields: Record<string, string>,
+): Decoded<{ event: OrderAccepted; traceparent?: string }> {
+  const acceptedAtMs = Number(fields.acceptedAtMs)
+  const decoded = check({
+    type: 'OrderAccepted',
+    version: 1,
+    orderId: fields.orderId,
+    dealId: fields.dealId,
+    userId: fields.userId,
+    quantity: Number(fields.quantity),
+    unitPrice: Number(fields.unitPrice),
+    idempotencyKey: fields.idempotencyKey,
+    acceptedAt: Number.isFinite(acceptedAtMs) ? new Date(acceptedAtMs).toISOString() : undefined,
+  })
+  if (!decoded.ok) return decoded
+  const traceparent = fields.traceparent || undefined
+  return { ok: true, value: { event: decoded.value, traceparent } }
+}
+
+/** A flat field list (as ioredis and Upstash return stream entries) as a record. */
+export function fieldsToRecord(list: string[]): Record<string, string> {
+  const record: Record<string, string> = {}
+  for (let i = 0; i + 1 < list.length; i += 2) record[list[i] as string] = list[i + 1] as string
+  return record
+}
