@@ -4,9 +4,9 @@
  * acks=all, and a consumer group reads it back in order.
  */
 import { afterAll, expect, test } from 'bun:test'
+import { ORDERS_ACCEPTED, ORDERS_DLQ } from '@flash-deal/contracts'
 import { createKafka, ensureTopics } from '@flash-deal/kit/kafka'
 import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
-import { ORDERS_ACCEPTED, ORDERS_DLQ } from '@flash-deal/contracts'
 
 const logger = recordingLogger()
 const kafka = createKafka({ clientId: 'kafka-it', brokers: testEnv.kafkaBrokers, logger })

@@ -1,5 +1,6 @@
 /** Deals over HTTP on real Postgres and Redis. */
 import { afterAll, describe, expect, test } from 'bun:test'
+import { dealInfoKey, dealStockKey } from '@flash-deal/contracts'
 import { connect, queries } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
 import {
@@ -10,7 +11,6 @@ import {
   uniqueSuffix,
 } from '@flash-deal/testing'
 import { createApp } from '../src/app'
-import { dealInfoKey, dealStockKey } from '@flash-deal/contracts'
 import { rdbProductRepository } from '../src/repository/rdb'
 
 const logger = recordingLogger()

@@ -1,3 +1,4 @@
+import { dealInfoKey, dealStockKey } from '@flash-deal/contracts'
 import { queries, type Sql } from '@flash-deal/db'
 import {
   ConflictError,
@@ -7,7 +8,6 @@ import {
   ValidationError,
 } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
-import { dealInfoKey, dealStockKey } from '@flash-deal/contracts'
 import type { DealPatchBody, DealView, NewDealBody } from './model'
 import publishDealLua from './publish-deal.lua' with { type: 'text' }
 import rescheduleDealLua from './reschedule-deal.lua' with { type: 'text' }
