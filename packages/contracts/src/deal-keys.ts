@@ -41,3 +41,14 @@ export const OUTBOX_GROUP = 'relay'
  */
 export const pendingOrderKey = (orderId: string) => `order:{${orderId}}:pending`
 export const PENDING_ORDER_TTL_SECONDS = 24 * 3600
+
+/** What `pendingOrderKey` holds (JSON): the order as its owner may read it before Postgres has it. */
+export interface PendingOrder {
+  id: string
+  dealId: string
+  userId: string
+  quantity: number
+  unitPrice: number
+  /** ISO 8601, the Redis clock at the reservation. */
+  acceptedAt: string
+}
