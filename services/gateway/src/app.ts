@@ -1,6 +1,7 @@
 import { createServiceApp, type Logger, type ReadinessCheck } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { proxy, type Upstream } from './proxy'
+import { type PurchaseDeps, purchaseController } from './purchase/controller'
 
 export interface GatewayDeps {
   logger: Logger
@@ -8,6 +9,7 @@ export interface GatewayDeps {
   redisReady: ReadinessCheck
   verifier: TokenVerifier
   maxBodyBytes: number
+  purchase: Omit<PurchaseDeps, 'verifier' | 'forwardToOrder'>
 }
 
 /**
@@ -23,7 +25,14 @@ const routes = [
   { prefix: '/v1/orders', owner: 'order', verify: true },
 ] as const
 
-export function createApp({ logger, upstreams, redisReady, verifier, maxBodyBytes }: GatewayDeps) {
+export function createApp({
+  logger,
+  upstreams,
+  redisReady,
+  verifier,
+  maxBodyBytes,
+  purchase,
+}: GatewayDeps) {
   const app = createServiceApp({
     name: 'gateway',
     version: '1.0.0',
@@ -33,6 +42,23 @@ export function createApp({ logger, upstreams, redisReady, verifier, maxBodyByte
     maxBodyBytes,
     readiness: { redis: redisReady },
   })
+  // The purchase route is the gateway's own; it is registered before the `/v1/deals/*` proxy.
+  app.use(
+    purchaseController({
+      ...purchase,
+      verifier,
+      forwardToOrder: (request, body, context) =>
+        proxy(
+          upstreams.order,
+          new Request(request.url, {
+            method: 'POST',
+            headers: request.headers,
+            body: JSON.stringify(body),
+          }),
+          { ...context, maxBodyBytes },
+        ),
+    }),
+  )
   for (const { prefix, owner, verify } of routes) {
     const forward = async ({
       request,

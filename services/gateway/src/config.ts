@@ -14,4 +14,16 @@ export const GatewayConfig = T.Object({
   JWT_AUDIENCE: T.String({ minLength: 1, default: 'flash-deal' }),
   /** How long the gateway waits for an upstream before answering 504. */
   UPSTREAM_TIMEOUT_MS: T.Integer({ minimum: 50, maximum: 120_000, default: 5000 }),
+  /** async (Phase 2): reserve in Redis, 202. sync (Phase 1): the order service's Postgres transaction, 201. */
+  ORDER_MODE: T.Union([T.Literal('async'), T.Literal('sync')], { default: 'async' }),
+  /** Which Redis adapter the gateway uses: ioredis over TCP, or Upstash's REST API over HTTP. */
+  REDIS_DRIVER: T.Union([T.Literal('ioredis'), T.Literal('upstash')], { default: 'ioredis' }),
+  UPSTASH_REDIS_REST_URL: T.Optional(T.String({ pattern: '^https?://' })),
+  UPSTASH_REDIS_REST_TOKEN: T.Optional(T.String({ minLength: 1 })),
+  /** Purchase attempts per second per user, and the burst allowed; 0 turns the limit off. */
+  PURCHASE_RATE_PER_USER: T.Number({ minimum: 0, default: 5 }),
+  PURCHASE_BURST_PER_USER: T.Integer({ minimum: 1, default: 10 }),
+  /** Purchase attempts per second per client address, and the burst; 0 turns the limit off. */
+  PURCHASE_RATE_PER_ADDRESS: T.Number({ minimum: 0, default: 200 }),
+  PURCHASE_BURST_PER_ADDRESS: T.Integer({ minimum: 1, default: 400 }),
 })

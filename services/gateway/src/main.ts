@@ -1,13 +1,27 @@
 import { createLogger, loadConfigOrExit, serve } from '@flash-deal/kit'
 import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
-import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { createApp } from './app'
 import { GatewayConfig } from './config'
+import { createPurchase } from './purchase'
+import { ioredisPort } from './redis/ioredis'
+import type { RedisPort } from './redis/port'
+import { upstashPort } from './redis/upstash'
 
 const config = loadConfigOrExit('gateway', GatewayConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'gateway' } })
-const redis = createRedis(config.REDIS_URL, logger)
 const timeoutMs = config.UPSTREAM_TIMEOUT_MS
+
+function redisPort(): RedisPort {
+  if (config.REDIS_DRIVER === 'ioredis') return ioredisPort(config.REDIS_URL, logger)
+  if (!config.UPSTASH_REDIS_REST_URL || !config.UPSTASH_REDIS_REST_TOKEN) {
+    logger.error('REDIS_DRIVER=upstash needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN')
+    process.exit(78)
+  }
+  return upstashPort({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN })
+}
+
+const redis = redisPort()
+logger.info('purchase path', { orderMode: config.ORDER_MODE, redisDriver: config.REDIS_DRIVER })
 
 const app = createApp({
   logger,
@@ -23,10 +37,22 @@ const app = createApp({
     product: { name: 'product', baseUrl: config.PRODUCT_URL, timeoutMs },
     order: { name: 'order', baseUrl: config.ORDER_URL, timeoutMs },
   },
+  purchase: await createPurchase({
+    port: redis,
+    logger,
+    mode: config.ORDER_MODE,
+    limits: {
+      user: { perSecond: config.PURCHASE_RATE_PER_USER, burst: config.PURCHASE_BURST_PER_USER },
+      address: {
+        perSecond: config.PURCHASE_RATE_PER_ADDRESS,
+        burst: config.PURCHASE_BURST_PER_ADDRESS,
+      },
+    },
+  }),
 })
 
 serve(app, {
   config,
   logger,
-  close: [{ name: 'redis', close: () => closeRedis(redis) }],
+  close: [{ name: 'redis', close: () => redis.close() }],
 })

@@ -1,8 +1,10 @@
 /** The gateway's routing against real upstream HTTP servers on loopback. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { recordingLogger, testTokens } from '@flash-deal/testing'
+import { recordingLogger, testEnv, testTokens } from '@flash-deal/testing'
 import type { Server } from 'bun'
 import { createApp } from '../src/app'
+import { createPurchase } from '../src/purchase'
+import { ioredisPort } from '../src/redis/ioredis'
 
 const { verifier, tokenFor } = await testTokens()
 const accessToken = (audience = 'flash-deal') => tokenFor('customer', { audience })
@@ -50,14 +52,18 @@ beforeAll(() => {
   })
 })
 
-afterAll(() => {
+const redisPort = ioredisPort(testEnv.redisUrl, recordingLogger())
+
+afterAll(async () => {
+  await redisPort.close()
   upstream.stop(true)
   slow.stop(true)
 })
 
-function gateway(
+async function gateway(
   overrides: Partial<Record<'auth' | 'product' | 'order', string>> = {},
   timeoutMs = 2000,
+  mode: 'async' | 'sync' = 'async',
 ) {
   const base = `http://127.0.0.1:${upstream.port}`
   const upstreamOf = (name: 'auth' | 'product' | 'order') => ({
@@ -75,6 +81,12 @@ function gateway(
       product: upstreamOf('product'),
       order: upstreamOf('order'),
     },
+    purchase: await createPurchase({
+      port: redisPort,
+      logger: recordingLogger(),
+      mode,
+      limits: { user: { perSecond: 0, burst: 1 }, address: { perSecond: 0, burst: 1 } },
+    }),
   })
 }
 
@@ -86,14 +98,14 @@ describe('gateway routing', () => {
     '/v1/deals',
     '/v1/orders/7',
   ])('forwards %s to its owner with path and query intact', async (path) => {
-    const response = await gateway().handle(new Request(`http://localhost${path}`))
+    const response = await (await gateway()).handle(new Request(`http://localhost${path}`))
     expect(response.status).toBe(201)
     expect(seen.at(-1)?.path).toBe(path)
     expect(response.headers.get('x-upstream')).toBe('yes')
   })
 
   test('passes the body, the request id and forwarding headers; drops hop-by-hop headers both ways', async () => {
-    const response = await gateway().handle(
+    const response = await (await gateway()).handle(
       new Request('http://localhost/v1/auth/signup', {
         method: 'POST',
         body: JSON.stringify({ email: 'a@b.c' }),
@@ -121,14 +133,16 @@ describe('gateway routing', () => {
   })
 
   test("relays the upstream's status", async () => {
-    const response = await gateway().handle(new Request('http://localhost/v1/orders/missing'))
+    const response = await (await gateway()).handle(
+      new Request('http://localhost/v1/orders/missing'),
+    )
     expect(response.status).toBe(404)
   })
 
   test('a body over the cap is refused with 413 before reaching the upstream', async () => {
     const before = seen.length
     const big = 'x'.repeat(4096)
-    const response = await gateway().handle(
+    const response = await (await gateway()).handle(
       new Request('http://localhost/v1/products', {
         method: 'POST',
         body: big,
@@ -147,7 +161,7 @@ describe('gateway routing', () => {
         controller.close()
       },
     })
-    const response = await gateway().handle(
+    const response = await (await gateway()).handle(
       new Request('http://localhost/v1/products', {
         method: 'POST',
         body: stream,
@@ -159,7 +173,7 @@ describe('gateway routing', () => {
   })
 
   test('an upstream that is down is a 502 problem naming it', async () => {
-    const response = await gateway({ order: 'http://127.0.0.1:1' }).handle(
+    const response = await (await gateway({ order: 'http://127.0.0.1:1' })).handle(
       new Request('http://localhost/v1/orders'),
     )
     expect(response.status).toBe(502)
@@ -171,7 +185,7 @@ describe('gateway routing', () => {
   })
 
   test('an upstream slower than its timeout is a 504 problem', async () => {
-    const app = gateway({ product: `http://127.0.0.1:${slow.port}` }, 100)
+    const app = await gateway({ product: `http://127.0.0.1:${slow.port}` }, 100)
     const response = await app.handle(new Request('http://localhost/v1/products'))
     expect(response.status).toBe(504)
     expect(await response.json()).toMatchObject({
@@ -182,14 +196,14 @@ describe('gateway routing', () => {
 
   test('a bad bearer token is refused at the door, before the upstream sees it', async () => {
     const before = seen.length
-    const forged = await gateway().handle(
+    const forged = await (await gateway()).handle(
       new Request('http://localhost/v1/orders', {
         headers: { authorization: `Bearer ${await accessToken('other-audience')}` },
       }),
     )
     expect(forged.status).toBe(401)
     expect(forged.headers.get('content-type')).toBe('application/problem+json')
-    const garbage = await gateway().handle(
+    const garbage = await (await gateway()).handle(
       new Request('http://localhost/v1/deals', { headers: { authorization: 'Bearer x.y.z' } }),
     )
     expect(garbage.status).toBe(401)
@@ -198,7 +212,7 @@ describe('gateway routing', () => {
 
   test('a valid bearer token is passed on to the owner unchanged', async () => {
     const token = await accessToken()
-    const response = await gateway().handle(
+    const response = await (await gateway()).handle(
       new Request('http://localhost/v1/orders', { headers: { authorization: `Bearer ${token}` } }),
     )
     expect(response.status).toBe(201)
@@ -206,7 +220,7 @@ describe('gateway routing', () => {
   })
 
   test('auth routes are not verified by the gateway: the auth service answers for its own tokens', async () => {
-    const response = await gateway().handle(
+    const response = await (await gateway()).handle(
       new Request('http://localhost/v1/auth/me', { headers: { authorization: 'Bearer x.y.z' } }),
     )
     expect(response.status).toBe(201)
@@ -215,14 +229,14 @@ describe('gateway routing', () => {
 
   test('paths no service owns are the gateway 404', async () => {
     const before = seen.length
-    const response = await gateway().handle(new Request('http://localhost/v1/authx'))
+    const response = await (await gateway()).handle(new Request('http://localhost/v1/authx'))
     expect(response.status).toBe(404)
     expect(seen.length).toBe(before)
   })
 })
 
 test('over a real socket the proxied answer carries the request id exactly once', async () => {
-  const app = gateway().listen({ port: 0, hostname: '127.0.0.1' })
+  const app = (await gateway()).listen({ port: 0, hostname: '127.0.0.1' })
   try {
     const response = await fetch(`http://127.0.0.1:${app.server?.port}/v1/orders/missing`, {
       headers: { 'x-request-id': 'once-only' },
@@ -232,4 +246,29 @@ test('over a real socket the proxied answer carries the request id exactly once'
   } finally {
     await app.stop(true)
   }
+})
+
+test('sync mode: the purchase is handed to the order service with its key, body and request id', async () => {
+  const app = await gateway({}, 2000, 'sync')
+  const { tokenFor } = { tokenFor: accessToken }
+  const before = seen.length
+  const response = await app.handle(
+    new Request('http://localhost/v1/deals/0193a6f2-3b4c-7d5e-8f90-123456789abc/purchase', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await tokenFor()}`,
+        'idempotency-key': 'sync-1',
+        'content-type': 'application/json',
+        'x-request-id': 'sync-purchase',
+      },
+      body: '{}',
+    }),
+  )
+  expect(response.status).toBe(201)
+  const forwarded = seen[before]
+  expect(forwarded?.path).toBe('/v1/deals/0193a6f2-3b4c-7d5e-8f90-123456789abc/purchase')
+  expect(forwarded?.method).toBe('POST')
+  expect(JSON.parse(forwarded?.body ?? '{}')).toEqual({ quantity: 1 })
+  expect(forwarded?.headers['idempotency-key']).toBe('sync-1')
+  expect(forwarded?.headers['x-request-id']).toBe('sync-purchase')
 })

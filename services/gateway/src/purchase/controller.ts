@@ -1,0 +1,86 @@
+import {
+  idempotencyKeyOf,
+  idempotencyKeyParameter,
+  PurchaseAccepted,
+  PurchaseBody,
+  PurchaseParams,
+} from '@flash-deal/contracts'
+import { bearerAuth, bearerSecurity, ProblemSchema } from '@flash-deal/kit'
+import type { TokenVerifier } from '@flash-deal/kit/jwt'
+import { Elysia } from 'elysia'
+import type { PurchaseRequest, Reservation } from './service'
+import { traceparentOf } from './trace-context'
+
+export type OrderMode = 'async' | 'sync'
+
+export interface PurchaseDeps {
+  verifier: TokenVerifier
+  mode: OrderMode
+  checkRateLimit(userId: string, address: string | undefined): Promise<void>
+  /** async: the Redis reservation. */
+  reserveStock(request: PurchaseRequest): Promise<Reservation>
+  /** sync: hands the (validated) purchase to the order service and returns its answer. */
+  forwardToOrder(
+    request: Request,
+    body: { quantity: number },
+    context: { requestId: string; clientAddress?: string },
+  ): Promise<Response>
+}
+
+const problems = {
+  400: ProblemSchema,
+  401: ProblemSchema,
+  404: ProblemSchema,
+  409: ProblemSchema,
+  422: ProblemSchema,
+  429: ProblemSchema,
+  503: ProblemSchema,
+}
+
+/**
+ * `POST /v1/deals/{id}/purchase`, the hot path. The token is verified here (claims cached until
+ * expiry), the attempt is rate limited, then either reserved in Redis (async, 202) or handed to
+ * the order service's Postgres transaction (sync, 201). Same body, header and refusals in both.
+ */
+export function purchaseController(deps: PurchaseDeps) {
+  return new Elysia({ name: 'purchase' }).use(bearerAuth(deps.verifier)).post(
+    '/v1/deals/:id/purchase',
+    async ({ params, body, request, user, set, server }) => {
+      const idempotencyKey = idempotencyKeyOf(request.headers)
+      const quantity = body?.quantity ?? 1
+      const clientAddress = server?.requestIP(request)?.address
+      await deps.checkRateLimit(user.sub, clientAddress)
+      if (deps.mode === 'sync') {
+        // The kit has already put this request's id on the response; the order service gets it too.
+        const requestId = String(set.headers['x-request-id'] ?? '')
+        return deps.forwardToOrder(request, { quantity }, { requestId, clientAddress })
+      }
+
+      const reservation = await deps.reserveStock({
+        dealId: params.id,
+        userId: user.sub,
+        idempotencyKey,
+        quantity,
+        traceparent: traceparentOf(request.headers),
+      })
+      set.status = 202
+      set.headers.location = `/v1/orders/${reservation.orderId}`
+      if (reservation.replayed) set.headers['idempotent-replayed'] = 'true'
+      return { orderId: reservation.orderId, status: 'pending' as const }
+    },
+    {
+      auth: 'user',
+      params: PurchaseParams,
+      body: PurchaseBody,
+      response: { 201: PurchaseAccepted, 202: PurchaseAccepted, ...problems },
+      detail: {
+        tags: ['purchase'],
+        summary: 'Buy units of a live deal',
+        description:
+          'async mode (default): stock is reserved in Redis and the order recorded in an outbox in one atomic step; answers 202 `pending`, the order is `confirmed` once in Postgres. sync mode: the order service decrements and inserts in one Postgres transaction; answers 201 `confirmed`. A retry with the same Idempotency-Key answers the first purchase again (header `Idempotent-Replayed: true`).',
+        security: bearerSecurity,
+        parameters: [idempotencyKeyParameter],
+      },
+    },
+  )
+}

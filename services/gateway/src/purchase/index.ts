@@ -1,0 +1,25 @@
+import type { Logger } from '@flash-deal/kit'
+import { luaScript, type RedisPort } from '../redis/port'
+import type { OrderMode, PurchaseDeps } from './controller'
+import { type PurchaseRateLimits, purchaseRateLimiter } from './rate-limit'
+import reserveLua from './reserve.lua' with { type: 'text' }
+import { createReservations } from './service'
+import tokenBucketLua from './token-bucket.lua' with { type: 'text' }
+
+/** Builds the purchase path on a Redis port: the scripts (hashed once), the limiter, the reservation. */
+export async function createPurchase(options: {
+  port: RedisPort
+  logger: Logger
+  mode: OrderMode
+  limits: PurchaseRateLimits
+}): Promise<Omit<PurchaseDeps, 'verifier' | 'forwardToOrder'>> {
+  const [reserve, tokenBucket] = await Promise.all([
+    luaScript('reserve', reserveLua),
+    luaScript('token-bucket', tokenBucketLua),
+  ])
+  return {
+    mode: options.mode,
+    checkRateLimit: purchaseRateLimiter(options.port, tokenBucket, options.limits),
+    reserveStock: createReservations(options.port, reserve, options.logger),
+  }
+}

@@ -1,0 +1,45 @@
+import { TooManyRequestsError } from '@flash-deal/kit'
+import type { LuaScript, RedisPort } from '../redis/port'
+
+export interface BucketLimit {
+  /** Tokens added per second; 0 turns this bucket off. */
+  perSecond: number
+  burst: number
+}
+
+export interface PurchaseRateLimits {
+  user: BucketLimit
+  address: BucketLimit
+}
+
+// One bucket per user and one per client address, each in its own hash slot.
+const userBucketKey = (userId: string) => `ratelimit:{user:${userId}}`
+const addressBucketKey = (address: string) => `ratelimit:{addr:${address}}`
+
+/**
+ * Purchase attempts are limited per user and per client address before anything is reserved,
+ * so one client hammering the button cannot crowd out the others. Both buckets are asked in
+ * parallel (one pipeline); either one empty is a 429 with `Retry-After`.
+ */
+export function purchaseRateLimiter(
+  port: RedisPort,
+  script: LuaScript,
+  limits: PurchaseRateLimits,
+) {
+  const take = async (key: string, limit: BucketLimit) => {
+    if (limit.perSecond <= 0) return 0
+    const [allowed, waitMs] = (await port.run(script, [key], [limit.perSecond, limit.burst])) as [
+      number,
+      number,
+    ]
+    return allowed === 1 ? 0 : waitMs
+  }
+  return async function checkRateLimit(userId: string, address: string | undefined) {
+    const waits = await Promise.all([
+      take(userBucketKey(userId), limits.user),
+      address ? take(addressBucketKey(address), limits.address) : 0,
+    ])
+    const waitMs = Math.max(...waits)
+    if (waitMs > 0) throw new TooManyRequestsError(waitMs / 1000, 'Too many purchase attempts')
+  }
+}

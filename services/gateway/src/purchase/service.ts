@@ -1,0 +1,107 @@
+import {
+  dealKeys,
+  PENDING_ORDER_TTL_SECONDS,
+  type PendingOrder,
+  pendingOrderKey,
+  purchaseRefused,
+} from '@flash-deal/contracts'
+import { type Logger, ServiceUnavailableError } from '@flash-deal/kit'
+import { v7 as uuidv7 } from 'uuid'
+import type { LuaScript, RedisPort } from '../redis/port'
+
+export interface PurchaseRequest {
+  dealId: string
+  userId: string
+  idempotencyKey: string
+  quantity: number
+  /** W3C trace context of the request, carried by the outbox record to Kafka and beyond. */
+  traceparent: string
+}
+
+export interface Reservation {
+  orderId: string
+  /** True when this is a retry of a purchase already accepted (nothing new was reserved). */
+  replayed: boolean
+}
+
+type ReserveReply = [outcome: string, orderId: string, value: number, acceptedAtMs?: string]
+
+/**
+ * The async purchase (Phase 2): one call of `reserve.lua` decides and reserves in Redis and
+ * appends the OrderAccepted record to the deal's outbox stream; the relay and the consumer take
+ * it to Postgres later. If Redis cannot be asked, nothing is accepted (503): fail closed.
+ */
+export function createReservations(port: RedisPort, reserveScript: LuaScript, logger: Logger) {
+  return async function reserveStock(request: PurchaseRequest): Promise<Reservation> {
+    const orderId = uuidv7()
+    let reply: ReserveReply
+    try {
+      reply = (await port.run(reserveScript, dealKeys(request.dealId), [
+        request.userId,
+        request.idempotencyKey,
+        request.quantity,
+        orderId,
+        request.dealId,
+        request.traceparent,
+      ])) as ReserveReply
+    } catch (error) {
+      logger.error('reservation failed: Redis unreachable', { error, dealId: request.dealId })
+      throw new ServiceUnavailableError(
+        'Purchases are unavailable right now; nothing was reserved',
+        1,
+      )
+    }
+    const [outcome, id, value, acceptedAtMs] = reply
+    switch (outcome) {
+      case 'accepted':
+        await rememberPending(port, logger, {
+          id,
+          dealId: request.dealId,
+          userId: request.userId,
+          quantity: request.quantity,
+          unitPrice: value,
+          acceptedAt: new Date(Number(acceptedAtMs)).toISOString(),
+        })
+        return { orderId: id, replayed: false }
+      case 'replayed':
+        return { orderId: id, replayed: true }
+      case 'deal_unavailable':
+        throw new ServiceUnavailableError('This deal is being restored; try again shortly', 1)
+      case 'deal_not_found':
+        throw purchaseRefused('deal-not-found')
+      case 'not_started':
+        throw purchaseRefused('not-started')
+      case 'ended':
+        throw purchaseRefused('ended')
+      case 'quantity_above_limit':
+        throw purchaseRefused('quantity-above-limit', { limit: value })
+      case 'limit_reached':
+        throw purchaseRefused('limit-reached', { limit: value })
+      case 'sold_out':
+        throw purchaseRefused('sold-out')
+      case 'idempotency_key_reused':
+        throw purchaseRefused('idempotency-key-reused')
+      default:
+        throw new Error(`reserve.lua answered an unknown outcome: ${outcome}`)
+    }
+  }
+}
+
+/**
+ * Lets the buyer read the order (`pending`) before Postgres has it. Best effort: the purchase
+ * is already accepted and recorded in the outbox, so a failure here only delays visibility.
+ */
+async function rememberPending(port: RedisPort, logger: Logger, order: PendingOrder) {
+  try {
+    await port.setWithTtl(
+      pendingOrderKey(order.id),
+      JSON.stringify(order),
+      PENDING_ORDER_TTL_SECONDS,
+    )
+  } catch (error) {
+    logger.warn('pending order record not written; the order shows once confirmed', {
+      error,
+      orderId: order.id,
+    })
+  }
+}

@@ -1,0 +1,18 @@
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
+
+const randomHex = (bytes: number) =>
+  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (byte) =>
+    byte.toString(16).padStart(2, '0'),
+  ).join('')
+
+/**
+ * The W3C `traceparent` this purchase travels with (outbox record → Kafka header → consumer):
+ * the caller's trace when it sent a valid one, else a new trace, so every accepted order can be
+ * followed downstream.
+ */
+export function traceparentOf(headers: Headers): string {
+  const incoming = headers.get('traceparent')
+  const match = incoming ? TRACEPARENT.exec(incoming) : null
+  const traceId = match?.[1] && !/^0+$/.test(match[1]) ? match[1] : randomHex(16)
+  return `00-${traceId}-${randomHex(8)}-${match?.[3] ?? '01'}`
+}

@@ -1,0 +1,99 @@
+/**
+ * What the purchase tests share: a deal published straight into the real Redis (what the
+ * product service does on create), and a gateway app built on a given Redis port.
+ */
+import { dealKeys, OUTBOX_REGISTRY_KEY } from '@flash-deal/contracts'
+import type { Redis } from '@flash-deal/kit/redis'
+import { recordingLogger, testTokens } from '@flash-deal/testing'
+import { createApp } from '../src/app'
+import { createPurchase } from '../src/purchase'
+import type { OrderMode } from '../src/purchase/controller'
+import type { PurchaseRateLimits } from '../src/purchase/rate-limit'
+import type { RedisPort } from '../src/redis/port'
+
+export const tokens = await testTokens()
+
+export interface DealSpec {
+  stock?: number
+  perUserLimit?: number
+  price?: number
+  startsAt?: number
+  endsAt?: number
+}
+
+export async function publishDeal(redis: Redis, spec: DealSpec = {}) {
+  const id = crypto.randomUUID()
+  const [stockKey, infoKey] = dealKeys(id)
+  await redis.hset(infoKey, {
+    price: spec.price ?? 1999,
+    perUserLimit: spec.perUserLimit ?? 2,
+    startsAt: spec.startsAt ?? Date.now() - 60_000,
+    endsAt: spec.endsAt ?? Date.now() + 3_600_000,
+    productId: crypto.randomUUID(),
+  })
+  await redis.set(stockKey, spec.stock ?? 10)
+  await redis.sadd(OUTBOX_REGISTRY_KEY, id)
+  return id
+}
+
+export async function dealState(redis: Redis, dealId: string) {
+  const [stockKey, , buyersKey, idempotencyKey, outboxKey] = dealKeys(dealId)
+  return {
+    stock: Number(await redis.get(stockKey)),
+    buyers: Object.fromEntries(
+      Object.entries(await redis.hgetall(buyersKey)).map(([user, units]) => [user, Number(units)]),
+    ),
+    idempotency: await redis.hgetall(idempotencyKey),
+    outbox: await redis.xrange(outboxKey, '-', '+'),
+  }
+}
+
+export const noLimits: PurchaseRateLimits = {
+  user: { perSecond: 0, burst: 1 },
+  address: { perSecond: 0, burst: 1 },
+}
+
+export async function gatewayOn(
+  port: RedisPort,
+  options: { limits?: PurchaseRateLimits; mode?: OrderMode; orderUrl?: string } = {},
+) {
+  const logger = recordingLogger()
+  const upstream = (name: 'auth' | 'product' | 'order') => ({
+    name,
+    baseUrl: options.orderUrl ?? 'http://127.0.0.1:1',
+    timeoutMs: 2000,
+  })
+  const app = createApp({
+    logger,
+    maxBodyBytes: 4096,
+    redisReady: () => port.ping(),
+    verifier: tokens.verifier,
+    upstreams: { auth: upstream('auth'), product: upstream('product'), order: upstream('order') },
+    purchase: await createPurchase({
+      port,
+      logger,
+      mode: options.mode ?? 'async',
+      limits: options.limits ?? noLimits,
+    }),
+  })
+  return { app, logger }
+}
+
+export function purchaseRequest(
+  dealId: string,
+  options: {
+    token?: string
+    key?: string | null
+    body?: unknown
+    headers?: Record<string, string>
+  },
+) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers }
+  if (options.token) headers.authorization = `Bearer ${options.token}`
+  if (options.key !== null) headers['idempotency-key'] = options.key ?? crypto.randomUUID()
+  return new Request(`http://gateway/v1/deals/${dealId}/purchase`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(options.body ?? { quantity: 1 }),
+  })
+}

@@ -1,0 +1,322 @@
+/**
+ * The async purchase against the real Redis, through both adapters of the Redis port: ioredis
+ * over TCP and @upstash/redis over HTTP (the Upstash REST protocol served over the same Redis by
+ * @humanwhocodes/upstash-redis-server). Every assertion reads Redis back: stock, buyers, the
+ * idempotency record and the outbox stream.
+ */
+import { afterAll, describe, expect, test } from 'bun:test'
+import { dealKeys, pendingOrderKey } from '@flash-deal/contracts'
+import { createRedis } from '@flash-deal/kit/redis'
+import { deadRedisUrl, recordingLogger, testEnv } from '@flash-deal/testing'
+import { createApp as createUpstashServer } from '@humanwhocodes/upstash-redis-server'
+import { ioredisPort } from '../src/redis/ioredis'
+import type { RedisPort } from '../src/redis/port'
+import { upstashPort } from '../src/redis/upstash'
+import { dealState, gatewayOn, publishDeal, purchaseRequest, tokens } from './purchase-support'
+
+const redis = createRedis(testEnv.redisUrl, recordingLogger())
+const upstashToken = 'test-token'
+const upstashServer = Bun.serve({
+  port: 0,
+  hostname: '127.0.0.1',
+  fetch: createUpstashServer({ token: upstashToken, redisUrl: testEnv.redisUrl }).fetch,
+})
+const ports: Record<string, RedisPort> = {
+  ioredis: ioredisPort(testEnv.redisUrl, recordingLogger()),
+  upstash: upstashPort({ url: `http://127.0.0.1:${upstashServer.port}`, token: upstashToken }),
+}
+
+afterAll(async () => {
+  for (const port of Object.values(ports)) await port.close()
+  upstashServer.stop(true)
+  redis.disconnect()
+})
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+
+describe.each(Object.keys(ports))('purchase through the %s adapter', (adapter) => {
+  const port = ports[adapter] as RedisPort
+
+  test('accepts: 202, stock reserved, buyer and idempotency recorded, outbox record, pending order', async () => {
+    const { app } = await gatewayOn(port)
+    const dealId = await publishDeal(redis, { stock: 10, perUserLimit: 3, price: 2500 })
+    const userId = crypto.randomUUID()
+    const token = await tokens.tokenFor('customer', { sub: userId })
+    const response = await app.handle(
+      purchaseRequest(dealId, {
+        token,
+        key: 'first-try',
+        body: { quantity: 2 },
+        headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+      }),
+    )
+    expect(response.status).toBe(202)
+    const body = (await response.json()) as { orderId: string; status: string }
+    expect(body.status).toBe('pending')
+    expect(body.orderId).toMatch(UUID_V7)
+    expect(response.headers.get('location')).toBe(`/v1/orders/${body.orderId}`)
+
+    const state = await dealState(redis, dealId)
+    expect(state.stock).toBe(8)
+    expect(state.buyers).toEqual({ [userId]: 2 })
+    expect(state.idempotency).toEqual({ [`${userId}:first-try`]: `${body.orderId}:2` })
+    expect(state.outbox).toHaveLength(1)
+    const fields = Object.fromEntries(
+      (state.outbox[0]?.[1] ?? []).reduce<[string, string][]>((pairs, value, index, all) => {
+        if (index % 2 === 0) pairs.push([value, all[index + 1] as string])
+        return pairs
+      }, []),
+    )
+    expect(fields).toMatchObject({
+      orderId: body.orderId,
+      dealId,
+      userId,
+      quantity: '2',
+      unitPrice: '2500',
+      idempotencyKey: 'first-try',
+    })
+    expect(Math.abs(Number(fields.acceptedAtMs) - Date.now())).toBeLessThan(10_000)
+    // The caller's trace goes on with the order; the gateway's own span id is new.
+    expect(fields.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/)
+
+    const pending = JSON.parse((await redis.get(pendingOrderKey(body.orderId))) ?? 'null')
+    expect(pending).toMatchObject({
+      id: body.orderId,
+      dealId,
+      userId,
+      quantity: 2,
+      unitPrice: 2500,
+    })
+    expect(await redis.ttl(pendingOrderKey(body.orderId))).toBeGreaterThan(3600)
+  })
+
+  test('a retry with the same key answers the first order and reserves nothing more', async () => {
+    const { app } = await gatewayOn(port)
+    const dealId = await publishDeal(redis, { stock: 5 })
+    const token = await tokens.tokenFor('customer')
+    const first = await app.handle(purchaseRequest(dealId, { token, key: 'k-1' }))
+    const retry = await app.handle(purchaseRequest(dealId, { token, key: 'k-1' }))
+    expect(first.status).toBe(202)
+    expect(retry.status).toBe(202)
+    expect(retry.headers.get('idempotent-replayed')).toBe('true')
+    const [a, b] = [
+      (await first.json()) as { orderId: string },
+      (await retry.json()) as { orderId: string },
+    ]
+    expect(b.orderId).toBe(a.orderId)
+    const state = await dealState(redis, dealId)
+    expect(state.stock).toBe(4)
+    expect(state.outbox).toHaveLength(1)
+
+    const otherQuantity = await app.handle(
+      purchaseRequest(dealId, { token, key: 'k-1', body: { quantity: 2 } }),
+    )
+    expect(otherQuantity.status).toBe(422)
+    expect(((await otherQuantity.json()) as { type: string }).type).toBe(
+      'urn:flash-deal:problem:idempotency-key-reused',
+    )
+    expect((await dealState(redis, dealId)).stock).toBe(4)
+  })
+
+  test('refusals: limit reached 409, sold out 409, above the limit 422, not live 422, unknown 404', async () => {
+    const { app } = await gatewayOn(port)
+    const type = async (response: Response) => ((await response.json()) as { type: string }).type
+    const token = await tokens.tokenFor('customer')
+
+    const limited = await publishDeal(redis, { stock: 10, perUserLimit: 2 })
+    expect(
+      (await app.handle(purchaseRequest(limited, { token, body: { quantity: 2 } }))).status,
+    ).toBe(202)
+    const overLimit = await app.handle(purchaseRequest(limited, { token }))
+    expect(overLimit.status).toBe(409)
+    expect(await type(overLimit)).toBe('urn:flash-deal:problem:purchase-limit-reached')
+    const tooMany = await app.handle(purchaseRequest(limited, { token, body: { quantity: 3 } }))
+    expect(tooMany.status).toBe(422)
+    expect(await type(tooMany)).toBe('urn:flash-deal:problem:validation')
+    expect((await dealState(redis, limited)).stock).toBe(8)
+
+    const scarce = await publishDeal(redis, { stock: 1, perUserLimit: 1 })
+    expect((await app.handle(purchaseRequest(scarce, { token }))).status).toBe(202)
+    const soldOut = await app.handle(
+      purchaseRequest(scarce, { token: await tokens.tokenFor('customer') }),
+    )
+    expect(soldOut.status).toBe(409)
+    expect(await type(soldOut)).toBe('urn:flash-deal:problem:sold-out')
+    expect((await dealState(redis, scarce)).stock).toBe(0)
+
+    const upcoming = await publishDeal(redis, { startsAt: Date.now() + 60_000 })
+    const early = await app.handle(purchaseRequest(upcoming, { token }))
+    expect(early.status).toBe(422)
+    expect(await early.json()).toMatchObject({
+      type: 'urn:flash-deal:problem:deal-not-live',
+      reason: 'not-started',
+    })
+    const over = await publishDeal(redis, {
+      startsAt: Date.now() - 120_000,
+      endsAt: Date.now() - 60_000,
+    })
+    const late = await app.handle(purchaseRequest(over, { token }))
+    expect(late.status).toBe(422)
+    expect(await late.json()).toMatchObject({ reason: 'ended' })
+    for (const id of [upcoming, over]) expect((await dealState(redis, id)).stock).toBe(10)
+
+    const unknown = await app.handle(purchaseRequest(crypto.randomUUID(), { token }))
+    expect(unknown.status).toBe(404)
+  })
+})
+
+describe('bad input is refused before anything is reserved', () => {
+  const port = ports.ioredis as RedisPort
+
+  test.each([
+    ['quantity 0', { body: { quantity: 0 } }, 422],
+    ['negative quantity', { body: { quantity: -1 } }, 422],
+    ['fractional quantity', { body: { quantity: 1.5 } }, 422],
+    ['quantity as a string', { body: { quantity: '1' } }, 422],
+    ['an unknown field', { body: { quantity: 1, price: 0 } }, 422],
+    ['no Idempotency-Key', { key: null }, 400],
+    ['an empty Idempotency-Key', { key: '' }, 400],
+    ['an Idempotency-Key over 64 characters', { key: 'k'.repeat(65) }, 400],
+    ['an Idempotency-Key with a space', { key: 'two words' }, 400],
+  ] as const)('%s → %d', async (_, options, status) => {
+    const { app } = await gatewayOn(port)
+    const dealId = await publishDeal(redis, { stock: 10 })
+    const token = await tokens.tokenFor('customer')
+    const response = await app.handle(purchaseRequest(dealId, { token, ...options }))
+    expect(response.status).toBe(status)
+    expect(response.headers.get('content-type')).toContain('application/problem+json')
+    const state = await dealState(redis, dealId)
+    expect(state.stock).toBe(10)
+    expect(state.outbox).toHaveLength(0)
+  })
+
+  test('no token, a forged token and a malformed deal id', async () => {
+    const { app } = await gatewayOn(port)
+    const dealId = await publishDeal(redis, { stock: 10 })
+    expect((await app.handle(purchaseRequest(dealId, {}))).status).toBe(401)
+    const forged = await tokens.tokenFor('customer', { audience: 'someone-else' })
+    expect((await app.handle(purchaseRequest(dealId, { token: forged }))).status).toBe(401)
+    const token = await tokens.tokenFor('customer')
+    expect((await app.handle(purchaseRequest('not-a-uuid', { token }))).status).toBe(422)
+    expect((await dealState(redis, dealId)).stock).toBe(10)
+  })
+})
+
+test('no oversell: 2,000 concurrent attempts by 500 users, retries reusing their keys', async () => {
+  const port = ports.ioredis as RedisPort
+  const { app } = await gatewayOn(port)
+  const dealId = await publishDeal(redis, { stock: 100, perUserLimit: 2 })
+  const users = await Promise.all(
+    Array.from({ length: 500 }, async () => {
+      const sub = crypto.randomUUID()
+      return { sub, token: await tokens.tokenFor('customer', { sub }) }
+    }),
+  )
+  // Each user makes two purchases and retries each one with the same key: 2,000 requests.
+  const attempts = users.flatMap((user) =>
+    [0, 1, 0, 1].map((n) => ({ user, key: `${user.sub}-${n}` })),
+  )
+  const answers = await Promise.all(
+    attempts.map(async ({ user, key }) => {
+      const response = await app.handle(purchaseRequest(dealId, { token: user.token, key }))
+      const body = (await response.json()) as { orderId?: string }
+      return { user: user.sub, key, status: response.status, orderId: body.orderId }
+    }),
+  )
+  const accepted = new Map<string, { user: string; orderId: string }>()
+  for (const answer of answers) {
+    expect([202, 409]).toContain(answer.status)
+    if (answer.status !== 202 || !answer.orderId) continue
+    const earlier = accepted.get(answer.key)
+    if (earlier) expect(answer.orderId).toBe(earlier.orderId)
+    else accepted.set(answer.key, { user: answer.user, orderId: answer.orderId })
+  }
+  expect(accepted.size).toBe(100)
+  const perUser = new Map<string, number>()
+  for (const { user } of accepted.values()) perUser.set(user, (perUser.get(user) ?? 0) + 1)
+  expect(Math.max(...perUser.values())).toBeLessThanOrEqual(2)
+
+  const state = await dealState(redis, dealId)
+  expect(state.stock).toBe(0)
+  expect(state.outbox).toHaveLength(100)
+  const outboxOrders = new Set(
+    state.outbox.map(([, fields]) => fields[fields.indexOf('orderId') + 1]),
+  )
+  expect(outboxOrders).toEqual(new Set([...accepted.values()].map((a) => a.orderId)))
+})
+
+test('rate limit: a user over the burst gets 429 with Retry-After and reserves nothing', async () => {
+  const { app } = await gatewayOn(ports.ioredis as RedisPort, {
+    limits: { user: { perSecond: 1, burst: 3 }, address: { perSecond: 0, burst: 1 } },
+  })
+  const dealId = await publishDeal(redis, { stock: 10, perUserLimit: 10 })
+  const token = await tokens.tokenFor('customer')
+  const statuses: number[] = []
+  let limited: Response | undefined
+  for (let i = 0; i < 5; i++) {
+    const response = await app.handle(purchaseRequest(dealId, { token }))
+    statuses.push(response.status)
+    if (response.status === 429) limited = response
+  }
+  expect(statuses).toEqual([202, 202, 202, 429, 429])
+  expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+  expect((await dealState(redis, dealId)).stock).toBe(7)
+  // Another user is not limited by this one's bucket.
+  const other = await tokens.tokenFor('customer')
+  expect((await app.handle(purchaseRequest(dealId, { token: other }))).status).toBe(202)
+})
+
+test('rate limit per client address, on a listening gateway', async () => {
+  const { app } = await gatewayOn(ports.ioredis as RedisPort, {
+    limits: { user: { perSecond: 0, burst: 1 }, address: { perSecond: 1, burst: 2 } },
+  })
+  const server = app.listen({ port: 0, hostname: '127.0.0.1' }).server
+  try {
+    const dealId = await publishDeal(redis, { stock: 10, perUserLimit: 10 })
+    const statuses: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const request = purchaseRequest(dealId, { token: await tokens.tokenFor('customer') })
+      const response = await fetch(`http://127.0.0.1:${server?.port}/v1/deals/${dealId}/purchase`, {
+        method: 'POST',
+        headers: request.headers,
+        body: await request.text(),
+      })
+      statuses.push(response.status)
+    }
+    expect(statuses).toEqual([202, 202, 429])
+  } finally {
+    await app.stop()
+  }
+})
+
+test('Redis unreachable: 503, never accepted', async () => {
+  const deadPort = ioredisPort(deadRedisUrl, recordingLogger())
+  try {
+    const { app } = await gatewayOn(deadPort)
+    const response = await app.handle(
+      purchaseRequest(crypto.randomUUID(), { token: await tokens.tokenFor('customer') }),
+    )
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toBe('1')
+  } finally {
+    await deadPort.close()
+  }
+})
+
+test('after SCRIPT FLUSH (a Redis restart) the scripts are loaded again by EVAL', async () => {
+  for (const port of Object.values(ports)) {
+    const { app } = await gatewayOn(port)
+    const dealId = await publishDeal(redis, { stock: 3 })
+    await redis.script('FLUSH')
+    const response = await app.handle(
+      purchaseRequest(dealId, { token: await tokens.tokenFor('customer') }),
+    )
+    expect(response.status).toBe(202)
+    expect((await dealState(redis, dealId)).stock).toBe(2)
+  }
+})
+
+test('the deal keys share one hash slot', () => {
+  const tags = dealKeys(crypto.randomUUID()).map((key) => /\{(.+?)\}/.exec(key)?.[1])
+  expect(new Set(tags).size).toBe(1)
+})
