@@ -2,6 +2,8 @@ import { queries, type Sql } from '@flash-deal/db'
 import { createServiceApp, type Logger, type ReadinessCheck } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
+import { ordersController } from './orders/controller'
+import { OrderService } from './orders/service'
 import { purchaseController } from './purchase/controller'
 import { PurchaseService } from './purchase/service'
 
@@ -27,5 +29,7 @@ export function createApp({ sql, redis, kafkaReady, logger, verifier, maxBodyByt
       redis: () => redis.ping(),
       kafka: kafkaReady,
     },
-  }).use(purchaseController(new PurchaseService(sql, redis, logger), verifier))
+  })
+    .use(ordersController(new OrderService(sql, redis, logger), verifier))
+    .use(purchaseController(new PurchaseService(sql, redis, logger), verifier))
 }
