@@ -1,17 +1,23 @@
 import { queries, type Sql } from '@flash-deal/db'
 import { createServiceApp, type Logger, type ReadinessCheck } from '@flash-deal/kit'
+import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
+import { ordersController } from './orders/controller'
+import { OrderService } from './orders/service'
+import { purchaseController } from './purchase/controller'
+import { PurchaseService } from './purchase/service'
 
 export interface OrderDeps {
   sql: Sql
   redis: Redis
   kafkaReady: ReadinessCheck
   logger: Logger
+  verifier: TokenVerifier
   maxBodyBytes?: number
 }
 
 /** The order service's HTTP surface, built from injected clients; it never listens itself. */
-export function createApp({ sql, redis, kafkaReady, logger, maxBodyBytes }: OrderDeps) {
+export function createApp({ sql, redis, kafkaReady, logger, verifier, maxBodyBytes }: OrderDeps) {
   return createServiceApp({
     name: 'order',
     version: '1.0.0',
@@ -24,4 +30,6 @@ export function createApp({ sql, redis, kafkaReady, logger, maxBodyBytes }: Orde
       kafka: kafkaReady,
     },
   })
+    .use(ordersController(new OrderService(sql, redis, logger), verifier))
+    .use(purchaseController(new PurchaseService(sql, redis, logger), verifier))
 }

@@ -1,4 +1,4 @@
-import { baseConfig, databaseUrl, kafkaBrokers, port, redisUrl } from '@flash-deal/kit'
+import { baseConfig, databaseUrl, httpUrl, kafkaBrokers, port, redisUrl } from '@flash-deal/kit'
 import { Type as T } from '@sinclair/typebox'
 
 export const OrderConfig = T.Object({
@@ -7,4 +7,7 @@ export const OrderConfig = T.Object({
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
   KAFKA_BROKERS: kafkaBrokers,
+  JWKS_URL: httpUrl('http://127.0.0.1:8081/.well-known/jwks.json'),
+  JWT_ISSUER: T.String({ minLength: 1, default: 'flash-deal-auth' }),
+  JWT_AUDIENCE: T.String({ minLength: 1, default: 'flash-deal' }),
 })

@@ -1,5 +1,6 @@
 import { connect } from '@flash-deal/db'
 import { createLogger, loadConfigOrExit, serve } from '@flash-deal/kit'
+import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
 import { createKafka, kafkaProbe, parseBrokers } from '@flash-deal/kit/kafka'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { createApp } from './app'
@@ -22,6 +23,11 @@ serve(
     redis,
     kafkaReady: kafkaReady.check,
     logger,
+    verifier: createTokenVerifier({
+      keys: remoteJwks(config.JWKS_URL),
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    }),
     maxBodyBytes: config.MAX_BODY_BYTES,
   }),
   {

@@ -1,0 +1,112 @@
+import { dealStockKey, purchaseRefused } from '@flash-deal/contracts'
+import { queries, type Sql, type TransactionSql } from '@flash-deal/db'
+import type { Logger } from '@flash-deal/kit'
+import type { Redis } from '@flash-deal/kit/redis'
+import { v7 as uuidv7 } from 'uuid'
+import { withPostgres } from '../postgres'
+import mirrorStockLua from './mirror-stock.lua' with { type: 'text' }
+
+type RedisWithMirror = Redis & {
+  mirrorDealStock(stockKey: string, remaining: number): Promise<number>
+}
+
+export interface PurchaseRequest {
+  dealId: string
+  userId: string
+  quantity: number
+  idempotencyKey: string
+}
+
+export interface PurchaseResult {
+  orderId: string
+  status: 'pending' | 'confirmed'
+  /** True when the Idempotency-Key named an earlier purchase and nothing new was taken. */
+  replayed: boolean
+}
+
+/**
+ * The sync-mode purchase (Phase 1): every rule judged and the stock taken in one Postgres
+ * transaction. The checks run in the same order as the gateway's reservation script
+ * (idempotency, window, limit, stock), so both modes refuse the same request the same way.
+ */
+export class PurchaseService {
+  private readonly redis: RedisWithMirror
+
+  constructor(
+    private readonly sql: Sql,
+    redis: Redis,
+    private readonly logger: Logger,
+  ) {
+    // ioredis loads the script once and calls it by SHA, falling back to EVAL after a flush.
+    redis.defineCommand('mirrorDealStock', { numberOfKeys: 1, lua: mirrorStockLua })
+    this.redis = redis as RedisWithMirror
+  }
+
+  async purchase(request: PurchaseRequest): Promise<PurchaseResult> {
+    const outcome = await withPostgres(this.logger, () =>
+      this.sql.begin((tx) => this.decide(tx, request)),
+    )
+    if (outcome.stockRemaining !== undefined) {
+      await this.mirrorStock(request.dealId, outcome.stockRemaining)
+    }
+    return { orderId: outcome.orderId, status: outcome.status, replayed: outcome.replayed }
+  }
+
+  /** Throws a refusal (and so rolls back: a refused purchase writes nothing) or takes stock. */
+  private async decide(
+    tx: TransactionSql,
+    { dealId, userId, quantity, idempotencyKey }: PurchaseRequest,
+  ) {
+    // Held to commit: the same buyer's concurrent requests on this deal queue here, so the
+    // idempotency and limit checks below see each other's orders.
+    await queries.lockDealBuyer(tx, { dealId, userId })
+
+    const earlier = await queries.getOrderByIdempotencyKey(tx, { dealId, userId, idempotencyKey })
+    if (earlier) {
+      if (earlier.quantity !== quantity) throw purchaseRefused('idempotency-key-reused')
+      // An async order the consumer rejected (its stock did not fit) was, in the end, sold out.
+      if (earlier.status === 'rejected') throw purchaseRefused('sold-out')
+      const status = earlier.status === 'pending' ? 'pending' : 'confirmed'
+      return { orderId: earlier.id, status, replayed: true } as const
+    }
+
+    const deal = await queries.getDealForPurchase(tx, { id: dealId })
+    if (!deal) throw purchaseRefused('deal-not-found')
+    if (deal.notStarted) throw purchaseRefused('not-started')
+    if (deal.ended) throw purchaseRefused('ended')
+    const limit = deal.perUserLimit
+    if (quantity > limit) throw purchaseRefused('quantity-above-limit', { limit })
+    const bought = (await queries.sumUserDealQuantity(tx, { dealId, userId }))?.bought ?? 0
+    if (bought + quantity > limit) throw purchaseRefused('limit-reached', { limit })
+
+    const taken = await queries.takeDealStock(tx, { id: dealId, quantity })
+    if (!taken) throw purchaseRefused('sold-out')
+    const order = await queries.insertConfirmedOrder(tx, {
+      id: uuidv7(),
+      dealId,
+      userId,
+      quantity,
+      unitPrice: deal.price,
+      idempotencyKey,
+    })
+    if (!order) throw new Error('INSERT ... RETURNING returned no row')
+    return {
+      orderId: order.id,
+      status: 'confirmed',
+      replayed: false,
+      stockRemaining: taken.stockRemaining,
+    } as const
+  }
+
+  /**
+   * Keeps the live stock the deal pages read from Redis in step with Postgres. Postgres is the
+   * truth in sync mode, so a failed mirror only leaves Redis high until the reconciler repairs it.
+   */
+  private async mirrorStock(dealId: string, remaining: number) {
+    try {
+      await this.redis.mirrorDealStock(dealStockKey(dealId), remaining)
+    } catch (error) {
+      this.logger.warn('deal stock mirror to Redis failed', { dealId, remaining, error })
+    }
+  }
+}

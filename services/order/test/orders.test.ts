@@ -1,0 +1,205 @@
+/** Reading orders over HTTP, on real Postgres and Redis. */
+import { afterAll, describe, expect, test } from 'bun:test'
+import { type PendingOrder, pendingOrderKey } from '@flash-deal/contracts'
+import { connect } from '@flash-deal/db'
+import { createRedis } from '@flash-deal/kit/redis'
+import { deadRedisUrl, recordingLogger, testEnv, testTokens } from '@flash-deal/testing'
+import { v7 as uuidv7 } from 'uuid'
+import { createApp } from '../src/app'
+import { caller, fixtures } from './support'
+
+const logger = recordingLogger()
+const sql = connect(testEnv.databaseUrl, { max: 4 })
+const deadSql = connect('postgres://flashdeal:flashdeal@127.0.0.1:1/flashdeal', { max: 1 })
+const redis = createRedis(testEnv.redisUrl, logger)
+const deadRedis = createRedis(deadRedisUrl, logger)
+const { verifier, tokenFor } = await testTokens()
+const kafkaReady = async () => 'not used by these routes'
+const app = createApp({ sql, redis, logger, verifier, kafkaReady })
+const call = caller(app)
+const { user, deal } = fixtures(sql)
+const admin = await tokenFor('admin')
+
+afterAll(async () => {
+  await Promise.all([sql.end(), deadSql.end()])
+  redis.disconnect()
+  deadRedis.disconnect()
+})
+
+async function buyer() {
+  const row = await user()
+  return { id: row.id, token: await tokenFor('customer', { sub: row.id }) }
+}
+
+/** A confirmed order, made the way a customer makes one: through the sync purchase. */
+async function bought(who: { token: string }, dealId: string, quantity = 1) {
+  const response = await call('POST', `/v1/deals/${dealId}/purchase`, {
+    token: who.token,
+    body: { quantity },
+    headers: { 'idempotency-key': crypto.randomUUID() },
+  })
+  expect(response.status).toBe(201)
+  return (await response.json()).orderId as string
+}
+
+const read = (id: string, token?: string) => call('GET', `/v1/orders/${id}`, { token })
+
+describe('one order', () => {
+  test('its owner reads it as confirmed, with what Postgres has', async () => {
+    const me = await buyer()
+    const live = await deal()
+    const id = await bought(me, live.id, 2)
+    const response = await read(id, me.token)
+    expect(response.status).toBe(200)
+    const order = await response.json()
+    expect(order).toMatchObject({
+      id,
+      dealId: live.id,
+      userId: me.id,
+      quantity: 2,
+      unitPrice: 4_900,
+      status: 'confirmed',
+    })
+    expect(Object.keys(order).sort()).toEqual(
+      [
+        'acceptedAt',
+        'confirmedAt',
+        'createdAt',
+        'dealId',
+        'id',
+        'quantity',
+        'status',
+        'unitPrice',
+        'userId',
+      ].sort(),
+    )
+    for (const at of [order.createdAt, order.acceptedAt, order.confirmedAt]) {
+      expect(Math.abs(Date.parse(at) - Date.now())).toBeLessThan(60_000)
+    }
+  })
+
+  test('an admin reads anyone’s order', async () => {
+    const owner = await buyer()
+    const id = await bought(owner, (await deal()).id)
+    const response = await read(id, admin)
+    expect(response.status).toBe(200)
+    expect((await response.json()).userId).toBe(owner.id)
+  })
+
+  test('another user gets the same 404 as for an id that does not exist', async () => {
+    const [owner, stranger] = [await buyer(), await buyer()]
+    const id = await bought(owner, (await deal()).id)
+    const hidden = await read(id, stranger.token)
+    const unknownId = crypto.randomUUID()
+    const unknown = await read(unknownId, stranger.token)
+    expect(hidden.status).toBe(404)
+    expect(unknown.status).toBe(404)
+    // Identical but for the id each names, so a stranger cannot tell "exists" from "does not".
+    const shape = async (response: Response, ofId: string) => {
+      const { requestId: _, ...problem } = await response.json()
+      return JSON.parse(JSON.stringify(problem).replaceAll(ofId, '<id>'))
+    }
+    expect(await shape(hidden, id)).toEqual(await shape(unknown, unknownId))
+  })
+
+  test('an unknown id is 404, a malformed one 422, no token 401', async () => {
+    const me = await buyer()
+    expect((await read(uuidv7(), me.token)).status).toBe(404)
+    expect((await read('42', me.token)).status).toBe(422)
+    expect((await read(uuidv7())).status).toBe(401)
+  })
+})
+
+describe('a pending order (accepted, not yet in Postgres)', () => {
+  const pendingFor = async (userId: string, dealId: string) => {
+    const pending: PendingOrder = {
+      id: uuidv7(),
+      dealId,
+      userId,
+      quantity: 2,
+      unitPrice: 4_900,
+      acceptedAt: new Date().toISOString(),
+    }
+    await redis.set(pendingOrderKey(pending.id), JSON.stringify(pending), 'EX', 60)
+    return pending
+  }
+
+  test('is read from Redis as pending by its owner and an admin, and hidden from others', async () => {
+    const [me, stranger] = [await buyer(), await buyer()]
+    const pending = await pendingFor(me.id, (await deal()).id)
+    const response = await read(pending.id, me.token)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({
+      id: pending.id,
+      dealId: pending.dealId,
+      userId: me.id,
+      quantity: 2,
+      unitPrice: 4_900,
+      status: 'pending',
+      createdAt: pending.acceptedAt,
+      acceptedAt: pending.acceptedAt,
+      confirmedAt: null,
+    })
+    expect((await read(pending.id, admin)).status).toBe(200)
+    expect((await read(pending.id, stranger.token)).status).toBe(404)
+  })
+
+  test('with Redis down an order Postgres lacks is 503 (it may be pending), one it has is 200', async () => {
+    const me = await buyer()
+    const confirmed = await bought(me, (await deal()).id)
+    const noRedis = caller(createApp({ sql, redis: deadRedis, logger, verifier, kafkaReady }))
+    const unknown = await noRedis('GET', `/v1/orders/${uuidv7()}`, { token: me.token })
+    expect(unknown.status).toBe(503)
+    expect((await unknown.json()).type).toBe('urn:flash-deal:problem:unavailable')
+    const known = await noRedis('GET', `/v1/orders/${confirmed}`, { token: me.token })
+    expect(known.status).toBe(200)
+    expect((await known.json()).status).toBe('confirmed')
+  })
+
+  test('with Postgres down reads are 503, not 500', async () => {
+    const me = await buyer()
+    const noPostgres = caller(createApp({ sql: deadSql, redis, logger, verifier, kafkaReady }))
+    expect((await noPostgres('GET', `/v1/orders/${uuidv7()}`, { token: me.token })).status).toBe(
+      503,
+    )
+    expect((await noPostgres('GET', '/v1/orders', { token: me.token })).status).toBe(503)
+  })
+})
+
+describe('my orders', () => {
+  test('are listed newest first, page by page, and only mine', async () => {
+    const [me, other] = [await buyer(), await buyer()]
+    const live = await deal({ perUserLimit: 3 })
+    const made = [await bought(me, live.id), await bought(me, live.id), await bought(me, live.id)]
+    await bought(other, live.id)
+
+    const first = await call('GET', '/v1/orders?limit=2', { token: me.token })
+    expect(first.status).toBe(200)
+    const page = await first.json()
+    expect(page.items.map((order: { id: string }) => order.id)).toEqual([made[2], made[1]])
+    expect(page.nextCursor).toEqual(expect.any(String))
+
+    const second = await call('GET', `/v1/orders?limit=2&cursor=${page.nextCursor}`, {
+      token: me.token,
+    })
+    expect(second.status).toBe(200)
+    const rest = await second.json()
+    expect(rest.items.map((order: { id: string }) => order.id)).toEqual([made[0]])
+    expect(rest.nextCursor).toBeNull()
+    expect(rest.items[0]).toMatchObject({ userId: me.id, status: 'confirmed', quantity: 1 })
+
+    const all = await (await call('GET', '/v1/orders', { token: me.token })).json()
+    expect(all.items).toHaveLength(3)
+  })
+
+  test('a forged cursor is 400, a limit out of range 422, no token 401', async () => {
+    const me = await buyer()
+    const forged = Buffer.from('not-an-order-id').toString('base64url')
+    const response = await call('GET', `/v1/orders?cursor=${forged}`, { token: me.token })
+    expect(response.status).toBe(400)
+    expect((await response.json()).errors[0].field).toBe('query.cursor')
+    expect((await call('GET', '/v1/orders?limit=0', { token: me.token })).status).toBe(422)
+    expect((await call('GET', '/v1/orders?limit=101', { token: me.token })).status).toBe(422)
+    expect((await call('GET', '/v1/orders')).status).toBe(401)
+  })
+})
