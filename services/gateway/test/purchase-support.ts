@@ -2,7 +2,7 @@
  * What the purchase tests share: a deal published straight into the real Redis (what the
  * product service does on create), and a gateway app built on a given Redis port.
  */
-import { dealKeys, OUTBOX_REGISTRY_KEY } from '@flash-deal/contracts'
+import { dealKeys } from '@flash-deal/contracts'
 import type { Redis } from '@flash-deal/kit/redis'
 import { recordingLogger, testTokens } from '@flash-deal/testing'
 import { createApp } from '../src/app'
@@ -32,7 +32,6 @@ export async function publishDeal(redis: Redis, spec: DealSpec = {}) {
     productId: crypto.randomUUID(),
   })
   await redis.set(stockKey, spec.stock ?? 10)
-  await redis.sadd(OUTBOX_REGISTRY_KEY, id)
   return id
 }
 

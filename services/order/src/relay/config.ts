@@ -1,0 +1,18 @@
+import { baseConfig, kafkaBrokers, port, redisUrl } from '@flash-deal/kit'
+import { Type as T } from '@sinclair/typebox'
+
+export const RelayConfig = T.Object({
+  ...baseConfig,
+  /** Health endpoints only (`/health/live`, `/health/ready`). */
+  PORT: port(8084),
+  REDIS_URL: redisUrl,
+  KAFKA_BROKERS: kafkaBrokers,
+  /**
+   * This relay's consumer name in the outbox group. Keep it stable across restarts (a restarted
+   * relay first finishes what it held); give each running instance its own.
+   */
+  RELAY_NAME: T.String({ minLength: 1, default: 'relay-1' }),
+  RELAY_BATCH_SIZE: T.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+  RELAY_BLOCK_MS: T.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
+  RELAY_CLAIM_IDLE_MS: T.Integer({ minimum: 1000, default: 30_000 }),
+})

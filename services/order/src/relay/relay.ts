@@ -1,0 +1,244 @@
+import {
+  dealOutboxKey,
+  fieldsToRecord,
+  ORDERS_ACCEPTED,
+  ORDERS_DLQ,
+  OUTBOX_GROUP,
+  OUTBOX_REGISTRY_KEY,
+  orderAcceptedFromOutbox,
+} from '@flash-deal/contracts'
+import type { Logger } from '@flash-deal/kit'
+import type { Redis } from '@flash-deal/kit/redis'
+import type { Message, Producer } from 'kafkajs'
+
+export interface RelayOptions {
+  redis: Redis
+  producer: Producer
+  logger: Logger
+  /** This relay's name in the consumer group; entries it read but did not finish stay its own. */
+  consumerName: string
+  topic?: string
+  dlqTopic?: string
+  /** Entries read per stream per round. */
+  batchSize?: number
+  /** How long one read waits for new entries. */
+  blockMs?: number
+  /** Entries another relay left unacknowledged this long are taken over (it is presumed dead). */
+  claimIdleMs?: number
+  /** The set of deal ids to drain (tests use their own). */
+  registryKey?: string
+  /** Called before each produce, e.g. to (re)connect the producer after Kafka was down. */
+  beforeSend?: () => Promise<void>
+}
+
+type StreamEntry = [id: string, fields: string[]]
+type StreamReply = [key: string, entries: StreamEntry[]][] | null
+
+const isRedisError = (error: unknown, code: string) =>
+  error instanceof Error && error.message.startsWith(code)
+
+/**
+ * The outbox relay: drains every deal's outbox stream (the records the reservation script wrote
+ * atomically with each reservation) into Kafka, and acknowledges and deletes the entries only
+ * after Kafka has acknowledged them (acks=all, idempotent producer). If Kafka is down the entries
+ * simply wait in Redis; if the relay dies between the produce and the acknowledgement, the
+ * entries are produced again (at-least-once) and the consumer's idempotent insert absorbs it.
+ */
+export function createRelay(options: RelayOptions) {
+  const { redis, producer, logger, consumerName } = options
+  const topic = options.topic ?? ORDERS_ACCEPTED
+  const dlqTopic = options.dlqTopic ?? ORDERS_DLQ
+  const batchSize = options.batchSize ?? 500
+  const blockMs = options.blockMs ?? 100
+  const claimIdleMs = options.claimIdleMs ?? 30_000
+  const registryKey = options.registryKey ?? OUTBOX_REGISTRY_KEY
+
+  const groups = new Set<string>()
+  let deals: string[] = []
+  let dealsReadAt = 0
+  // After a start or a failed send, first re-read what this relay holds unacknowledged.
+  let ownPending = true
+  let lastClaimAt = 0
+  let stopping = false
+  let loop: Promise<void> | undefined
+
+  async function refreshDeals() {
+    if (Date.now() - dealsReadAt < 1000) return
+    deals = (await redis.smembers(registryKey)).sort()
+    dealsReadAt = Date.now()
+    for (const dealId of deals) {
+      const key = dealOutboxKey(dealId)
+      if (groups.has(key)) continue
+      try {
+        // From id 0: entries appended before the group existed are relayed too.
+        await redis.xgroup('CREATE', key, OUTBOX_GROUP, '0', 'MKSTREAM')
+      } catch (error) {
+        if (!isRedisError(error, 'BUSYGROUP')) throw error
+      }
+      groups.add(key)
+    }
+  }
+
+  /** Takes over entries a dead relay left pending for longer than `claimIdleMs`. */
+  async function claimAbandoned() {
+    if (Date.now() - lastClaimAt < claimIdleMs / 2) return
+    lastClaimAt = Date.now()
+    for (const dealId of deals) {
+      const key = dealOutboxKey(dealId)
+      const [, claimed] = (await redis.xautoclaim(
+        key,
+        OUTBOX_GROUP,
+        consumerName,
+        claimIdleMs,
+        '0',
+        'COUNT',
+        batchSize,
+      )) as [string, StreamEntry[]]
+      if (claimed.length > 0) {
+        logger.warn('relay took over entries of a silent relay', {
+          dealId,
+          entries: claimed.length,
+        })
+        ownPending = true
+      }
+    }
+  }
+
+  async function readFrom(from: '0' | '>'): Promise<[string, StreamEntry[]][]> {
+    const keys = deals.map(dealOutboxKey)
+    // One read across every deal's stream (one Redis node; on a cluster, group keys by slot).
+    const reply = (await redis.call(
+      'XREADGROUP',
+      'GROUP',
+      OUTBOX_GROUP,
+      consumerName,
+      'COUNT',
+      batchSize,
+      ...(from === '>' ? ['BLOCK', blockMs] : []),
+      'STREAMS',
+      ...keys,
+      ...keys.map(() => from),
+    )) as StreamReply
+    return (reply ?? []).filter(([, entries]) => entries.length > 0)
+  }
+
+  /** What this relay holds unacknowledged first (after a restart or a failed send), then new entries. */
+  async function read(): Promise<[string, StreamEntry[]][]> {
+    if (deals.length === 0) return []
+    if (ownPending) {
+      const held = await readFrom('0')
+      if (held.length > 0) return held
+      ownPending = false
+    }
+    return readFrom('>')
+  }
+
+  function toMessages(streams: [string, StreamEntry[]][]) {
+    const accepted: Message[] = []
+    const poison: Message[] = []
+    for (const [key, entries] of streams) {
+      for (const [id, list] of entries) {
+        const fields = fieldsToRecord(list)
+        const decoded = orderAcceptedFromOutbox(fields)
+        if (decoded.ok) {
+          const { event, traceparent } = decoded.value
+          accepted.push({
+            key: event.dealId,
+            value: JSON.stringify(event),
+            headers: traceparent ? { traceparent } : {},
+          })
+        } else {
+          logger.error('outbox entry is not an OrderAccepted; sent to the DLQ', {
+            stream: key,
+            entryId: id,
+            reason: decoded.reason,
+          })
+          poison.push({
+            key: fields.dealId ?? null,
+            value: JSON.stringify(fields),
+            headers: { 'dlq-reason': decoded.reason, 'dlq-source': `redis:${key}:${id}` },
+          })
+        }
+      }
+    }
+    return { accepted, poison }
+  }
+
+  async function acknowledge(streams: [string, StreamEntry[]][]) {
+    const pipeline = redis.multi()
+    for (const [key, entries] of streams) {
+      const ids = entries.map(([id]) => id)
+      pipeline.xack(key, OUTBOX_GROUP, ...ids)
+      // Delivered entries leave the stream: its length is the backlog still to relay.
+      pipeline.xdel(key, ...ids)
+    }
+    await pipeline.exec()
+  }
+
+  /** One round: read a batch, produce it, acknowledge it. Returns how many entries it moved. */
+  async function relayOnce(): Promise<number> {
+    await refreshDeals()
+    await claimAbandoned()
+    let streams: [string, StreamEntry[]][]
+    try {
+      streams = await read()
+    } catch (error) {
+      if (!isRedisError(error, 'NOGROUP')) throw error
+      // The stream or its group vanished (Redis lost its data): create them again.
+      groups.clear()
+      dealsReadAt = 0
+      return 0
+    }
+    if (streams.length === 0) return 0
+    const { accepted, poison } = toMessages(streams)
+    const topicMessages = [
+      ...(accepted.length > 0 ? [{ topic, messages: accepted }] : []),
+      ...(poison.length > 0 ? [{ topic: dlqTopic, messages: poison }] : []),
+    ]
+    try {
+      await options.beforeSend?.()
+      await producer.sendBatch({ topicMessages, acks: -1 })
+    } catch (error) {
+      ownPending = true
+      throw error
+    }
+    await acknowledge(streams)
+    const moved = accepted.length + poison.length
+    logger.debug('relayed', { entries: moved, streams: streams.length })
+    return moved
+  }
+
+  async function run() {
+    let failures = 0
+    while (!stopping) {
+      try {
+        const moved = await relayOnce()
+        if (failures > 0) logger.info('relay recovered', { afterFailures: failures })
+        failures = 0
+        // Nothing to relay and no stream to block on: do not spin.
+        if (moved === 0 && deals.length === 0) await Bun.sleep(blockMs)
+      } catch (error) {
+        failures++
+        const backoffMs = Math.min(5000, 100 * 2 ** Math.min(failures, 6))
+        logger.error('relay round failed; the entries stay in Redis and are retried', {
+          error,
+          failures,
+          backoffMs,
+        })
+        await Bun.sleep(backoffMs)
+      }
+    }
+  }
+
+  return {
+    relayOnce,
+    start() {
+      loop ??= run()
+    },
+    /** Finishes the round in flight (its produce and acknowledgement), then stops. */
+    async stop() {
+      stopping = true
+      await loop
+    },
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The outbox relay against the real Redis and Kafka: entries become Kafka records (key = deal,
+ * traceparent header, OrderAccepted v1 value) and leave the stream only once Kafka has them;
+ * a failed produce leaves them in Redis for the next round; entries a dead relay held are taken
+ * over; a malformed entry goes to the dead-letter topic.
+ */
+import { afterAll, expect, setDefaultTimeout, test } from 'bun:test'
+import { dealOutboxKey, decodeOrderAccepted, OUTBOX_GROUP } from '@flash-deal/contracts'
+import { createKafka } from '@flash-deal/kit/kafka'
+import { createRedis } from '@flash-deal/kit/redis'
+import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import { createRelay } from '../src/relay/relay'
+import { dropTopics, freshTopics, header, kafka, readTopic } from './kafka-support'
+
+setDefaultTimeout(30_000)
+const redis = createRedis(testEnv.redisUrl, recordingLogger())
+const [topic, dlqTopic] = (await freshTopics('accepted', 'dlq')) as [string, string]
+const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+await producer.connect()
+
+afterAll(async () => {
+  await producer.disconnect()
+  await dropTopics([topic, dlqTopic])
+  redis.disconnect()
+})
+
+const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+
+/** A deal with `count` outbox entries shaped exactly as reserve.lua writes them. */
+async function outboxWith(count: number) {
+  const registryKey = `it:outbox-registry:${uniqueSuffix()}`
+  const dealId = crypto.randomUUID()
+  await redis.sadd(registryKey, dealId)
+  const orderIds: string[] = []
+  for (let i = 0; i < count; i++) {
+    const orderId = crypto.randomUUID()
+    orderIds.push(orderId)
+    await redis.xadd(
+      dealOutboxKey(dealId),
+      '*',
+      ...[
+        'orderId',
+        orderId,
+        'dealId',
+        dealId,
+        'userId',
+        crypto.randomUUID(),
+        'quantity',
+        '1',
+        'unitPrice',
+        '4900',
+        'idempotencyKey',
+        `key-${i}`,
+        'acceptedAtMs',
+        String(Date.now()),
+        'traceparent',
+        traceparent,
+      ],
+    )
+  }
+  return { registryKey, dealId, orderIds }
+}
+
+const relayOn = (registryKey: string, extra: Partial<Parameters<typeof createRelay>[0]> = {}) =>
+  createRelay({
+    redis,
+    producer,
+    logger: recordingLogger(),
+    consumerName: `it-${uniqueSuffix()}`,
+    topic,
+    dlqTopic,
+    registryKey,
+    blockMs: 50,
+    ...extra,
+  })
+
+async function drain(relay: ReturnType<typeof createRelay>, expected: number) {
+  let moved = 0
+  for (let round = 0; round < 50 && moved < expected; round++) moved += await relay.relayOnce()
+  return moved
+}
+
+test('entries go to Kafka keyed by deal with their trace context, then leave the stream', async () => {
+  const { registryKey, dealId, orderIds } = await outboxWith(5)
+  expect(await drain(relayOn(registryKey), 5)).toBe(5)
+
+  expect(await redis.xlen(dealOutboxKey(dealId))).toBe(0)
+  const pending = (await redis.xpending(dealOutboxKey(dealId), OUTBOX_GROUP)) as [number]
+  expect(pending[0]).toBe(0)
+
+  const messages = (await readTopic(topic, 5)).filter((m) => m.key?.toString() === dealId)
+  expect(messages).toHaveLength(5)
+  for (const message of messages) {
+    expect(header(message, 'traceparent')).toBe(traceparent)
+    const decoded = decodeOrderAccepted(message.value)
+    expect(decoded.ok).toBe(true)
+  }
+  const relayed = messages.map((m) => JSON.parse(m.value?.toString() ?? '{}').orderId)
+  expect(relayed.sort()).toEqual([...orderIds].sort())
+})
+
+test('Kafka unreachable: the round fails and the entries stay in Redis; a restart relays them', async () => {
+  const { registryKey, dealId, orderIds } = await outboxWith(3)
+  const deadKafka = createKafka({
+    clientId: 'it-dead',
+    brokers: ['127.0.0.1:1'],
+    logger: recordingLogger(),
+  })
+  const deadProducer = deadKafka.producer({ retry: { retries: 0 } })
+  const name = `it-${uniqueSuffix()}`
+  const failing = relayOn(registryKey, { producer: deadProducer, consumerName: name })
+  await expect(failing.relayOnce()).rejects.toThrow()
+  expect(await redis.xlen(dealOutboxKey(dealId))).toBe(3)
+
+  // The same relay name after a restart first re-reads what it held unacknowledged.
+  expect(await drain(relayOn(registryKey, { consumerName: name }), 3)).toBe(3)
+  expect(await redis.xlen(dealOutboxKey(dealId))).toBe(0)
+  const relayed = (await readTopic(topic, 8))
+    .filter((m) => m.key?.toString() === dealId)
+    .map((m) => JSON.parse(m.value?.toString() ?? '{}').orderId)
+  expect(relayed.sort()).toEqual([...orderIds].sort())
+})
+
+test('entries a dead relay held are taken over after the idle time', async () => {
+  const { registryKey, dealId } = await outboxWith(2)
+  const key = dealOutboxKey(dealId)
+  await redis.xgroup('CREATE', key, OUTBOX_GROUP, '0', 'MKSTREAM')
+  // A relay read them and died before producing.
+  await redis.xreadgroup('GROUP', OUTBOX_GROUP, 'dead-relay', 'COUNT', 10, 'STREAMS', key, '>')
+  const survivor = relayOn(registryKey, { claimIdleMs: 1000 })
+  expect(await survivor.relayOnce()).toBe(0)
+  await Bun.sleep(1100)
+  expect(await drain(survivor, 2)).toBe(2)
+  expect(await redis.xlen(key)).toBe(0)
+})
+
+test('a malformed entry is dead-lettered with the reason, the good ones still go through', async () => {
+  const { registryKey, dealId } = await outboxWith(1)
+  await redis.xadd(dealOutboxKey(dealId), '*', 'orderId', 'not-a-uuid', 'dealId', dealId)
+  expect(await drain(relayOn(registryKey), 2)).toBe(2)
+  const dead = (await readTopic(dlqTopic, 1)).filter((m) => m.key?.toString() === dealId)
+  expect(dead).toHaveLength(1)
+  expect(header(dead[0] as never, 'dlq-reason')).toContain('orderId')
+})
+
+test('stop() lets the running loop finish and returns', async () => {
+  const { registryKey, dealId } = await outboxWith(4)
+  const relay = relayOn(registryKey)
+  relay.start()
+  for (let i = 0; i < 100 && (await redis.xlen(dealOutboxKey(dealId))) > 0; i++) await Bun.sleep(50)
+  await relay.stop()
+  expect(await redis.xlen(dealOutboxKey(dealId))).toBe(0)
+})
