@@ -1,0 +1,102 @@
+import type { OrderAccepted } from '@flash-deal/contracts'
+import { queries, type TransactionSql } from '@flash-deal/db'
+
+export interface Poison {
+  event: OrderAccepted
+  reason: string
+}
+
+export interface AppliedBatch {
+  /** Orders written now, as `confirmed`. */
+  confirmed: OrderAccepted[]
+  /** Orders written now as `rejected`: Postgres had no stock left for them (Redis drifted). */
+  rejected: OrderAccepted[]
+  /** Orders already in Postgres (a redelivery): nothing written. */
+  duplicates: number
+  /** Events that can never apply (unknown deal or user): for the dead-letter topic. */
+  poison: Poison[]
+}
+
+/**
+ * Applies a batch of accepted orders inside one transaction: each order is inserted once (by
+ * its id — redelivered events insert nothing), and each deal's `stock_remaining` goes down by
+ * the quantities inserted now. The deals are locked first, so this and a concurrent sync-mode
+ * purchase see the same stock; an order the remaining stock cannot cover is stored `rejected`
+ * instead of breaking the non-negative stock guarantee (that only happens if Redis lost state).
+ */
+export async function applyOrders(
+  tx: TransactionSql,
+  events: OrderAccepted[],
+): Promise<AppliedBatch> {
+  const result: AppliedBatch = { confirmed: [], rejected: [], duplicates: 0, poison: [] }
+  if (events.length === 0) return result
+  const unique = <T>(values: T[]) => [...new Set(values)]
+
+  const stockLeft = new Map(
+    (await queries.lockDeals(tx, { ids: unique(events.map((e) => e.dealId)) })).map((deal) => [
+      deal.id,
+      deal.stockRemaining,
+    ]),
+  )
+  const users = new Set(
+    (await queries.existingUserIds(tx, { ids: unique(events.map((e) => e.userId)) })).map(
+      (user) => user.id,
+    ),
+  )
+  const existing = new Set(
+    (await queries.existingOrderIds(tx, { ids: events.map((e) => e.orderId) })).map((o) => o.id),
+  )
+
+  const rows: (OrderAccepted & { status: 'confirmed' | 'rejected' })[] = []
+  for (const event of events) {
+    const left = stockLeft.get(event.dealId)
+    if (left === undefined) {
+      result.poison.push({ event, reason: `unknown deal ${event.dealId}` })
+    } else if (!users.has(event.userId)) {
+      result.poison.push({ event, reason: `unknown user ${event.userId}` })
+    } else if (existing.has(event.orderId)) {
+      result.duplicates++
+    } else {
+      existing.add(event.orderId)
+      const fits = left >= event.quantity
+      if (fits) stockLeft.set(event.dealId, left - event.quantity)
+      rows.push({ ...event, status: fits ? 'confirmed' : 'rejected' })
+    }
+  }
+  if (rows.length === 0) return result
+
+  const inserted = await queries.insertOrders(tx, {
+    ids: rows.map((r) => r.orderId),
+    dealIds: rows.map((r) => r.dealId),
+    userIds: rows.map((r) => r.userId),
+    quantities: rows.map((r) => r.quantity),
+    unitPrices: rows.map((r) => r.unitPrice),
+    statuses: rows.map((r) => r.status),
+    idempotencyKeys: rows.map((r) => r.idempotencyKey),
+    // ISO strings: postgres.js cannot serialise a Date[] into timestamptz[].
+    acceptedAts: rows.map((r) => r.acceptedAt),
+  })
+  // Only rows inserted now move the stock (a conflicting row inserted nothing).
+  const insertedIds = new Set(inserted.map((row) => row.id))
+  const taken = new Map<string, number>()
+  for (const row of rows) {
+    if (!insertedIds.has(row.orderId)) {
+      result.duplicates++
+      continue
+    }
+    const { status, ...event } = row
+    if (status === 'confirmed') {
+      result.confirmed.push(event)
+      taken.set(row.dealId, (taken.get(row.dealId) ?? 0) + row.quantity)
+    } else {
+      result.rejected.push(event)
+    }
+  }
+  if (taken.size > 0) {
+    await queries.takeDealStockBatch(tx, {
+      dealIds: [...taken.keys()],
+      quantities: [...taken.values()],
+    })
+  }
+  return result
+}

@@ -1,0 +1,171 @@
+import {
+  decodeOrderAccepted,
+  ORDERS_ACCEPTED,
+  ORDERS_DLQ,
+  type OrderAccepted,
+  pendingOrderKey,
+} from '@flash-deal/contracts'
+import type { Sql } from '@flash-deal/db'
+import type { Logger } from '@flash-deal/kit'
+import type { Redis } from '@flash-deal/kit/redis'
+import type { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs'
+import { applyOrders } from './apply-orders'
+
+export interface OrderConsumerOptions {
+  kafka: Kafka
+  sql: Sql
+  /** Optional: to drop the `pending` records of orders now in Postgres (they expire anyway). */
+  redis?: Redis
+  logger: Logger
+  groupId?: string
+  topic?: string
+  dlqTopic?: string
+  /** Longest wait between two attempts of a batch that failed on the database. */
+  maxBackoffMs?: number
+}
+
+export interface BatchStats {
+  confirmed: number
+  rejected: number
+  duplicates: number
+  deadLettered: number
+}
+
+/**
+ * The order consumer: reads `orders.accepted` batch by batch and applies each batch in ONE
+ * Postgres transaction (insert by order id, take the stock), then commits the offsets. A crash
+ * anywhere before the commit means the batch is read again, and the idempotent insert makes that
+ * harmless. Records that can never apply go to `orders.dlq` with the reason; a database error
+ * is retried with backoff, holding the partition, because skipping a valid record would lose an
+ * accepted order.
+ */
+export function createOrderConsumer(options: OrderConsumerOptions) {
+  const { kafka, sql, redis, logger } = options
+  const topic = options.topic ?? ORDERS_ACCEPTED
+  const dlqTopic = options.dlqTopic ?? ORDERS_DLQ
+  const maxBackoffMs = options.maxBackoffMs ?? 5000
+  const consumer: Consumer = kafka.consumer({
+    groupId: options.groupId ?? 'order-consumer',
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3000,
+    maxBytesPerPartition: 1024 * 1024,
+  })
+  const dlq: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  const listeners = new Set<(stats: BatchStats) => void>()
+
+  const deadLetter = (message: KafkaMessage, partition: number, reason: string): Message => ({
+    key: message.key,
+    value: message.value,
+    headers: {
+      ...message.headers,
+      'dlq-reason': reason,
+      'dlq-source-topic': topic,
+      'dlq-source-partition': String(partition),
+      'dlq-source-offset': message.offset,
+    },
+  })
+
+  async function start() {
+    await dlq.connect()
+    await consumer.connect()
+    await consumer.subscribe({ topics: [topic], fromBeginning: true })
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        const events: { event: OrderAccepted; message: KafkaMessage }[] = []
+        const poison: Message[] = []
+        for (const message of batch.messages) {
+          const decoded = decodeOrderAccepted(message.value)
+          if (decoded.ok) events.push({ event: decoded.value, message })
+          else poison.push(deadLetter(message, batch.partition, decoded.reason))
+        }
+
+        let attempt = 0
+        let applied: Awaited<ReturnType<typeof applyOrders>> | undefined
+        while (!applied) {
+          try {
+            applied = await sql.begin((tx) =>
+              applyOrders(
+                tx,
+                events.map((e) => e.event),
+              ),
+            )
+          } catch (error) {
+            // Rebalanced away or shutting down: leave the batch (uncommitted) to whoever reads next.
+            if (!isRunning() || isStale()) throw error
+            attempt++
+            const backoffMs = Math.min(maxBackoffMs, 100 * 2 ** Math.min(attempt, 6))
+            logger.error('batch not applied; retrying (the offsets stay uncommitted)', {
+              error,
+              attempt,
+              backoffMs,
+              partition: batch.partition,
+              firstOffset: batch.firstOffset(),
+            })
+            await Bun.sleep(backoffMs)
+            await heartbeat()
+          }
+        }
+
+        for (const { event, reason } of applied.poison) {
+          const found = events.find((e) => e.event.orderId === event.orderId)
+          if (found) poison.push(deadLetter(found.message, batch.partition, reason))
+        }
+        if (poison.length > 0) {
+          await dlq.send({ topic: dlqTopic, messages: poison, acks: -1 })
+          logger.error('records dead-lettered', {
+            count: poison.length,
+            reasons: [...new Set(poison.map((p) => String(p.headers?.['dlq-reason'])))],
+          })
+        }
+        if (applied.rejected.length > 0) {
+          logger.error('orders rejected: Postgres had no stock left for them (Redis drifted)', {
+            orders: applied.rejected.map((e) => e.orderId),
+          })
+        }
+
+        const last = batch.lastOffset()
+        resolveOffset(last)
+        await consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) },
+        ])
+        const stats: BatchStats = {
+          confirmed: applied.confirmed.length,
+          rejected: applied.rejected.length,
+          duplicates: applied.duplicates,
+          deadLettered: poison.length,
+        }
+        logger.debug('batch applied', {
+          partition: batch.partition,
+          size: batch.messages.length,
+          ...stats,
+        })
+        for (const listener of listeners) listener(stats)
+        if (redis) forgetPending(redis, [...applied.confirmed, ...applied.rejected], logger)
+      },
+    })
+  }
+
+  return {
+    consumer,
+    start,
+    /** Called after every committed batch (tests and metrics). */
+    onBatch(listener: (stats: BatchStats) => void) {
+      listeners.add(listener)
+    },
+    /** Lets the batch in flight finish and commit, then leaves the group. */
+    async stop() {
+      await consumer.disconnect()
+      await dlq.disconnect()
+    },
+  }
+}
+
+function forgetPending(redis: Redis, orders: OrderAccepted[], logger: Logger) {
+  if (orders.length === 0) return
+  // One UNLINK per key: the keys live in different hash slots.
+  Promise.all(orders.map((order) => redis.unlink(pendingOrderKey(order.orderId)))).catch((error) =>
+    logger.warn('pending order records not dropped; they expire on their own', { error }),
+  )
+}

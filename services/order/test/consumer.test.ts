@@ -1,0 +1,215 @@
+/**
+ * The order consumer against the real Postgres and Kafka. `applyOrders` is the batch
+ * transaction (exactly once per order id, stock taken by what was inserted now, never below
+ * zero); the consumer around it commits offsets only after that transaction and dead-letters
+ * what can never apply.
+ */
+import { afterAll, expect, setDefaultTimeout, test } from 'bun:test'
+import type { OrderAccepted } from '@flash-deal/contracts'
+import { connect, queries } from '@flash-deal/db'
+import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import { v7 as uuidv7 } from 'uuid'
+import { applyOrders } from '../src/consumer/apply-orders'
+import { type BatchStats, createOrderConsumer } from '../src/consumer/consumer'
+import { dropTopics, freshTopics, header, kafka, readTopic } from './kafka-support'
+import { fixtures } from './support'
+
+setDefaultTimeout(60_000)
+const sql = connect(testEnv.databaseUrl)
+const { user, deal, stockRemaining } = fixtures(sql)
+const [topic, dlqTopic] = (await freshTopics('accepted', 'dlq')) as [string, string]
+
+afterAll(async () => {
+  await dropTopics([topic, dlqTopic])
+  await sql.end()
+})
+
+const accepted = (dealId: string, userId: string, quantity = 1): OrderAccepted => ({
+  type: 'OrderAccepted',
+  version: 1,
+  orderId: uuidv7(),
+  dealId,
+  userId,
+  quantity,
+  unitPrice: 4900,
+  idempotencyKey: `key-${uniqueSuffix()}`,
+  acceptedAt: new Date().toISOString(),
+})
+
+const statusOf = async (orderId: string) => (await queries.getOrder(sql, { id: orderId }))?.status
+
+test('a batch inserts each order once and takes the stock; applying it again changes nothing', async () => {
+  const { id: dealId } = await deal({ stock: 10 })
+  const buyer = await user()
+  const events = [accepted(dealId, buyer.id, 2), accepted(dealId, buyer.id, 1)]
+  const first = await sql.begin((tx) => applyOrders(tx, events))
+  expect(first.confirmed).toHaveLength(2)
+  expect(await stockRemaining(dealId)).toBe(7)
+  for (const event of events) expect(await statusOf(event.orderId)).toBe('confirmed')
+
+  const again = await sql.begin((tx) => applyOrders(tx, events))
+  expect(again.confirmed).toHaveLength(0)
+  expect(again.duplicates).toBe(2)
+  expect(await stockRemaining(dealId)).toBe(7)
+})
+
+test('the same order twice in one batch is inserted once', async () => {
+  const { id: dealId } = await deal({ stock: 10 })
+  const event = accepted(dealId, (await user()).id)
+  const applied = await sql.begin((tx) => applyOrders(tx, [event, event]))
+  expect(applied.confirmed).toHaveLength(1)
+  expect(applied.duplicates).toBe(1)
+  expect(await stockRemaining(dealId)).toBe(9)
+})
+
+test('unknown deal or user: poison, and the rest of the batch still applies', async () => {
+  const { id: dealId } = await deal({ stock: 5 })
+  const buyer = await user()
+  const good = accepted(dealId, buyer.id)
+  const noDeal = accepted(crypto.randomUUID(), buyer.id)
+  const noUser = accepted(dealId, crypto.randomUUID())
+  const applied = await sql.begin((tx) => applyOrders(tx, [good, noDeal, noUser]))
+  expect(applied.confirmed.map((e) => e.orderId)).toEqual([good.orderId])
+  expect(applied.poison.map((p) => p.reason)).toEqual([
+    `unknown deal ${noDeal.dealId}`,
+    `unknown user ${noUser.userId}`,
+  ])
+  expect(await stockRemaining(dealId)).toBe(4)
+  expect(await statusOf(noUser.orderId)).toBeUndefined()
+})
+
+test('more accepted than Postgres has left: the rest is rejected, the stock never goes negative', async () => {
+  const { id: dealId } = await deal({ stock: 3, perUserLimit: 3 })
+  const events = await Promise.all(
+    [2, 2, 1].map(async (q) => accepted(dealId, (await user()).id, q)),
+  )
+  const applied = await sql.begin((tx) => applyOrders(tx, events))
+  expect(applied.confirmed.map((e) => e.quantity)).toEqual([2, 1])
+  expect(applied.rejected.map((e) => e.orderId)).toEqual([events[1]?.orderId as string])
+  expect(await stockRemaining(dealId)).toBe(0)
+  expect(await statusOf(events[1]?.orderId as string)).toBe('rejected')
+})
+
+test('the consumer applies records, dead-letters poison with the reason and commits offsets', async () => {
+  const { id: dealId } = await deal({ stock: 10 })
+  const buyer = await user()
+  const good = [accepted(dealId, buyer.id), accepted(dealId, buyer.id, 2)]
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  await producer.connect()
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: [
+      ...good.map((event) => ({ key: dealId, value: JSON.stringify(event) })),
+      // Redelivered (the relay crashed between produce and acknowledgement).
+      { key: dealId, value: JSON.stringify(good[0]) },
+      { key: dealId, value: 'not json' },
+      { key: dealId, value: JSON.stringify({ ...good[0], orderId: uuidv7(), quantity: 0 }) },
+      { key: dealId, value: JSON.stringify(accepted(crypto.randomUUID(), buyer.id)) },
+    ],
+  })
+  await producer.disconnect()
+
+  const groupId = `it-consumer-${uniqueSuffix()}`
+  const totals: BatchStats = { confirmed: 0, rejected: 0, duplicates: 0, deadLettered: 0 }
+  const orders = createOrderConsumer({
+    kafka,
+    sql,
+    logger: recordingLogger(),
+    groupId,
+    topic,
+    dlqTopic,
+  })
+  orders.onBatch((stats) => {
+    for (const k of Object.keys(totals) as (keyof BatchStats)[]) totals[k] += stats[k]
+  })
+  await orders.start()
+  for (let i = 0; i < 200 && totals.confirmed + totals.duplicates + totals.deadLettered < 6; i++)
+    await Bun.sleep(100)
+  await orders.stop()
+
+  expect(totals).toEqual({ confirmed: 2, rejected: 0, duplicates: 1, deadLettered: 3 })
+  expect(await stockRemaining(dealId)).toBe(7)
+  const dead = await readTopic(dlqTopic, 3)
+  expect(dead.map((m) => header(m, 'dlq-reason')).sort()).toEqual(
+    [
+      'value is not JSON',
+      expect.stringContaining('/quantity'),
+      expect.stringContaining('unknown deal'),
+    ].sort() as never,
+  )
+  for (const message of dead) expect(header(message, 'dlq-source-topic')).toBe(topic)
+
+  const admin = kafka.admin()
+  await admin.connect()
+  const offsets = await admin.fetchOffsets({ groupId, topics: [topic] })
+  const ends = await admin.fetchTopicOffsets(topic)
+  await admin.disconnect()
+  // A partition the group never read has no committed offset (-1).
+  const committed = offsets[0]?.partitions.reduce(
+    (sum, p) => sum + Math.max(0, Number(p.offset)),
+    0,
+  )
+  expect(committed).toBe(ends.reduce((sum, p) => sum + Number(p.high), 0))
+})
+
+test('Postgres unreachable: the batch is retried, never skipped, and applies once Postgres answers', async () => {
+  const { id: dealId } = await deal({ stock: 10 })
+  const event = accepted(dealId, (await user()).id)
+  const [ownTopic] = (await freshTopics('pg-down')) as [string]
+  const producer = kafka.producer()
+  await producer.connect()
+  await producer.send({
+    topic: ownTopic,
+    acks: -1,
+    messages: [{ key: dealId, value: JSON.stringify(event) }],
+  })
+  await producer.disconnect()
+  const groupId = `it-consumer-${uniqueSuffix()}`
+
+  const deadSql = connect('postgres://flashdeal:flashdeal@127.0.0.1:1/flashdeal')
+  const logger = recordingLogger()
+  const blocked = createOrderConsumer({
+    kafka,
+    sql: deadSql,
+    logger,
+    groupId,
+    topic: ownTopic,
+    dlqTopic,
+    maxBackoffMs: 200,
+  })
+  let batches = 0
+  blocked.onBatch(() => batches++)
+  await blocked.start()
+  for (
+    let i = 0;
+    i < 100 &&
+    logger.lines.filter((l) => l.msg?.toString().startsWith('batch not applied')).length < 3;
+    i++
+  )
+    await Bun.sleep(100)
+  await blocked.stop()
+  await deadSql.end()
+  expect(batches).toBe(0)
+  expect(
+    logger.lines.filter((l) => String(l.msg).startsWith('batch not applied')).length,
+  ).toBeGreaterThanOrEqual(3)
+  expect(await statusOf(event.orderId)).toBeUndefined()
+
+  // The offsets were not committed: the next consumer of the group gets the record again.
+  const healthy = createOrderConsumer({
+    kafka,
+    sql,
+    logger: recordingLogger(),
+    groupId,
+    topic: ownTopic,
+    dlqTopic,
+  })
+  healthy.onBatch(() => batches++)
+  await healthy.start()
+  for (let i = 0; i < 200 && batches === 0; i++) await Bun.sleep(100)
+  await healthy.stop()
+  await dropTopics([ownTopic])
+  expect(await statusOf(event.orderId)).toBe('confirmed')
+  expect(await stockRemaining(dealId)).toBe(9)
+})
