@@ -114,11 +114,13 @@ SET price = coalesce(@price?::int, price),
 WHERE id = @id AND starts_at > now()
 RETURNING id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at;
 
--- Deals that have not ended, soonest first (live ones before upcoming ones).
+-- Deals that have not ended, soonest first: `open` all of them, `live` the started ones,
+-- `upcoming` the others. Filtered here, before the LIMIT, so one kind never crowds out another.
 -- name: ListOpenDeals :many
 SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at
 FROM deals
 WHERE ends_at > now()
+  AND (@window::text = 'open' OR (@window::text = 'live') = (starts_at <= now()))
 ORDER BY starts_at, id
 LIMIT @limit;
 

@@ -1,6 +1,6 @@
 /** Deals over HTTP on real Postgres and Redis. */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { dealInfoKey, dealStockKey } from '@flash-deal/contracts'
+import { dealInfoKey, dealStockKey, OUTBOX_REGISTRY_KEY } from '@flash-deal/contracts'
 import { connect, queries } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
 import {
@@ -76,6 +76,8 @@ describe('creating deals', () => {
       perUserLimit: '2',
       productId: product.id,
     })
+    // The relay will drain this deal's outbox.
+    expect(await redis.sismember(OUTBOX_REGISTRY_KEY, deal.id)).toBe(1)
   })
 
   test('publishing again never refills a half-sold deal', async () => {
@@ -111,13 +113,15 @@ describe('creating deals', () => {
     ['an unknown product', { productId: crypto.randomUUID() }, 'body.productId'],
     ['an unknown field', { discount: 10 }, 'body'],
   ])('%s is 422 naming the field, and nothing is written', async (_, change, field) => {
-    const before = await queries.listOpenDeals(sql, { limit: 1000 })
+    const before = await queries.listOpenDeals(sql, { window: 'open', limit: 1_000_000 })
     const response = await call(app, 'POST', '/v1/deals', { body: dealBody(change), token: admin })
     expect(response.status).toBe(422)
     expect(
       (await response.json()).errors.map((error: { field: string }) => error.field).join(' '),
     ).toContain(field)
-    expect((await queries.listOpenDeals(sql, { limit: 1000 })).length).toBe(before.length)
+    expect((await queries.listOpenDeals(sql, { window: 'open', limit: 1_000_000 })).length).toBe(
+      before.length,
+    )
   })
 
   test('a customer is 403 and no token 401', async () => {
@@ -135,10 +139,12 @@ describe('creating deals', () => {
       verifier,
       products: rdbProductRepository(sql),
     })
-    const before = (await queries.listOpenDeals(sql, { limit: 1000 })).length
+    const before = (await queries.listOpenDeals(sql, { window: 'open', limit: 1_000_000 })).length
     const response = await call(down, 'POST', '/v1/deals', { body: dealBody(), token: admin })
     expect(response.status).toBe(503)
-    expect((await queries.listOpenDeals(sql, { limit: 1000 })).length).toBe(before)
+    expect((await queries.listOpenDeals(sql, { window: 'open', limit: 1_000_000 })).length).toBe(
+      before,
+    )
   })
 })
 

@@ -1,4 +1,4 @@
-import { dealInfoKey, dealStockKey } from '@flash-deal/contracts'
+import { dealInfoKey, dealStockKey, OUTBOX_REGISTRY_KEY } from '@flash-deal/contracts'
 import { queries, type Sql } from '@flash-deal/db'
 import {
   ConflictError,
@@ -70,6 +70,9 @@ export class DealService {
           row.endsAt.getTime(),
           row.productId,
         )
+        // The relay drains the outbox of every deal in this set (a key outside the deal's slot,
+        // so not in the script).
+        await this.redis.sadd(OUTBOX_REGISTRY_KEY, row.id)
       } catch (error) {
         this.logger.error('deal publish to Redis failed; nothing was created', { error })
         throw new ServiceUnavailableError(
@@ -133,13 +136,8 @@ export class DealService {
   }
 
   async list(status: 'live' | 'upcoming' | 'open'): Promise<DealView[]> {
-    const views = await Promise.all(
-      (await queries.listOpenDeals(this.sql, { limit: 100 })).map((deal) => this.view(deal)),
-    )
-    if (status === 'upcoming') return views.filter((deal) => deal.status === 'scheduled')
-    if (status === 'live')
-      return views.filter((deal) => deal.status === 'live' || deal.status === 'sold_out')
-    return views
+    const rows = await queries.listOpenDeals(this.sql, { window: status, limit: 100 })
+    return Promise.all(rows.map((deal) => this.view(deal)))
   }
 
   private async view(deal: DealRow, now = Date.now()): Promise<DealView> {
