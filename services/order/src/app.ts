@@ -6,6 +6,8 @@ import { ordersController } from './orders/controller'
 import { OrderService } from './orders/service'
 import { purchaseController } from './purchase/controller'
 import { PurchaseService } from './purchase/service'
+import { reconciliationController } from './reconciler/controller'
+import type { Reconciler } from './reconciler/reconciler'
 
 export interface OrderDeps {
   sql: Sql
@@ -13,15 +15,25 @@ export interface OrderDeps {
   kafkaReady: ReadinessCheck
   logger: Logger
   verifier: TokenVerifier
+  reconciler: Reconciler
   maxBodyBytes?: number
 }
 
 /** The order service's HTTP surface, built from injected clients; it never listens itself. */
-export function createApp({ sql, redis, kafkaReady, logger, verifier, maxBodyBytes }: OrderDeps) {
+export function createApp({
+  sql,
+  redis,
+  kafkaReady,
+  logger,
+  verifier,
+  reconciler,
+  maxBodyBytes,
+}: OrderDeps) {
   return createServiceApp({
     name: 'order',
     version: '1.0.0',
-    description: 'Orders: the read API and the sync-mode purchase path.',
+    description:
+      'Orders: the read API, the sync-mode purchase path and the reconciliation of Redis with Postgres.',
     logger,
     maxBodyBytes,
     readiness: {
@@ -32,4 +44,5 @@ export function createApp({ sql, redis, kafkaReady, logger, verifier, maxBodyByt
   })
     .use(ordersController(new OrderService(sql, redis, logger), verifier))
     .use(purchaseController(new PurchaseService(sql, redis, logger), verifier))
+    .use(reconciliationController(reconciler, verifier))
 }

@@ -10,4 +10,10 @@ export const OrderConfig = T.Object({
   JWKS_URL: httpUrl('http://127.0.0.1:8081/.well-known/jwks.json'),
   JWT_ISSUER: T.String({ minLength: 1, default: 'flash-deal-auth' }),
   JWT_AUDIENCE: T.String({ minLength: 1, default: 'flash-deal' }),
+  /** How often the reconciler compares Redis with Postgres; 0 runs it only on request. */
+  RECONCILE_INTERVAL_MS: T.Integer({ minimum: 0, default: 5000 }),
+  /** Deals that ended longer ago than this are no longer reconciled. */
+  RECONCILE_GRACE_SECONDS: T.Integer({ minimum: 0, default: 3600 }),
+  /** The consumer group whose lag says whether orders are still in flight. */
+  CONSUMER_GROUP: T.String({ minLength: 1, default: 'order-consumer' }),
 })

@@ -5,6 +5,7 @@ import { createKafka, kafkaProbe, parseBrokers } from '@flash-deal/kit/kafka'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { createApp } from './app'
 import { OrderConfig } from './config'
+import { createReconciler } from './reconciler/reconciler'
 
 const config = loadConfigOrExit('order', OrderConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'order' } })
@@ -16,6 +17,15 @@ const kafka = createKafka({
   logger,
 })
 const kafkaReady = kafkaProbe(kafka)
+const reconciler = createReconciler({
+  sql,
+  redis,
+  kafka,
+  logger,
+  consumerGroup: config.CONSUMER_GROUP,
+  graceSeconds: config.RECONCILE_GRACE_SECONDS,
+})
+if (config.RECONCILE_INTERVAL_MS > 0) reconciler.start(config.RECONCILE_INTERVAL_MS)
 
 serve(
   createApp({
@@ -23,6 +33,7 @@ serve(
     redis,
     kafkaReady: kafkaReady.check,
     logger,
+    reconciler,
     verifier: createTokenVerifier({
       keys: remoteJwks(config.JWKS_URL),
       issuer: config.JWT_ISSUER,
@@ -34,6 +45,7 @@ serve(
     config,
     logger,
     close: [
+      { name: 'reconciler', close: () => reconciler.stop() },
       { name: 'kafka admin', close: kafkaReady.close },
       { name: 'postgres', close: () => sql.end({ timeout: 5 }) },
       { name: 'redis', close: () => closeRedis(redis) },

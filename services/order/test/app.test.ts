@@ -4,6 +4,7 @@ import { createKafka, kafkaProbe } from '@flash-deal/kit/kafka'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { recordingLogger, testEnv, testTokens } from '@flash-deal/testing'
 import { createApp } from '../src/app'
+import { testReconciler } from './support'
 
 const logger = recordingLogger()
 const sql = connect(testEnv.databaseUrl, { max: 2 })
@@ -22,7 +23,14 @@ afterAll(async () => {
 
 describe('order service', () => {
   test('is ready when Postgres, Redis and Kafka answer', async () => {
-    const app = createApp({ sql, redis, kafkaReady: kafka.check, logger, verifier })
+    const app = createApp({
+      sql,
+      redis,
+      reconciler: testReconciler(sql, redis),
+      kafkaReady: kafka.check,
+      logger,
+      verifier,
+    })
     const response = await app.handle(new Request('http://localhost/health/ready'))
     expect(await response.json()).toMatchObject({
       status: 'ok',
@@ -31,7 +39,14 @@ describe('order service', () => {
   })
 
   test('is not ready when Kafka is unreachable, and says which', async () => {
-    const app = createApp({ sql, redis, kafkaReady: noKafka.check, logger, verifier })
+    const app = createApp({
+      sql,
+      redis,
+      reconciler: testReconciler(sql, redis),
+      kafkaReady: noKafka.check,
+      logger,
+      verifier,
+    })
     const response = await app.handle(new Request('http://localhost/health/ready'))
     expect(response.status).toBe(503)
     expect((await response.json()).down).toEqual(['kafka'])

@@ -6,7 +6,7 @@ import { createRedis } from '@flash-deal/kit/redis'
 import { deadRedisUrl, recordingLogger, testEnv, testTokens } from '@flash-deal/testing'
 import { v7 as uuidv7 } from 'uuid'
 import { createApp } from '../src/app'
-import { caller, fixtures } from './support'
+import { caller, fixtures, testReconciler } from './support'
 
 const logger = recordingLogger()
 const sql = connect(testEnv.databaseUrl, { max: 4 })
@@ -15,7 +15,14 @@ const redis = createRedis(testEnv.redisUrl, logger)
 const deadRedis = createRedis(deadRedisUrl, logger)
 const { verifier, tokenFor } = await testTokens()
 const kafkaReady = async () => 'not used by these routes'
-const app = createApp({ sql, redis, logger, verifier, kafkaReady })
+const app = createApp({
+  sql,
+  redis,
+  reconciler: testReconciler(sql, redis),
+  logger,
+  verifier,
+  kafkaReady,
+})
 const call = caller(app)
 const { user, deal } = fixtures(sql)
 const admin = await tokenFor('admin')
@@ -147,7 +154,16 @@ describe('a pending order (accepted, not yet in Postgres)', () => {
   test('with Redis down an order Postgres lacks is 503 (it may be pending), one it has is 200', async () => {
     const me = await buyer()
     const confirmed = await bought(me, (await deal()).id)
-    const noRedis = caller(createApp({ sql, redis: deadRedis, logger, verifier, kafkaReady }))
+    const noRedis = caller(
+      createApp({
+        sql,
+        redis: deadRedis,
+        reconciler: testReconciler(sql, redis),
+        logger,
+        verifier,
+        kafkaReady,
+      }),
+    )
     const unknown = await noRedis('GET', `/v1/orders/${uuidv7()}`, { token: me.token })
     expect(unknown.status).toBe(503)
     expect((await unknown.json()).type).toBe('urn:flash-deal:problem:unavailable')
@@ -158,7 +174,16 @@ describe('a pending order (accepted, not yet in Postgres)', () => {
 
   test('with Postgres down reads are 503, not 500', async () => {
     const me = await buyer()
-    const noPostgres = caller(createApp({ sql: deadSql, redis, logger, verifier, kafkaReady }))
+    const noPostgres = caller(
+      createApp({
+        sql: deadSql,
+        redis,
+        reconciler: testReconciler(sql, redis),
+        logger,
+        verifier,
+        kafkaReady,
+      }),
+    )
     expect((await noPostgres('GET', `/v1/orders/${uuidv7()}`, { token: me.token })).status).toBe(
       503,
     )

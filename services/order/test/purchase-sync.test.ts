@@ -6,7 +6,7 @@ import { createRedis } from '@flash-deal/kit/redis'
 import { deadRedisUrl, recordingLogger, testEnv, testTokens } from '@flash-deal/testing'
 import { v7 as uuidv7 } from 'uuid'
 import { createApp } from '../src/app'
-import { caller, fixtures, minutesFromNow } from './support'
+import { caller, fixtures, minutesFromNow, testReconciler } from './support'
 
 const logger = recordingLogger()
 const sql = connect(testEnv.databaseUrl, { max: 10 })
@@ -15,7 +15,14 @@ const redis = createRedis(testEnv.redisUrl, logger)
 const deadRedis = createRedis(deadRedisUrl, logger)
 const { verifier, tokenFor } = await testTokens()
 const kafkaReady = async () => 'not used by these routes'
-const app = createApp({ sql, redis, logger, verifier, kafkaReady })
+const app = createApp({
+  sql,
+  redis,
+  reconciler: testReconciler(sql, redis),
+  logger,
+  verifier,
+  kafkaReady,
+})
 const call = caller(app)
 const { user, deal, stockRemaining, ordersOf } = fixtures(sql)
 
@@ -107,7 +114,16 @@ describe('a purchase that fits', () => {
   test('with Redis down the purchase still confirms, and the failed mirror is logged', async () => {
     const me = await buyer()
     const live = await deal()
-    const noRedis = caller(createApp({ sql, redis: deadRedis, logger, verifier, kafkaReady }))
+    const noRedis = caller(
+      createApp({
+        sql,
+        redis: deadRedis,
+        reconciler: testReconciler(sql, redis),
+        logger,
+        verifier,
+        kafkaReady,
+      }),
+    )
     const response = await noRedis('POST', `/v1/deals/${live.id}/purchase`, {
       token: me.token,
       body: { quantity: 1 },
@@ -281,7 +297,16 @@ describe('refusals write nothing', () => {
 
   test('Postgres unreachable is 503, not 500', async () => {
     const me = await buyer()
-    const noPostgres = caller(createApp({ sql: deadSql, redis, logger, verifier, kafkaReady }))
+    const noPostgres = caller(
+      createApp({
+        sql: deadSql,
+        redis,
+        reconciler: testReconciler(sql, redis),
+        logger,
+        verifier,
+        kafkaReady,
+      }),
+    )
     const response = await noPostgres('POST', `/v1/deals/${crypto.randomUUID()}/purchase`, {
       token: me.token,
       body: { quantity: 1 },

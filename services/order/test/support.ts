@@ -1,6 +1,9 @@
 /** What the order tests share: real rows to buy from (users, a product, deals) and a caller. */
 import { queries, type Sql } from '@flash-deal/db'
-import { uniqueSuffix } from '@flash-deal/testing'
+import { createKafka } from '@flash-deal/kit/kafka'
+import type { Redis } from '@flash-deal/kit/redis'
+import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import { createReconciler } from '../src/reconciler/reconciler'
 
 export const minutesFromNow = (n: number) => new Date(Date.now() + n * 60_000)
 
@@ -75,3 +78,16 @@ export function caller(app: { handle(request: Request): Promise<Response> }) {
     return app.handle(new Request(`http://localhost${path}`, { method, headers, body }))
   }
 }
+
+/** A reconciler on the test servers (its Kafka admin connects only when it runs). */
+export const testReconciler = (sql: Sql, redis: Redis) =>
+  createReconciler({
+    sql,
+    redis,
+    kafka: createKafka({
+      clientId: 'order-it',
+      brokers: testEnv.kafkaBrokers,
+      logger: recordingLogger(),
+    }),
+    logger: recordingLogger(),
+  })
