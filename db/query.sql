@@ -230,6 +230,12 @@ FROM orders
 WHERE deal_id = @deal_id AND status = 'confirmed'
 GROUP BY user_id;
 
+-- Every order of a deal (the end-to-end accounting of the system tests and the benchmark).
+-- name: ListDealOrders :many
+SELECT id, user_id, quantity, status
+FROM orders
+WHERE deal_id = @deal_id;
+
 -- name: ListDealIdempotencyRecords :many
 SELECT user_id, idempotency_key, id, quantity
 FROM orders

@@ -3,8 +3,9 @@
  * /health/ready, and prints the URLs. Ctrl-C (or SIGTERM) stops them all gracefully. Used by
  * `make dev` in the foreground and by `make test` in the background.
  *
- * Ports come from GATEWAY_PORT, AUTH_PORT, PRODUCT_PORT and ORDER_PORT (defaults 8080-8083);
- * everything else (DATABASE_URL, REDIS_URL, KAFKA_BROKERS, ...) is passed through.
+ * Ports come from GATEWAY_PORT, AUTH_PORT, PRODUCT_PORT, ORDER_PORT (defaults 8080-8083) and
+ * RELAY_PORT, CONSUMER_PORT (8084, 8085: the health endpoints of the two order workers);
+ * everything else (DATABASE_URL, REDIS_URL, KAFKA_BROKERS, ORDER_MODE, ...) is passed through.
  */
 import type { Subprocess } from 'bun'
 
@@ -22,6 +23,8 @@ const ports = {
   auth: Number(env.AUTH_PORT ?? 8081),
   product: Number(env.PRODUCT_PORT ?? 8082),
   order: Number(env.ORDER_PORT ?? 8083),
+  relay: Number(env.RELAY_PORT ?? 8084),
+  consumer: Number(env.CONSUMER_PORT ?? 8085),
 }
 const local = (port: number) => `http://127.0.0.1:${port}`
 const watch = process.argv.includes('--watch')
@@ -31,6 +34,8 @@ const specs: ProcessSpec[] = [
   { name: 'auth', entry: 'services/auth/src/main.ts', port: ports.auth },
   { name: 'product', entry: 'services/product/src/main.ts', port: ports.product },
   { name: 'order', entry: 'services/order/src/main.ts', port: ports.order },
+  { name: 'relay', entry: 'services/order/src/relay/main.ts', port: ports.relay },
+  { name: 'consumer', entry: 'services/order/src/consumer/main.ts', port: ports.consumer },
   {
     name: 'gateway',
     entry: 'services/gateway/src/main.ts',
@@ -42,6 +47,27 @@ const specs: ProcessSpec[] = [
     },
   },
 ]
+
+// REDIS_DRIVER=upstash without an Upstash endpoint: run the local Upstash emulator over the same
+// Redis and point the gateway at it, so the HTTP adapter can be tried on a laptop.
+if (env.REDIS_DRIVER === 'upstash' && !env.UPSTASH_REDIS_REST_URL) {
+  const port = Number(env.UPSTASH_PORT ?? 8079)
+  const token = 'local-upstash-token'
+  specs.unshift({
+    name: 'upstash',
+    entry: 'services/gateway/src/cli/upstash-local.ts',
+    port,
+    env: { URS_TOKEN: token },
+  })
+  const gateway = specs.find((spec) => spec.name === 'gateway')
+  if (gateway) {
+    gateway.env = {
+      ...gateway.env,
+      UPSTASH_REDIS_REST_URL: local(port),
+      UPSTASH_REDIS_REST_TOKEN: token,
+    }
+  }
+}
 
 const colours = [36, 35, 33, 32, 34, 31]
 const width = Math.max(...specs.map((spec) => spec.name.length))
@@ -140,6 +166,9 @@ console.log(
     `  auth      ${local(ports.auth)}/swagger`,
     `  product   ${local(ports.product)}/swagger`,
     `  order     ${local(ports.order)}/swagger`,
+    `  relay     ${local(ports.relay)}/health/ready     (outbox → Kafka)`,
+    `  consumer  ${local(ports.consumer)}/health/ready     (Kafka → Postgres)`,
+    `  purchases ORDER_MODE=${env.ORDER_MODE ?? 'async'}, REDIS_DRIVER=${env.REDIS_DRIVER ?? 'ioredis'}`,
     'stack: ready',
     '',
   ].join('\n'),

@@ -16,13 +16,14 @@ export DATABASE_URL="postgres://$PGUSER:$PGPASSWORD@127.0.0.1:$PGPORT/$PGDATABAS
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
 export GATEWAY_PORT=18080 AUTH_PORT=18081 PRODUCT_PORT=18082 ORDER_PORT=18083
+export RELAY_PORT=18084 CONSUMER_PORT=18085 UPSTASH_PORT=18079
 export GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT" AUTH_URL="http://127.0.0.1:$AUTH_PORT"
 export PRODUCT_URL="http://127.0.0.1:$PRODUCT_PORT" ORDER_URL="http://127.0.0.1:$ORDER_PORT"
 export ADMIN_EMAIL=admin@flash-deal.test ADMIN_PASSWORD=test-admin-password-1
 export JWT_KEY_DIR="$FLASH_STATE_DIR/keys"
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 stack_log="$FLASH_STATE_DIR/stack.log"
-rm -f "$stack_log" # a log from an earlier run would mislead the failure report
+rm -f "$FLASH_STATE_DIR"/stack*.log # a log from an earlier run would mislead the failure report
 
 started=$SECONDS
 step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
@@ -68,18 +69,44 @@ bun services/auth/src/seed-admin.ts
 step "unit and integration tests (bun test, real Postgres/Redis/Kafka)"
 bun test
 
-step "services on :$GATEWAY_PORT-:$ORDER_PORT"
-bun scripts/stack.ts >"$stack_log" 2>&1 &
-stack_pid=$!
-for _ in $(seq 1 240); do
-  grep -q '^stack: ready' "$stack_log" 2>/dev/null && break
-  kill -0 "$stack_pid" 2>/dev/null || { echo "stack exited early"; exit 1; }
-  sleep 0.25
-done
-grep -q '^stack: ready' "$stack_log" || { echo "stack did not become ready"; exit 1; }
+# start_stack NAME [VAR=value ...]: the whole stack in the background, with its own log.
+start_stack() {
+  local name=$1
+  shift
+  stack_log="$FLASH_STATE_DIR/stack-$name.log"
+  env "$@" bun scripts/stack.ts >"$stack_log" 2>&1 &
+  stack_pid=$!
+  for _ in $(seq 1 240); do
+    grep -q '^stack: ready' "$stack_log" 2>/dev/null && return 0
+    kill -0 "$stack_pid" 2>/dev/null || { echo "stack ($name) exited early"; exit 1; }
+    sleep 0.25
+  done
+  echo "stack ($name) did not become ready"
+  exit 1
+}
+stop_stack() {
+  kill -TERM "$stack_pid" 2>/dev/null || true
+  wait "$stack_pid" 2>/dev/null || true
+  stack_pid=""
+}
+tavern() { (cd tests && "$root/.venv/bin/pytest" "$@"); }
+
+step "services on :$GATEWAY_PORT-:$CONSUMER_PORT, purchases async (Redis reservation, outbox, Kafka)"
+start_stack async ORDER_MODE=async
 
 step "api/*.yaml equals what the services serve"
 bun scripts/openapi.ts --check
 
-step "Tavern E2E scenarios through the gateway"
-(cd tests && "$root/.venv/bin/pytest")
+step "Tavern E2E scenarios through the gateway (async)"
+ORDER_MODE=async tavern
+stop_stack
+
+step "Tavern E2E scenarios through the gateway (sync: one Postgres transaction per purchase)"
+start_stack sync ORDER_MODE=sync
+ORDER_MODE=sync tavern
+stop_stack
+
+step "Tavern purchase scenarios through the Upstash adapter (REST, local emulator over Redis)"
+start_stack upstash ORDER_MODE=async REDIS_DRIVER=upstash
+ORDER_MODE=async tavern scenarios/test_purchase.tavern.yaml
+stop_stack

@@ -27,3 +27,18 @@ def unique_email(_response):
     import uuid
 
     return {"email": f"tavern-{uuid.uuid4().hex[:12]}@example.test"}
+
+
+def unique_buyers(_response):
+    """Saves three fresh emails (`email_a`, `email_b`, `email_c`) for a purchase scenario."""
+    import uuid
+
+    run = uuid.uuid4().hex[:10]
+    return {f"email_{who}": f"buyer-{who}-{run}@example.test" for who in ("a", "b", "c")}
+
+
+# The same purchase scenarios run in both modes (see scripts/test.sh): async answers 202
+# `pending` (confirmed later, by the consumer), sync answers 201 `confirmed`.
+ORDER_MODE = os.environ.get("ORDER_MODE", "async")
+os.environ.setdefault("PURCHASE_CODE", "201" if ORDER_MODE == "sync" else "202")
+os.environ.setdefault("PURCHASE_STATUS", "confirmed" if ORDER_MODE == "sync" else "pending")

@@ -56,7 +56,7 @@ fi
 # workspace added to the repo but not to a Dockerfile would only fail at `docker build`.
 missing=0
 for dockerfile in "$repo_root"/services/*/Dockerfile; do
-  for manifest in "$repo_root"/packages/*/package.json "$repo_root"/services/*/package.json; do
+  for manifest in "$repo_root"/packages/*/package.json "$repo_root"/services/*/package.json "$repo_root"/tests/system/package.json; do
     relative="${manifest#"$repo_root"/}"
     if ! grep -q "^COPY $relative " "$dockerfile"; then
       echo "compose: ${dockerfile#"$repo_root"/} does not copy $relative" >&2

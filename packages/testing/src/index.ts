@@ -41,10 +41,10 @@ export async function testTokens(options: { issuer?: string; audience?: string }
   const issuer = options.issuer ?? 'flash-deal-auth'
   const audience = options.audience ?? 'flash-deal'
   const signer = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
+  // The key set a real issuer would publish; serve it to let spawned services verify too.
+  const jwks = { keys: [{ ...(await exportJWK(signer.publicKey)), kid: 'test', alg: 'EdDSA' }] }
   const verifier = createTokenVerifier({
-    keys: createLocalJWKSet({
-      keys: [{ ...(await exportJWK(signer.publicKey)), kid: 'test', alg: 'EdDSA' }],
-    }),
+    keys: createLocalJWKSet(jwks),
     issuer,
     audience,
   })
@@ -58,5 +58,5 @@ export async function testTokens(options: { issuer?: string; audience?: string }
       .setExpirationTime('5m')
       .setJti(crypto.randomUUID())
       .sign(signer.privateKey)
-  return { verifier, tokenFor }
+  return { verifier, tokenFor, jwks }
 }

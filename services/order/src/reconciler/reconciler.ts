@@ -75,6 +75,7 @@ export function createReconciler(options: ReconcilerOptions) {
   const admin = kafka.admin()
   let adminConnected: Promise<void> | undefined
   let last: ReconciliationReport | undefined
+  const reportedDrift = new Map<string, number>()
 
   async function consumerLag(): Promise<number> {
     adminConnected ??= admin.connect().catch((error) => {
@@ -159,7 +160,8 @@ export function createReconciler(options: ReconcilerOptions) {
     const redisStock = Number(stock)
     const drift = redisStock - deal.stockRemaining
     if (!settled) return { ...base, health: 'settling', redisStock, drift }
-    if (drift !== 0) {
+    // Logged when a deal's drift appears or changes, not on every round.
+    if (drift !== 0 && reportedDrift.get(deal.id) !== drift) {
       logger.error('deal drift: Redis and Postgres disagree with nothing in flight', {
         dealId: deal.id,
         redisStock,
@@ -167,6 +169,8 @@ export function createReconciler(options: ReconcilerOptions) {
         drift,
       })
     }
+    if (drift === 0) reportedDrift.delete(deal.id)
+    else reportedDrift.set(deal.id, drift)
     return { ...base, health: drift === 0 ? 'in-sync' : 'drift', redisStock, drift }
   }
 

@@ -1,0 +1,303 @@
+/**
+ * The system-test harness: the real processes of flash-deal (gateway, product, order API, relay,
+ * consumer) spawned on ports of their own against the real Postgres, Redis and Kafka, and the
+ * infrastructure itself stopped and started through `infra/local` — so faults are injected for
+ * real: a killed process, a stopped broker, a stopped database, a restarted or wiped Redis.
+ *
+ * Tokens are signed by a test key whose JWKS this process serves; the buyers are real rows in
+ * `users` (orders reference them).
+ */
+import { dealStockKey } from '@flash-deal/contracts'
+import { connect, queries, type Sql } from '@flash-deal/db'
+import { createRedis, type Redis } from '@flash-deal/kit/redis'
+import { recordingLogger, repoRoot, testEnv, testTokens, uniqueSuffix } from '@flash-deal/testing'
+import type { Subprocess } from 'bun'
+
+const base = Number(process.env.SYSTEM_TEST_PORT_BASE ?? 19080)
+export const ports = {
+  gateway: base,
+  product: base + 2,
+  order: base + 3,
+  relay: base + 4,
+  consumer: base + 5,
+  jwks: base + 9,
+}
+const url = (port: number) => `http://127.0.0.1:${port}`
+
+export type ServiceName = 'gateway' | 'product' | 'order' | 'relay' | 'consumer'
+const entries: Record<ServiceName, string> = {
+  gateway: 'services/gateway/src/main.ts',
+  product: 'services/product/src/main.ts',
+  order: 'services/order/src/main.ts',
+  relay: 'services/order/src/relay/main.ts',
+  consumer: 'services/order/src/consumer/main.ts',
+}
+
+export const tokens = await testTokens()
+const jwksServer = Bun.serve({
+  port: ports.jwks,
+  hostname: '127.0.0.1',
+  fetch: () => Response.json(tokens.jwks),
+})
+
+class Service {
+  child?: Subprocess
+  output: string[] = []
+
+  constructor(
+    readonly name: ServiceName,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  async start() {
+    this.child = Bun.spawn(['bun', entries[this.name]], {
+      cwd: repoRoot,
+      env: { ...process.env, ...this.env },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      void (async () => {
+        const reader = (stream as ReadableStream<Uint8Array>).getReader()
+        for (;;) {
+          const { done, value } = await reader.read()
+          if (done) return
+          this.output.push(new TextDecoder().decode(value))
+          if (this.output.length > 400) this.output.shift()
+        }
+      })()
+    }
+    await waitReady(this.name, Number(this.env.PORT), this)
+  }
+
+  /** SIGKILL: no drain, no goodbye — a crash. */
+  async kill() {
+    this.child?.kill('SIGKILL')
+    await this.child?.exited
+  }
+
+  async stop() {
+    this.child?.kill('SIGTERM')
+    await this.child?.exited
+  }
+}
+
+async function waitReady(name: string, port: number, service: Service, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (service.child?.exitCode !== null && service.child?.exitCode !== undefined) break
+    try {
+      const response = await fetch(`${url(port)}/health/ready`, {
+        signal: AbortSignal.timeout(2000),
+      })
+      if (response.ok) return
+    } catch {}
+    await Bun.sleep(100)
+  }
+  throw new Error(`${name} not ready on :${port}\n${service.output.join('').slice(-3000)}`)
+}
+
+/** The processes of one stack, in `async` or `sync` purchase mode. */
+export async function startStack(mode: 'async' | 'sync', extraEnv: Record<string, string> = {}) {
+  const common = {
+    LOG_LEVEL: 'warn',
+    JWKS_URL: `${url(ports.jwks)}/`,
+    DATABASE_URL: testEnv.databaseUrl,
+    REDIS_URL: testEnv.redisUrl,
+    KAFKA_BROKERS: testEnv.kafkaBrokers.join(','),
+    ...extraEnv,
+  }
+  const services: Record<ServiceName, Service> = {
+    product: new Service('product', { ...common, PORT: String(ports.product) }),
+    order: new Service('order', {
+      ...common,
+      PORT: String(ports.order),
+      RECONCILE_INTERVAL_MS: '500',
+    }),
+    relay: new Service('relay', {
+      ...common,
+      PORT: String(ports.relay),
+      RELAY_NAME: `system-${uniqueSuffix()}`,
+      RELAY_CLAIM_IDLE_MS: '2000',
+    }),
+    consumer: new Service('consumer', { ...common, PORT: String(ports.consumer) }),
+    gateway: new Service('gateway', {
+      ...common,
+      PORT: String(ports.gateway),
+      ORDER_MODE: mode,
+      AUTH_URL: url(1),
+      PRODUCT_URL: url(ports.product),
+      ORDER_URL: url(ports.order),
+      // Every buyer of these tests comes from one address.
+      PURCHASE_RATE_PER_ADDRESS: '0',
+    }),
+  }
+  await Promise.all(Object.values(services).map((service) => service.start()))
+  return {
+    services,
+    gatewayUrl: url(ports.gateway),
+    orderUrl: url(ports.order),
+    async stop() {
+      await Promise.all(Object.values(services).map((service) => service.stop()))
+    },
+  }
+}
+export type Stack = Awaited<ReturnType<typeof startStack>>
+
+/** `infra/local/{up,down}.sh` for one piece, with this run's infrastructure settings. */
+export async function infra(
+  action: 'up' | 'down' | 'purge',
+  piece: 'postgres' | 'redis' | 'kafka',
+) {
+  const script = action === 'up' ? 'up.sh' : 'down.sh'
+  const args = action === 'purge' ? ['--purge', piece] : [piece]
+  const child = Bun.spawn(['bash', `infra/local/${script}`, ...args], {
+    cwd: repoRoot,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [code, out, err] = await Promise.all([
+    child.exited,
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+  ])
+  if (code !== 0) throw new Error(`infra ${action} ${piece} failed (${code}):\n${out}\n${err}`)
+}
+
+export const sql: Sql = connect(testEnv.databaseUrl, { max: 4 })
+export const redis: Redis = createRedis(testEnv.redisUrl, recordingLogger())
+
+export async function closeHarness() {
+  jwksServer.stop(true)
+  await sql.end({ timeout: 5 })
+  redis.disconnect()
+}
+
+/** Buyers as real users, each with a valid access token. */
+export async function buyers(count: number) {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const row = await queries.createUser(sql, {
+        email: `system-${uniqueSuffix()}-${crypto.randomUUID().slice(0, 8)}@example.test`,
+        passwordHash: 'not-a-hash',
+        displayName: null,
+      })
+      if (!row) throw new Error('no user created')
+      return { id: row.id, token: await tokens.tokenFor('customer', { sub: row.id }) }
+    }),
+  )
+}
+export type Buyer = Awaited<ReturnType<typeof buyers>>[number]
+
+/** A live deal created through the product service (so it is published to Redis for real). */
+export async function liveDeal(stack: Stack, stock: number, perUserLimit: number) {
+  const admin = await tokens.tokenFor('admin')
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${url(ports.product)}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    if (response.status !== 201)
+      throw new Error(`${path}: ${response.status} ${await response.text()}`)
+    return (await response.json()) as { id: string }
+  }
+  void stack
+  const product = await post('/v1/products', {
+    name: `System ${uniqueSuffix()}`,
+    description: '',
+    price: 9900,
+    currency: 'USD',
+  })
+  const deal = await post('/v1/deals', {
+    productId: product.id,
+    price: 4900,
+    stock,
+    perUserLimit,
+    startsAt: new Date(Date.now() - 60_000).toISOString(),
+    endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+  })
+  return deal.id
+}
+
+export interface Attempt {
+  status: number
+  orderId?: string
+  key: string
+  buyer: string
+}
+
+/** One purchase through the gateway; network errors count as status 0. */
+export async function purchase(
+  stack: Stack,
+  dealId: string,
+  buyer: Buyer,
+  key: string,
+  quantity = 1,
+) {
+  try {
+    const response = await fetch(`${stack.gatewayUrl}/v1/deals/${dealId}/purchase`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${buyer.token}`,
+        'idempotency-key': key,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ quantity }),
+      signal: AbortSignal.timeout(10_000),
+    })
+    const body = (await response.json().catch(() => ({}))) as { orderId?: string }
+    return { status: response.status, orderId: body.orderId, key, buyer: buyer.id } as Attempt
+  } catch {
+    return { status: 0, key, buyer: buyer.id } as Attempt
+  }
+}
+
+/**
+ * Steady purchase traffic until `stop()`: `concurrency` loops, each buying one unit with a fresh
+ * key for a buyer taken in turn. Every answer is kept, so the test can account for each 202/201.
+ */
+export function purchaseLoad(stack: Stack, dealId: string, pool: Buyer[], concurrency = 8) {
+  const attempts: Attempt[] = []
+  let running = true
+  let next = 0
+  const loops = Array.from({ length: concurrency }, async () => {
+    while (running) {
+      const buyer = pool[next++ % pool.length] as Buyer
+      attempts.push(await purchase(stack, dealId, buyer, `load-${crypto.randomUUID()}`))
+    }
+  })
+  return {
+    attempts,
+    accepted: () => attempts.filter((a) => a.status === 201 || a.status === 202),
+    async stop() {
+      running = false
+      await Promise.all(loops)
+      return attempts
+    },
+  }
+}
+
+/**
+ * The accounting every system test ends with: wait (bounded) until Postgres holds as many orders
+ * of the deal as were accepted, then compare them one by one.
+ */
+export async function settle(dealId: string, acceptedIds: Set<string>, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs
+  let rows = await queries.listDealOrders(sql, { dealId })
+  while (rows.length < acceptedIds.size && Date.now() < deadline) {
+    await Bun.sleep(250)
+    rows = await queries.listDealOrders(sql, { dealId })
+  }
+  // A little longer: anything beyond the accepted orders (a duplicate) would show up now.
+  await Bun.sleep(500)
+  rows = await queries.listDealOrders(sql, { dealId })
+  const deal = await queries.getDeal(sql, { id: dealId })
+  if (!deal) throw new Error(`deal ${dealId} is gone`)
+  return {
+    rows,
+    deal,
+    redisStock: Number(await redis.get(dealStockKey(dealId))),
+    units: rows.filter((r) => r.status === 'confirmed').reduce((sum, r) => sum + r.quantity, 0),
+  }
+}

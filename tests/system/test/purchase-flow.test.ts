@@ -1,0 +1,79 @@
+/**
+ * The whole purchase, end to end, with every process running: 2,000 concurrent attempts by 500
+ * buyers (each buys twice and retries each purchase with the same Idempotency-Key) on a deal of
+ * 100 units with a limit of 2 per buyer. Exactly 100 units are accepted, nobody gets more than 2,
+ * and Postgres ends with exactly the accepted orders, stock 0, in agreement with Redis.
+ */
+import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import {
+  type Attempt,
+  type Buyer,
+  buyers,
+  closeHarness,
+  liveDeal,
+  purchase,
+  type Stack,
+  settle,
+  startStack,
+  tokens,
+} from '../src/harness'
+
+setDefaultTimeout(180_000)
+afterAll(closeHarness)
+
+async function spike(stack: Stack, dealId: string, pool: Buyer[]) {
+  const attempts = pool.flatMap((buyer) =>
+    [0, 1, 0, 1].map((n) => ({ buyer, key: `spike-${buyer.id}-${n}` })),
+  )
+  return Promise.all(attempts.map(({ buyer, key }) => purchase(stack, dealId, buyer, key)))
+}
+
+function acceptedOrders(answers: Attempt[], acceptedStatus: number) {
+  const byKey = new Map<string, Attempt>()
+  for (const answer of answers) {
+    expect([acceptedStatus, 409]).toContain(answer.status)
+    if (answer.status !== acceptedStatus) continue
+    const first = byKey.get(answer.key)
+    // A retry with the same key got the same order.
+    if (first) expect(answer.orderId).toBe(first.orderId as string)
+    else byKey.set(answer.key, answer)
+  }
+  return [...byKey.values()]
+}
+
+describe.each([
+  ['async', 202],
+  ['sync', 201],
+] as const)('%s mode', (mode, acceptedStatus) => {
+  test('no oversell, no user above the limit, Postgres has exactly the accepted orders', async () => {
+    const stack = await startStack(mode)
+    try {
+      const dealId = await liveDeal(stack, 100, 2)
+      const pool = await buyers(500)
+      const accepted = acceptedOrders(await spike(stack, dealId, pool), acceptedStatus)
+      expect(accepted).toHaveLength(100)
+      const perBuyer = new Map<string, number>()
+      for (const a of accepted) perBuyer.set(a.buyer, (perBuyer.get(a.buyer) ?? 0) + 1)
+      expect(Math.max(...perBuyer.values())).toBeLessThanOrEqual(2)
+
+      const ids = new Set(accepted.map((a) => a.orderId as string))
+      const settled = await settle(dealId, ids)
+      expect(new Set(settled.rows.map((r) => r.id))).toEqual(ids)
+      expect(settled.rows.every((r) => r.status === 'confirmed')).toBe(true)
+      expect(settled.units).toBe(100)
+      expect(settled.deal.stockRemaining).toBe(0)
+      expect(settled.redisStock).toBe(0)
+
+      // The reconciler agrees: nothing in flight, Redis equals Postgres.
+      const report = await fetch(`${stack.orderUrl}/reconciliation`, {
+        headers: { authorization: `Bearer ${await tokens.tokenFor('admin')}` },
+      })
+      const deal = (
+        (await report.json()) as { deals: { dealId: string; health: string }[] }
+      ).deals.find((d) => d.dealId === dealId)
+      expect(deal?.health).toBe('in-sync')
+    } finally {
+      await stack.stop()
+    }
+  })
+})
