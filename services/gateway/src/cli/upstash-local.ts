@@ -18,7 +18,8 @@ Bun.serve({
   hostname: '127.0.0.1',
   fetch(request) {
     const { pathname } = new URL(request.url)
-    if (request.method === 'GET' && pathname.startsWith('/health/')) return Response.json({ status: 'ok' })
+    if (request.method === 'GET' && pathname.startsWith('/health/'))
+      return Response.json({ status: 'ok' })
     return upstash.fetch(request)
   },
 })
