@@ -120,7 +120,12 @@ export async function startStack(mode: 'async' | 'sync', extraEnv: Record<string
       RELAY_NAME: `system-${uniqueSuffix()}`,
       RELAY_CLAIM_IDLE_MS: '2000',
     }),
-    consumer: new Service('consumer', { ...common, PORT: String(ports.consumer) }),
+    consumer: new Service('consumer', {
+      ...common,
+      PORT: String(ports.consumer),
+      // A killed consumer's partitions come back after 6 s instead of 30.
+      CONSUMER_SESSION_TIMEOUT_MS: '6000',
+    }),
     gateway: new Service('gateway', {
       ...common,
       PORT: String(ports.gateway),

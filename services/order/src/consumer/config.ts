@@ -9,4 +9,6 @@ export const ConsumerConfig = T.Object({
   REDIS_URL: redisUrl,
   KAFKA_BROKERS: kafkaBrokers,
   CONSUMER_GROUP: T.String({ minLength: 1, default: 'order-consumer' }),
+  /** A crashed consumer's partitions move to the others after this long (broker minimum 6 s). */
+  CONSUMER_SESSION_TIMEOUT_MS: T.Integer({ minimum: 6000, default: 30_000 }),
 })

@@ -22,6 +22,8 @@ export interface OrderConsumerOptions {
   dlqTopic?: string
   /** Longest wait between two attempts of a batch that failed on the database. */
   maxBackoffMs?: number
+  /** How long the group waits for a silent member (a crashed consumer) before rebalancing. */
+  sessionTimeoutMs?: number
 }
 
 export interface BatchStats {
@@ -46,8 +48,8 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
   const maxBackoffMs = options.maxBackoffMs ?? 5000
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId ?? 'order-consumer',
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3000,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
     maxBytesPerPartition: 1024 * 1024,
   })
   const dlq: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })

@@ -17,7 +17,14 @@ const kafka = createKafka({
   logger,
 })
 const kafkaReady = kafkaProbe(kafka)
-const orders = createOrderConsumer({ kafka, sql, redis, logger, groupId: config.CONSUMER_GROUP })
+const orders = createOrderConsumer({
+  kafka,
+  sql,
+  redis,
+  logger,
+  groupId: config.CONSUMER_GROUP,
+  sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
+})
 
 const app = createServiceApp({
   name: 'order-consumer',
