@@ -320,3 +320,14 @@ test('the deal keys share one hash slot', () => {
   const tags = dealKeys(crypto.randomUUID()).map((key) => /\{(.+?)\}/.exec(key)?.[1])
   expect(new Set(tags).size).toBe(1)
 })
+
+test('a deal whose stock Redis lost (being restored) is 503, never accepted', async () => {
+  const { app } = await gatewayOn(ports.ioredis as RedisPort)
+  const dealId = await publishDeal(redis, { stock: 5 })
+  await redis.del(dealKeys(dealId)[0])
+  const response = await app.handle(
+    purchaseRequest(dealId, { token: await tokens.tokenFor('customer') }),
+  )
+  expect(response.status).toBe(503)
+  expect((await dealState(redis, dealId)).outbox).toHaveLength(0)
+})
