@@ -46,7 +46,7 @@ $(BUN):
 	@npm install --prefix $(TOOLS_DIR) --no-save --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
 	@$(BUN) --version
 
-node_modules/.installed: $(BUN) package.json bun.lock packages/*/package.json services/*/package.json
+node_modules/.installed: $(BUN) package.json bun.lock packages/*/package.json services/*/package.json tests/system/package.json $(wildcard patches/*.patch)
 	@echo "==> bun install"
 	@$(BUN) install --frozen-lockfile
 	@touch $@

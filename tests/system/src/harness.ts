@@ -34,11 +34,23 @@ const entries: Record<ServiceName, string> = {
 }
 
 export const tokens = await testTokens()
-const jwksServer = Bun.serve({
-  port: ports.jwks,
-  hostname: '127.0.0.1',
-  fetch: () => Response.json(tokens.jwks),
-})
+// Shared by every system test file of the run (Bun evaluates this module once): the key set the
+// spawned services verify tokens with, and the clients the assertions read through.
+let jwksServer: ReturnType<typeof Bun.serve> | undefined
+let clients: { sql: Sql; redis: Redis } | undefined
+
+function shared() {
+  jwksServer ??= Bun.serve({
+    port: ports.jwks,
+    hostname: '127.0.0.1',
+    fetch: () => Response.json(tokens.jwks),
+  })
+  clients ??= {
+    sql: connect(testEnv.databaseUrl, { max: 4 }),
+    redis: createRedis(testEnv.redisUrl, recordingLogger()),
+  }
+  return clients
+}
 
 class Service {
   child?: Subprocess
@@ -99,6 +111,7 @@ async function waitReady(name: string, port: number, service: Service, timeoutMs
 
 /** The processes of one stack, in `async` or `sync` purchase mode. */
 export async function startStack(mode: 'async' | 'sync', extraEnv: Record<string, string> = {}) {
+  shared()
   const common = {
     LOG_LEVEL: 'warn',
     JWKS_URL: `${url(ports.jwks)}/`,
@@ -142,6 +155,12 @@ export async function startStack(mode: 'async' | 'sync', extraEnv: Record<string
     services,
     gatewayUrl: url(ports.gateway),
     orderUrl: url(ports.order),
+    /** The last output of each process, for a failing test's report. */
+    logs() {
+      return Object.values(services)
+        .map((service) => `--- ${service.name}\n${service.output.join('').slice(-4000)}`)
+        .join('\n')
+    },
     async stop() {
       await Promise.all(Object.values(services).map((service) => service.stop()))
     },
@@ -169,20 +188,26 @@ export async function infra(
   if (code !== 0) throw new Error(`infra ${action} ${piece} failed (${code}):\n${out}\n${err}`)
 }
 
-export const sql: Sql = connect(testEnv.databaseUrl, { max: 4 })
-export const redis: Redis = createRedis(testEnv.redisUrl, recordingLogger())
+/** The test's own Postgres and Redis clients (opened on first use). */
+export const db = () => shared().sql
+export const kv = () => shared().redis
 
+/** Closes what the file used; the next file opens them again. */
 export async function closeHarness() {
-  jwksServer.stop(true)
-  await sql.end({ timeout: 5 })
-  redis.disconnect()
+  jwksServer?.stop(true)
+  jwksServer = undefined
+  if (clients) {
+    await clients.sql.end({ timeout: 5 })
+    clients.redis.disconnect()
+    clients = undefined
+  }
 }
 
 /** Buyers as real users, each with a valid access token. */
 export async function buyers(count: number) {
   return Promise.all(
     Array.from({ length: count }, async () => {
-      const row = await queries.createUser(sql, {
+      const row = await queries.createUser(db(), {
         email: `system-${uniqueSuffix()}-${crypto.randomUUID().slice(0, 8)}@example.test`,
         passwordHash: 'not-a-hash',
         displayName: null,
@@ -289,20 +314,20 @@ export function purchaseLoad(stack: Stack, dealId: string, pool: Buyer[], concur
  */
 export async function settle(dealId: string, acceptedIds: Set<string>, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs
-  let rows = await queries.listDealOrders(sql, { dealId })
+  let rows = await queries.listDealOrders(db(), { dealId })
   while (rows.length < acceptedIds.size && Date.now() < deadline) {
     await Bun.sleep(250)
-    rows = await queries.listDealOrders(sql, { dealId })
+    rows = await queries.listDealOrders(db(), { dealId })
   }
   // A little longer: anything beyond the accepted orders (a duplicate) would show up now.
   await Bun.sleep(500)
-  rows = await queries.listDealOrders(sql, { dealId })
-  const deal = await queries.getDeal(sql, { id: dealId })
+  rows = await queries.listDealOrders(db(), { dealId })
+  const deal = await queries.getDeal(db(), { id: dealId })
   if (!deal) throw new Error(`deal ${dealId} is gone`)
   return {
     rows,
     deal,
-    redisStock: Number(await redis.get(dealStockKey(dealId))),
+    redisStock: Number(await kv().get(dealStockKey(dealId))),
     units: rows.filter((r) => r.status === 'confirmed').reduce((sum, r) => sum + r.quantity, 0),
   }
 }

@@ -13,10 +13,10 @@ import {
   buyers,
   closeHarness,
   infra,
+  kv,
   liveDeal,
   purchase,
   purchaseLoad,
-  redis,
   type Stack,
   settle,
   startStack,
@@ -59,6 +59,9 @@ async function underLoad(
     expect(books.deal.stockRemaining).toBe(STOCK - books.units)
     expect(books.redisStock).toBe(books.deal.stockRemaining)
     return { stack, dealId, attempts }
+  } catch (error) {
+    console.error(stack.logs())
+    throw error
   } finally {
     await stack.stop()
   }
@@ -148,7 +151,7 @@ test('Redis wiped: closed until the reconciler rebuilds the deal from Postgres, 
     // Restored with its idempotency records: the retry gets the original order, reserving nothing.
     expect(probe.status).toBe(202)
     expect(probe.orderId).toBe(first[0]?.orderId as string)
-    expect(await redis.get(dealStockKey(dealId))).toBe('30')
+    expect(await kv().get(dealStockKey(dealId))).toBe('30')
     // And with its buyers: the per-user limit still counts what was bought before the loss.
     expect((await purchase(stack, dealId, buyer, 'after-1', 2)).status).toBe(409)
 
