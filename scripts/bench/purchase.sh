@@ -134,7 +134,9 @@ ready_ports=("$auth_port" "$product_port" "$order_port" "$async_port" "$sync_por
 # The async orders reach Postgres only through the relay (Redis outbox -> Kafka) and the
 # consumer (Kafka -> Postgres). Without both, the check cannot confirm the async run.
 pipeline=running
-[[ -f "$relay_entry" ]] && start relay "$relay_port" "$relay_entry"
+# A relay name of its own (a name is one member of the outbox group; two live processes must not
+# share one); the consumer joins the usual group, so it only reads what arrives from now on.
+[[ -f "$relay_entry" ]] && start relay "$relay_port" "$relay_entry" RELAY_NAME=bench-relay
 [[ -f "$consumer_entry" ]] && start consumer "$consumer_port" "$consumer_entry"
 if [[ ! -f "$relay_entry" || ! -f "$consumer_entry" ]]; then
   pipeline=absent
