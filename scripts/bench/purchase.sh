@@ -40,6 +40,7 @@ k6="$(bash infra/k6/install.sh)"
 local_url() { echo "http://127.0.0.1:$1"; }
 
 names=()
+ports=()
 pids=()
 step=""
 cleanup() {
@@ -81,15 +82,14 @@ start() {
   env LOG_LEVEL=warn PORT="$port" "$@" bun "$entry" >"$run_dir/$name.log" 2>&1 &
   pids+=($!)
   names+=("$name")
+  ports+=("$port")
 }
 
-# wait_ready INDEX PORT [optional]: polls /health/ready for up to 60 s. An optional process (the
-# relay and the consumer, whose health endpoint this script cannot assume) only has to stay up.
+# wait_ready INDEX: polls the /health/ready of the INDEXth process started for up to 60 s.
 wait_ready() {
-  local index=$1 port=$2 optional=${3:-}
-  local name=${names[$index]} pid=${pids[$index]} tries=240
-  [[ -n "$optional" ]] && tries=80
-  for _ in $(seq 1 "$tries"); do
+  local index=$1
+  local name=${names[$index]} port=${ports[$index]} pid=${pids[$index]}
+  for _ in $(seq 1 240); do
     curl -sf -o /dev/null --max-time 2 "$(local_url "$port")/health/ready" && return 0
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "bench: $name exited before it was ready; the end of $run_dir/$name.log:" >&2
@@ -98,10 +98,6 @@ wait_ready() {
     fi
     sleep 0.25
   done
-  if [[ -n "$optional" ]]; then
-    echo "bench: $name runs but answers no /health/ready on :$port; going on" >&2
-    return 0
-  fi
   echo "bench: $name not ready on :$port after 60 s; the end of $run_dir/$name.log:" >&2
   tail -n 20 "$run_dir/$name.log" >&2
   return 1
@@ -129,7 +125,6 @@ start order "$order_port" services/order/src/main.ts "$jwks"
 start gateway-async "$async_port" services/gateway/src/main.ts ORDER_MODE=async "${gateway_env[@]}"
 start gateway-sync "$sync_port" services/gateway/src/main.ts ORDER_MODE=sync "${gateway_env[@]}"
 start hello "$hello_port" services/gateway/src/cli/hello.ts
-ready_ports=("$auth_port" "$product_port" "$order_port" "$async_port" "$sync_port" "$hello_port")
 
 # The async orders reach Postgres only through the relay (Redis outbox -> Kafka) and the
 # consumer (Kafka -> Postgres). Without both, the check cannot confirm the async run.
@@ -143,13 +138,7 @@ if [[ ! -f "$relay_entry" || ! -f "$consumer_entry" ]]; then
   echo "bench: $relay_entry and/or $consumer_entry missing: async orders cannot reach Postgres" >&2
 fi
 
-for index in "${!ready_ports[@]}"; do wait_ready "$index" "${ready_ports[$index]}"; done
-for index in "${!names[@]}"; do
-  case "${names[$index]}" in
-    relay) wait_ready "$index" "$relay_port" optional ;;
-    consumer) wait_ready "$index" "$consumer_port" optional ;;
-  esac
-done
+for index in "${!names[@]}"; do wait_ready "$index"; done
 echo "bench: ${names[*]} ready; logs in $run_dir"
 
 GATEWAY_URL="$(local_url "$async_port")" run bun scripts/bench/purchase-setup.ts "$run_dir/setup.json"
