@@ -264,3 +264,15 @@ WHERE oid = ANY (@oids::oid[]);
 SELECT attrelid::int AS table_oid, attnum::int AS column_number
 FROM pg_attribute
 WHERE attrelid = ANY (@tables::oid[]) AND attnum > 0 AND attnotnull;
+
+-- ---------------------------------------------------------------------------------------------
+-- Benchmarks: the correctness check after `make bench-purchase` (services/order/src/cli/bench-check.ts)
+
+-- What Postgres holds for one deal: every order row, and the confirmed ones with their units,
+-- to compare with the purchases the load generator saw accepted and with the deal's stock.
+-- name: DealOrderTotals :one
+SELECT count(*)::int AS orders,
+       count(*) FILTER (WHERE status = 'confirmed')::int AS confirmed,
+       coalesce(sum(quantity) FILTER (WHERE status = 'confirmed'), 0)::int AS confirmed_quantity
+FROM orders
+WHERE deal_id = @deal_id;

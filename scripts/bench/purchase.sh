@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# `make bench-purchase`: the purchase under a spike, async (Redis reservation, 202) against sync
+# (Postgres transaction, 201) against the ceiling (an Elysia "hello" route), in one k6 run on
+# this box, then a correctness check of what Postgres and Redis hold afterwards.
+#
+# Starts its own processes on spare ports against the dev Postgres, Redis and Kafka
+# (`make infra-up`): auth, product, the order API, two gateways (ORDER_MODE=async and sync, purchase
+# rate limits off), the hello server, and the outbox relay and Kafka consumer when this tree has
+# them. Sets up a product, two deals and a few customers (scripts/bench/purchase-setup.ts), runs
+# infra/k6/purchase-spike.js, checks (services/order/src/cli/bench-check.ts) and stops everything
+# it started, whatever happened. Exits non-zero when any correctness check fails.
+#
+# Environment: VUS (32), DURATION (15s), BENCH_PORT_BASE (18480: +1 auth, +2 product, +3 order,
+# +4 async gateway, +5 sync gateway, +6 hello, +7 relay, +8 consumer; each also BENCH_*_PORT),
+# BENCH_DIR (where logs and results go), BENCH_OUT (a copy of the summary JSON),
+# BENCH_DRAIN_TIMEOUT_S (60), BENCH_CUSTOMERS (20), BENCH_STOCK (1000000).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+base="${BENCH_PORT_BASE:-18480}"
+auth_port="${BENCH_AUTH_PORT:-$((base + 1))}"
+product_port="${BENCH_PRODUCT_PORT:-$((base + 2))}"
+order_port="${BENCH_ORDER_PORT:-$((base + 3))}"
+async_port="${BENCH_ASYNC_GATEWAY_PORT:-$((base + 4))}"
+sync_port="${BENCH_SYNC_GATEWAY_PORT:-$((base + 5))}"
+hello_port="${BENCH_HELLO_PORT:-$((base + 6))}"
+relay_port="${BENCH_RELAY_PORT:-$((base + 7))}"
+consumer_port="${BENCH_CONSUMER_PORT:-$((base + 8))}"
+# The dev infrastructure, as the Makefile exports it, so the script also runs on its own.
+export DATABASE_URL="${DATABASE_URL:-postgres://flashdeal:flashdeal@127.0.0.1:5432/flashdeal}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}"
+relay_entry=services/order/src/relay/main.ts
+consumer_entry=services/order/src/consumer/main.ts
+
+run_dir="${BENCH_DIR:-.state/bench/purchase-$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$run_dir"
+run_dir="$(cd "$run_dir" && pwd)"
+k6="$(bash infra/k6/install.sh)"
+local_url() { echo "http://127.0.0.1:$1"; }
+
+names=()
+ports=()
+pids=()
+step=""
+cleanup() {
+  [[ -n "$step" ]] && kill -TERM "$step" 2>/dev/null
+  ((${#pids[@]})) || return 0
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  # Each service drains and closes its clients on SIGTERM; give them that, then insist.
+  local alive
+  for _ in $(seq 1 60); do
+    alive=()
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+    ((${#alive[@]})) || break
+    sleep 0.25
+  done
+  ((${#alive[@]})) && kill -KILL "${alive[@]}" 2>/dev/null
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# run CMD...: one step of the bench, waited for in the background: bash defers a trap until a
+# foreground child exits, which would let a 45 s k6 run outlive Ctrl-C or a SIGTERM.
+run() {
+  local status=0
+  "$@" &
+  step=$!
+  wait "$step" || status=$?
+  step=""
+  return "$status"
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start NAME PORT ENTRY [VAR=value ...]: one process, its output in $run_dir/NAME.log.
+start() {
+  local name=$1 port=$2 entry=$3
+  shift 3
+  env LOG_LEVEL=warn PORT="$port" "$@" bun "$entry" >"$run_dir/$name.log" 2>&1 &
+  pids+=($!)
+  names+=("$name")
+  ports+=("$port")
+}
+
+# wait_ready INDEX: polls the /health/ready of the INDEXth process started for up to 60 s.
+wait_ready() {
+  local index=$1
+  local name=${names[$index]} port=${ports[$index]} pid=${pids[$index]}
+  for _ in $(seq 1 240); do
+    curl -sf -o /dev/null --max-time 2 "$(local_url "$port")/health/ready" && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "bench: $name exited before it was ready; the end of $run_dir/$name.log:" >&2
+      tail -n 20 "$run_dir/$name.log" >&2
+      return 1
+    fi
+    sleep 0.25
+  done
+  echo "bench: $name not ready on :$port after 60 s; the end of $run_dir/$name.log:" >&2
+  tail -n 20 "$run_dir/$name.log" >&2
+  return 1
+}
+
+for port in "$auth_port" "$product_port" "$order_port" "$async_port" "$sync_port" \
+  "$hello_port" "$relay_port" "$consumer_port"; do
+  if port_in_use "$port"; then
+    echo "bench: port $port is in use; pick other ports with BENCH_PORT_BASE" >&2
+    exit 1
+  fi
+done
+
+bun packages/db/src/migrate.ts >/dev/null
+jwks="JWKS_URL=$(local_url "$auth_port")/.well-known/jwks.json"
+gateway_env=(
+  "AUTH_URL=$(local_url "$auth_port")" "PRODUCT_URL=$(local_url "$product_port")"
+  "ORDER_URL=$(local_url "$order_port")" "$jwks"
+  # Off: the run measures the purchase path, not the limiter refusing 32 eager VUs.
+  PURCHASE_RATE_PER_USER=0 PURCHASE_RATE_PER_ADDRESS=0
+)
+start auth "$auth_port" services/auth/src/main.ts
+start product "$product_port" services/product/src/main.ts "$jwks"
+start order "$order_port" services/order/src/main.ts "$jwks"
+start gateway-async "$async_port" services/gateway/src/main.ts ORDER_MODE=async "${gateway_env[@]}"
+start gateway-sync "$sync_port" services/gateway/src/main.ts ORDER_MODE=sync "${gateway_env[@]}"
+start hello "$hello_port" services/gateway/src/cli/hello.ts
+
+# The async orders reach Postgres only through the relay (Redis outbox -> Kafka) and the
+# consumer (Kafka -> Postgres). Without both, the check cannot confirm the async run.
+pipeline=running
+# A relay name of its own (a name is one member of the outbox group; two live processes must not
+# share one); the consumer joins the usual group, so it only reads what arrives from now on.
+[[ -f "$relay_entry" ]] && start relay "$relay_port" "$relay_entry" RELAY_NAME=bench-relay
+[[ -f "$consumer_entry" ]] && start consumer "$consumer_port" "$consumer_entry"
+if [[ ! -f "$relay_entry" || ! -f "$consumer_entry" ]]; then
+  pipeline=absent
+  echo "bench: $relay_entry and/or $consumer_entry missing: async orders cannot reach Postgres" >&2
+fi
+
+for index in "${!names[@]}"; do wait_ready "$index"; done
+echo "bench: ${names[*]} ready; logs in $run_dir"
+
+GATEWAY_URL="$(local_url "$async_port")" run bun scripts/bench/purchase-setup.ts "$run_dir/setup.json"
+K6_AUTO_EXTENSION_RESOLUTION=false run "$k6" run --quiet \
+  -e SETUP_FILE="$run_dir/setup.json" -e SUMMARY_FILE="$run_dir/bench-purchase.json" \
+  -e HELLO_URL="$(local_url "$hello_port")" -e ASYNC_URL="$(local_url "$async_port")" \
+  -e SYNC_URL="$(local_url "$sync_port")" -e VUS="${VUS:-32}" -e DURATION="${DURATION:-15s}" \
+  infra/k6/purchase-spike.js
+cp "$run_dir/bench-purchase.json" "${BENCH_OUT:-/dev/null}" 2>/dev/null || true
+
+ASYNC_PIPELINE="$pipeline" run bun services/order/src/cli/bench-check.ts \
+  "$run_dir/setup.json" "$run_dir/bench-purchase.json"
