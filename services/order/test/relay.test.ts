@@ -5,7 +5,12 @@
  * over; a malformed entry goes to the dead-letter topic.
  */
 import { afterAll, expect, setDefaultTimeout, test } from 'bun:test'
-import { dealOutboxKey, decodeOrderAccepted, OUTBOX_GROUP } from '@flash-deal/contracts'
+import {
+  dealOutboxKey,
+  decodeOrderAccepted,
+  OUTBOX_GROUP,
+  pendingOrderKey,
+} from '@flash-deal/contracts'
 import { createKafka } from '@flash-deal/kit/kafka'
 import { createRedis } from '@flash-deal/kit/redis'
 import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
@@ -85,8 +90,8 @@ test('entries go to Kafka keyed by deal with their trace context, then leave the
   expect(await drain(relayOn(registryKey), 5)).toBe(5)
 
   expect(await redis.xlen(dealOutboxKey(dealId))).toBe(0)
-  const pending = (await redis.xpending(dealOutboxKey(dealId), OUTBOX_GROUP)) as [number]
-  expect(pending[0]).toBe(0)
+  const unacknowledged = (await redis.xpending(dealOutboxKey(dealId), OUTBOX_GROUP)) as [number]
+  expect(unacknowledged[0]).toBe(0)
 
   const messages = (await readTopic(topic, 5)).filter((m) => m.key?.toString() === dealId)
   expect(messages).toHaveLength(5)
@@ -97,6 +102,11 @@ test('entries go to Kafka keyed by deal with their trace context, then leave the
   }
   const relayed = messages.map((m) => JSON.parse(m.value?.toString() ?? '{}').orderId)
   expect(relayed.sort()).toEqual([...orderIds].sort())
+
+  // Each order is readable by its owner as `pending` until Postgres has it.
+  const pending = JSON.parse((await redis.get(pendingOrderKey(orderIds[0] as string))) ?? 'null')
+  expect(pending).toMatchObject({ id: orderIds[0], dealId, quantity: 1, unitPrice: 4900 })
+  expect(await redis.ttl(pendingOrderKey(orderIds[0] as string))).toBeGreaterThan(3600)
 })
 
 test('Kafka unreachable: the round fails and the entries stay in Redis; a restart relays them', async () => {

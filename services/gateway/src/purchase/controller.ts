@@ -16,7 +16,7 @@ export type OrderMode = 'async' | 'sync'
 export interface PurchaseDeps {
   verifier: TokenVerifier
   mode: OrderMode
-  checkRateLimit(userId: string, address: string | undefined): Promise<void>
+  checkRateLimit(userId: string, addressOf: () => string | undefined): Promise<void>
   /** async: the Redis reservation. */
   reserveStock(request: PurchaseRequest): Promise<Reservation>
   /** sync: hands the (validated) purchase to the order service and returns its answer. */
@@ -48,12 +48,12 @@ export function purchaseController(deps: PurchaseDeps) {
     async ({ params, body, request, user, set, server }) => {
       const idempotencyKey = idempotencyKeyOf(request.headers)
       const quantity = body?.quantity ?? 1
-      const clientAddress = server?.requestIP(request)?.address
-      await deps.checkRateLimit(user.sub, clientAddress)
+      const addressOf = () => server?.requestIP(request)?.address
+      await deps.checkRateLimit(user.sub, addressOf)
       if (deps.mode === 'sync') {
         // The kit has already put this request's id on the response; the order service gets it too.
         const requestId = String(set.headers['x-request-id'] ?? '')
-        return deps.forwardToOrder(request, { quantity }, { requestId, clientAddress })
+        return deps.forwardToOrder(request, { quantity }, { requestId, clientAddress: addressOf() })
       }
 
       const reservation = await deps.reserveStock({

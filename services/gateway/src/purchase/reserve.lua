@@ -7,7 +7,7 @@
 --       [6] traceparent ('' when none)
 --
 -- Returns { outcome, order id, number } where outcome is one of
---   accepted (order id, unit price, accepted-at ms)   replayed (order id of the first purchase)
+--   accepted (order id, unit price)   replayed (order id of the first purchase)
 --   idempotency_key_reused            deal_not_found          deal_unavailable
 --   not_started   ended   quantity_above_limit (limit)   limit_reached (limit)   sold_out
 -- The checks run in the order of the sync path: idempotency, window, limit, stock.
@@ -53,4 +53,4 @@ redis.call('XADD', KEYS[5], '*',
   'orderId', ARGV[4], 'dealId', ARGV[5], 'userId', user, 'quantity', ARGV[3],
   'unitPrice', info[1], 'idempotencyKey', key,
   'acceptedAtMs', string.format('%d', now), 'traceparent', ARGV[6])
-return { 'accepted', ARGV[4], tonumber(info[1]), string.format('%d', now) }
+return { 'accepted', ARGV[4], tonumber(info[1]) }

@@ -1,10 +1,4 @@
-import {
-  dealKeys,
-  PENDING_ORDER_TTL_SECONDS,
-  type PendingOrder,
-  pendingOrderKey,
-  purchaseRefused,
-} from '@flash-deal/contracts'
+import { dealKeys, purchaseRefused } from '@flash-deal/contracts'
 import { type Logger, ServiceUnavailableError } from '@flash-deal/kit'
 import { v7 as uuidv7 } from 'uuid'
 import type { LuaScript, RedisPort } from '../redis/port'
@@ -24,12 +18,13 @@ export interface Reservation {
   replayed: boolean
 }
 
-type ReserveReply = [outcome: string, orderId: string, value: number, acceptedAtMs?: string]
+type ReserveReply = [outcome: string, orderId: string, value: number]
 
 /**
- * The async purchase (Phase 2): one call of `reserve.lua` decides and reserves in Redis and
- * appends the OrderAccepted record to the deal's outbox stream; the relay and the consumer take
- * it to Postgres later. If Redis cannot be asked, nothing is accepted (503): fail closed.
+ * The async purchase (Phase 2): one call of `reserve.lua` — one round trip — decides and
+ * reserves in Redis and appends the OrderAccepted record to the deal's outbox stream; the relay
+ * and the consumer take it to Postgres later (the relay also makes it readable as `pending`). If
+ * Redis cannot be asked, nothing is accepted (503): fail closed.
  */
 export function createReservations(port: RedisPort, reserveScript: LuaScript, logger: Logger) {
   return async function reserveStock(request: PurchaseRequest): Promise<Reservation> {
@@ -51,17 +46,9 @@ export function createReservations(port: RedisPort, reserveScript: LuaScript, lo
         1,
       )
     }
-    const [outcome, id, value, acceptedAtMs] = reply
+    const [outcome, id, value] = reply
     switch (outcome) {
       case 'accepted':
-        await rememberPending(port, logger, {
-          id,
-          dealId: request.dealId,
-          userId: request.userId,
-          quantity: request.quantity,
-          unitPrice: value,
-          acceptedAt: new Date(Number(acceptedAtMs)).toISOString(),
-        })
         return { orderId: id, replayed: false }
       case 'replayed':
         return { orderId: id, replayed: true }
@@ -84,24 +71,5 @@ export function createReservations(port: RedisPort, reserveScript: LuaScript, lo
       default:
         throw new Error(`reserve.lua answered an unknown outcome: ${outcome}`)
     }
-  }
-}
-
-/**
- * Lets the buyer read the order (`pending`) before Postgres has it. Best effort: the purchase
- * is already accepted and recorded in the outbox, so a failure here only delays visibility.
- */
-async function rememberPending(port: RedisPort, logger: Logger, order: PendingOrder) {
-  try {
-    await port.setWithTtl(
-      pendingOrderKey(order.id),
-      JSON.stringify(order),
-      PENDING_ORDER_TTL_SECONDS,
-    )
-  } catch (error) {
-    logger.warn('pending order record not written; the order shows once confirmed', {
-      error,
-      orderId: order.id,
-    })
   }
 }

@@ -19,9 +19,6 @@ export function ioredisPort(url: string, logger: Logger): RedisPort & { client: 
         return await client.eval(script.source, keys.length, ...keys, ...args)
       }
     },
-    async setWithTtl(key, value, ttlSeconds) {
-      await client.set(key, value, 'EX', ttlSeconds)
-    },
     async ping() {
       await client.ping()
     },

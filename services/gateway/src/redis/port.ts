@@ -17,8 +17,6 @@ export interface RedisPort {
     keys: readonly string[],
     args: readonly (string | number)[],
   ): Promise<unknown>
-  /** SET key value EX ttl. */
-  setWithTtl(key: string, value: string, ttlSeconds: number): Promise<void>
   ping(): Promise<void>
   close(): Promise<void>
 }

@@ -28,9 +28,6 @@ export function upstashPort(options: { url: string; token: string }): RedisPort 
         return await client.eval(script.source, [...keys], strings(args))
       }
     },
-    async setWithTtl(key, value, ttlSeconds) {
-      await client.set(key, value, { ex: ttlSeconds })
-    },
     async ping() {
       await client.ping()
     },

@@ -3,9 +3,13 @@ import {
   fieldsToRecord,
   ORDERS_ACCEPTED,
   ORDERS_DLQ,
+  type OrderAccepted,
   OUTBOX_GROUP,
   OUTBOX_REGISTRY_KEY,
   orderAcceptedFromOutbox,
+  PENDING_ORDER_TTL_SECONDS,
+  type PendingOrder,
+  pendingOrderKey,
 } from '@flash-deal/contracts'
 import type { Logger } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
@@ -134,6 +138,7 @@ export function createRelay(options: RelayOptions) {
   }
 
   function toMessages(streams: [string, StreamEntry[]][]) {
+    const events: OrderAccepted[] = []
     const accepted: Message[] = []
     const poison: Message[] = []
     for (const [key, entries] of streams) {
@@ -142,6 +147,7 @@ export function createRelay(options: RelayOptions) {
         const decoded = orderAcceptedFromOutbox(fields)
         if (decoded.ok) {
           const { event, traceparent } = decoded.value
+          events.push(event)
           accepted.push({
             key: event.dealId,
             value: JSON.stringify(event),
@@ -161,7 +167,33 @@ export function createRelay(options: RelayOptions) {
         }
       }
     }
-    return { accepted, poison }
+    return { events, accepted, poison }
+  }
+
+  /**
+   * Makes the orders readable by their owners (`pending`) until the consumer has them in
+   * Postgres. Done here, off the purchase's hot path, in one pipeline per batch.
+   */
+  async function rememberPending(events: OrderAccepted[]) {
+    if (events.length === 0) return
+    const pipeline = redis.pipeline()
+    for (const event of events) {
+      const pending: PendingOrder = {
+        id: event.orderId,
+        dealId: event.dealId,
+        userId: event.userId,
+        quantity: event.quantity,
+        unitPrice: event.unitPrice,
+        acceptedAt: event.acceptedAt,
+      }
+      pipeline.set(
+        pendingOrderKey(event.orderId),
+        JSON.stringify(pending),
+        'EX',
+        PENDING_ORDER_TTL_SECONDS,
+      )
+    }
+    await pipeline.exec()
   }
 
   async function acknowledge(streams: [string, StreamEntry[]][]) {
@@ -190,7 +222,8 @@ export function createRelay(options: RelayOptions) {
       return 0
     }
     if (streams.length === 0) return 0
-    const { accepted, poison } = toMessages(streams)
+    const { events, accepted, poison } = toMessages(streams)
+    await rememberPending(events)
     const topicMessages = [
       ...(accepted.length > 0 ? [{ topic, messages: accepted }] : []),
       ...(poison.length > 0 ? [{ topic: dlqTopic, messages: poison }] : []),
