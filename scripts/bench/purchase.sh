@@ -5,15 +5,15 @@
 #
 # Starts its own processes on spare ports against the dev Postgres, Redis and Kafka
 # (`make infra-up`): auth, product, the order API, two gateways (ORDER_MODE=async and sync, purchase
-# rate limits off), the hello server, and the outbox relay and Kafka consumer when this tree has
-# them. Sets up a product, two deals and a few customers (scripts/bench/purchase-setup.ts), runs
+# rate limits off), the hello server, and the outbox relay and Kafka consumer (during the spike,
+# or after it with BENCH_DRAIN=after). Sets up a product, two deals and a few customers (scripts/bench/purchase-setup.ts), runs
 # infra/k6/purchase-spike.js, checks (services/order/src/cli/bench-check.ts) and stops everything
 # it started, whatever happened. Exits non-zero when any correctness check fails.
 #
 # Environment: VUS (32), DURATION (15s), BENCH_PORT_BASE (18480: +1 auth, +2 product, +3 order,
 # +4 async gateway, +5 sync gateway, +6 hello, +7 relay, +8 consumer; each also BENCH_*_PORT),
 # BENCH_DIR (where logs and results go), BENCH_OUT (a copy of the summary JSON),
-# BENCH_DRAIN_TIMEOUT_S (60), BENCH_CUSTOMERS (20), BENCH_STOCK (1000000).
+# BENCH_DRAIN_TIMEOUT_S (60), BENCH_CUSTOMERS (20), BENCH_STOCK (1000000), BENCH_DRAIN (during).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -126,17 +126,19 @@ start gateway-async "$async_port" services/gateway/src/main.ts ORDER_MODE=async 
 start gateway-sync "$sync_port" services/gateway/src/main.ts ORDER_MODE=sync "${gateway_env[@]}"
 start hello "$hello_port" services/gateway/src/cli/hello.ts
 
-# The async orders reach Postgres only through the relay (Redis outbox -> Kafka) and the
-# consumer (Kafka -> Postgres). Without both, the check cannot confirm the async run.
-pipeline=running
+# The async orders reach Postgres through the relay (Redis outbox -> Kafka) and the consumer
+# (Kafka -> Postgres). BENCH_DRAIN=during (default) runs them during the spike, sharing the two
+# cores with everything else; BENCH_DRAIN=after starts them once the spike is over, which
+# measures what the gateway alone accepts while the outbox absorbs the spike (then drains it).
+drain="${BENCH_DRAIN:-during}"
+[[ "$drain" == during || "$drain" == after ]] || { echo "bench: BENCH_DRAIN is during or after" >&2; exit 1; }
 # A relay name of its own (a name is one member of the outbox group; two live processes must not
 # share one); the consumer joins the usual group, so it only reads what arrives from now on.
-[[ -f "$relay_entry" ]] && start relay "$relay_port" "$relay_entry" RELAY_NAME=bench-relay
-[[ -f "$consumer_entry" ]] && start consumer "$consumer_port" "$consumer_entry"
-if [[ ! -f "$relay_entry" || ! -f "$consumer_entry" ]]; then
-  pipeline=absent
-  echo "bench: $relay_entry and/or $consumer_entry missing: async orders cannot reach Postgres" >&2
-fi
+start_pipeline() {
+  start relay "$relay_port" "$relay_entry" RELAY_NAME=bench-relay
+  start consumer "$consumer_port" "$consumer_entry"
+}
+[[ "$drain" == during ]] && start_pipeline
 
 for index in "${!names[@]}"; do wait_ready "$index"; done
 echo "bench: ${names[*]} ready; logs in $run_dir"
@@ -149,5 +151,12 @@ K6_AUTO_EXTENSION_RESOLUTION=false run "$k6" run --quiet \
   infra/k6/purchase-spike.js
 cp "$run_dir/bench-purchase.json" "${BENCH_OUT:-/dev/null}" 2>/dev/null || true
 
-ASYNC_PIPELINE="$pipeline" run bun services/order/src/cli/bench-check.ts \
+if [[ "$drain" == after ]]; then
+  first=${#names[@]}
+  start_pipeline
+  for index in $(seq "$first" $((${#names[@]} - 1))); do wait_ready "$index"; done
+  echo "bench: relay and consumer started after the spike (BENCH_DRAIN=after)"
+fi
+
+ASYNC_PIPELINE=running run bun services/order/src/cli/bench-check.ts \
   "$run_dir/setup.json" "$run_dir/bench-purchase.json"

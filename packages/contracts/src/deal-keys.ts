@@ -36,13 +36,13 @@ export const OUTBOX_REGISTRY_KEY = 'outbox:deals'
 export const OUTBOX_GROUP = 'relay'
 
 /**
- * An accepted order between its 202 and its row in Postgres, so its owner can already read it
- * (`pending`). Written by the gateway right after the reservation, expires on its own.
+ * Accepted orders between their 202 and their row in Postgres, so their owners can already read
+ * them (`pending`): a hash, order id → `PendingOrder` JSON. The relay adds a batch's orders in
+ * one HSET; the consumer removes them in one HDEL once they are in Postgres (or dead-lettered).
  */
-export const pendingOrderKey = (orderId: string) => `order:{${orderId}}:pending`
-export const PENDING_ORDER_TTL_SECONDS = 24 * 3600
+export const PENDING_ORDERS_KEY = 'orders:pending'
 
-/** What `pendingOrderKey` holds (JSON): the order as its owner may read it before Postgres has it. */
+/** What `PENDING_ORDERS_KEY` holds per order (JSON): the order as its owner may read it. */
 export interface PendingOrder {
   id: string
   dealId: string

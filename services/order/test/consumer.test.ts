@@ -5,8 +5,9 @@
  * what can never apply.
  */
 import { afterAll, expect, setDefaultTimeout, test } from 'bun:test'
-import type { OrderAccepted } from '@flash-deal/contracts'
+import { type OrderAccepted, PENDING_ORDERS_KEY } from '@flash-deal/contracts'
 import { connect, queries } from '@flash-deal/db'
+import { createRedis } from '@flash-deal/kit/redis'
 import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
 import { v7 as uuidv7 } from 'uuid'
 import { applyOrders } from '../src/consumer/apply-orders'
@@ -16,12 +17,14 @@ import { fixtures } from './support'
 
 setDefaultTimeout(60_000)
 const sql = connect(testEnv.databaseUrl)
+const redis = createRedis(testEnv.redisUrl, recordingLogger())
 const { user, deal, stockRemaining } = fixtures(sql)
 const [topic, dlqTopic] = (await freshTopics('accepted', 'dlq')) as [string, string]
 
 afterAll(async () => {
   await dropTopics([topic, dlqTopic])
   await sql.end()
+  redis.disconnect()
 })
 
 const accepted = (dealId: string, userId: string, quantity = 1): OrderAccepted => ({
@@ -110,11 +113,15 @@ test('the consumer applies records, dead-letters poison with the reason and comm
   })
   await producer.disconnect()
 
+  // The relay made them readable as pending; once applied they are read from Postgres instead.
+  for (const event of good) await redis.hset(PENDING_ORDERS_KEY, event.orderId, '{}')
+
   const groupId = `it-consumer-${uniqueSuffix()}`
   const totals: BatchStats = { confirmed: 0, rejected: 0, duplicates: 0, deadLettered: 0 }
   const orders = createOrderConsumer({
     kafka,
     sql,
+    redis,
     logger: recordingLogger(),
     groupId,
     topic,
@@ -130,6 +137,13 @@ test('the consumer applies records, dead-letters poison with the reason and comm
 
   expect(totals).toEqual({ confirmed: 2, rejected: 0, duplicates: 1, deadLettered: 3 })
   expect(await stockRemaining(dealId)).toBe(7)
+  for (
+    let i = 0;
+    i < 20 && (await redis.hexists(PENDING_ORDERS_KEY, good[1]?.orderId as string));
+    i++
+  )
+    await Bun.sleep(50)
+  for (const event of good) expect(await redis.hexists(PENDING_ORDERS_KEY, event.orderId)).toBe(0)
   const dead = await readTopic(dlqTopic, 3)
   expect(dead.map((m) => header(m, 'dlq-reason')).sort()).toEqual(
     [

@@ -1,6 +1,6 @@
 /** Reading orders over HTTP, on real Postgres and Redis. */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { type PendingOrder, pendingOrderKey } from '@flash-deal/contracts'
+import { PENDING_ORDERS_KEY, type PendingOrder } from '@flash-deal/contracts'
 import { connect } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
 import { deadRedisUrl, recordingLogger, testEnv, testTokens } from '@flash-deal/testing'
@@ -127,7 +127,7 @@ describe('a pending order (accepted, not yet in Postgres)', () => {
       unitPrice: 4_900,
       acceptedAt: new Date().toISOString(),
     }
-    await redis.set(pendingOrderKey(pending.id), JSON.stringify(pending), 'EX', 60)
+    await redis.hset(PENDING_ORDERS_KEY, pending.id, JSON.stringify(pending))
     return pending
   }
 

@@ -3,7 +3,7 @@ import {
   ORDERS_ACCEPTED,
   ORDERS_DLQ,
   type OrderAccepted,
-  pendingOrderKey,
+  PENDING_ORDERS_KEY,
 } from '@flash-deal/contracts'
 import type { Sql } from '@flash-deal/db'
 import type { Logger } from '@flash-deal/kit'
@@ -14,7 +14,7 @@ import { applyOrders } from './apply-orders'
 export interface OrderConsumerOptions {
   kafka: Kafka
   sql: Sql
-  /** Optional: to drop the `pending` records of orders now in Postgres (they expire anyway). */
+  /** Optional: to drop the `pending` records of orders now in Postgres. */
   redis?: Redis
   logger: Logger
   groupId?: string
@@ -51,6 +51,9 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
     maxBytesPerPartition: 1024 * 1024,
+    // Let a fetch gather a batch worth a transaction instead of returning record by record.
+    minBytes: 64 * 1024,
+    maxWaitTimeInMs: 50,
   })
   const dlq: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
   const listeners = new Set<(stats: BatchStats) => void>()
@@ -144,7 +147,16 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
           ...stats,
         })
         for (const listener of listeners) listener(stats)
-        if (redis) forgetPending(redis, [...applied.confirmed, ...applied.rejected], logger)
+        // In Postgres now, or never (dead-lettered): either way no longer pending.
+        if (redis) {
+          forgetPending(
+            redis,
+            [...applied.confirmed, ...applied.rejected, ...applied.poison.map((p) => p.event)].map(
+              (event) => event.orderId,
+            ),
+            logger,
+          )
+        }
       },
     })
   }
@@ -164,10 +176,11 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
   }
 }
 
-function forgetPending(redis: Redis, orders: OrderAccepted[], logger: Logger) {
-  if (orders.length === 0) return
-  // One UNLINK per key: the keys live in different hash slots.
-  Promise.all(orders.map((order) => redis.unlink(pendingOrderKey(order.orderId)))).catch((error) =>
-    logger.warn('pending order records not dropped; they expire on their own', { error }),
-  )
+function forgetPending(redis: Redis, orderIds: string[], logger: Logger) {
+  if (orderIds.length === 0) return
+  redis
+    .hdel(PENDING_ORDERS_KEY, ...orderIds)
+    .catch((error) =>
+      logger.warn('pending order records not dropped; Postgres is read first anyway', { error }),
+    )
 }

@@ -1,4 +1,4 @@
-import { type PendingOrder, pendingOrderKey } from '@flash-deal/contracts'
+import { PENDING_ORDERS_KEY, type PendingOrder } from '@flash-deal/contracts'
 import { queries, type Sql } from '@flash-deal/db'
 import { type Logger, NotFoundError, ServiceUnavailableError } from '@flash-deal/kit'
 import type { AccessClaims } from '@flash-deal/kit/jwt'
@@ -74,7 +74,7 @@ export class OrderService {
   private async fromRedis(id: string): Promise<OrderView | null> {
     let value: string | null
     try {
-      value = await this.redis.get(pendingOrderKey(id))
+      value = await this.redis.hget(PENDING_ORDERS_KEY, id)
     } catch (error) {
       this.logger.warn('pending orders unreadable in Redis', { orderId: id, error })
       // Not in Postgres may still mean accepted and on its way: without Redis we cannot say 404.

@@ -7,9 +7,8 @@ import {
   OUTBOX_GROUP,
   OUTBOX_REGISTRY_KEY,
   orderAcceptedFromOutbox,
-  PENDING_ORDER_TTL_SECONDS,
+  PENDING_ORDERS_KEY,
   type PendingOrder,
-  pendingOrderKey,
 } from '@flash-deal/contracts'
 import type { Logger } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
@@ -27,6 +26,11 @@ export interface RelayOptions {
   batchSize?: number
   /** How long one read waits for new entries. */
   blockMs?: number
+  /**
+   * After a round smaller than a full batch, wait this long before the next read, so entries
+   * accumulate into fewer, larger Kafka batches (Kafka's own `linger.ms`). 0 reads at once.
+   */
+  lingerMs?: number
   /** Entries another relay left unacknowledged this long are taken over (it is presumed dead). */
   claimIdleMs?: number
   /** The set of deal ids to drain (tests use their own). */
@@ -54,6 +58,7 @@ export function createRelay(options: RelayOptions) {
   const dlqTopic = options.dlqTopic ?? ORDERS_DLQ
   const batchSize = options.batchSize ?? 500
   const blockMs = options.blockMs ?? 100
+  const lingerMs = options.lingerMs ?? 0
   const claimIdleMs = options.claimIdleMs ?? 30_000
   const registryKey = options.registryKey ?? OUTBOX_REGISTRY_KEY
 
@@ -172,11 +177,11 @@ export function createRelay(options: RelayOptions) {
 
   /**
    * Makes the orders readable by their owners (`pending`) until the consumer has them in
-   * Postgres. Done here, off the purchase's hot path, in one pipeline per batch.
+   * Postgres. Done here, off the purchase's hot path, in one command per batch.
    */
   async function rememberPending(events: OrderAccepted[]) {
     if (events.length === 0) return
-    const pipeline = redis.pipeline()
+    const fields: string[] = []
     for (const event of events) {
       const pending: PendingOrder = {
         id: event.orderId,
@@ -186,14 +191,9 @@ export function createRelay(options: RelayOptions) {
         unitPrice: event.unitPrice,
         acceptedAt: event.acceptedAt,
       }
-      pipeline.set(
-        pendingOrderKey(event.orderId),
-        JSON.stringify(pending),
-        'EX',
-        PENDING_ORDER_TTL_SECONDS,
-      )
+      fields.push(event.orderId, JSON.stringify(pending))
     }
-    await pipeline.exec()
+    await redis.hset(PENDING_ORDERS_KEY, ...fields)
   }
 
   async function acknowledge(streams: [string, StreamEntry[]][]) {
@@ -250,6 +250,7 @@ export function createRelay(options: RelayOptions) {
         failures = 0
         // Nothing to relay and no stream to block on: do not spin.
         if (moved === 0 && deals.length === 0) await Bun.sleep(blockMs)
+        else if (moved > 0 && moved < batchSize && lingerMs > 0) await Bun.sleep(lingerMs)
       } catch (error) {
         failures++
         const backoffMs = Math.min(5000, 100 * 2 ** Math.min(failures, 6))
