@@ -95,7 +95,7 @@ seed: deps ## Seed the dev admin from ADMIN_EMAIL / ADMIN_PASSWORD
 # ---------------------------------------------------------------------------------------------
 # Checks
 
-.PHONY: lint format typecheck compose-check e2e api
+.PHONY: lint format typecheck compose-check e2e api asyncapi
 lint: deps ## Format and lint check (Biome)
 	@$(BUN) run lint
 
@@ -113,6 +113,9 @@ e2e: venv ## Run the Tavern scenarios against a running stack (make dev)
 
 api: deps ## Write api/*.yaml from the running services' OpenAPI documents
 	@$(BUN) scripts/openapi.ts
+
+asyncapi: deps ## Write api/order-events.asyncapi.yaml from the event schemas in packages/contracts
+	@$(BUN) scripts/asyncapi.ts
 
 # ---------------------------------------------------------------------------------------------
 # Docker

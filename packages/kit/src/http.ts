@@ -1,5 +1,3 @@
-import { openapi } from '@elysiajs/openapi'
-import { FormatRegistry } from '@sinclair/typebox'
 import { Elysia, ValidationError as ElysiaValidationError, t } from 'elysia'
 import {
   BadRequestError,
@@ -13,12 +11,7 @@ import {
   ValidationError,
 } from './errors'
 import type { Logger } from './logger'
-
-// @elysiajs/openapi replaces TypeBox's `uuid` format with a check that builds a validation
-// pipeline on every call; on the purchase path that was about a quarter of the gateway's CPU.
-// Every id here is a UUID, so put back a plain regular expression (same rule, no allocation).
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-FormatRegistry.Set('uuid', (value) => UUID.test(value))
+import { openapiDocs } from './openapi'
 
 /** The OpenAPI shape of every error answer (RFC 9457 problem details; extensions allowed). */
 export const ProblemSchema = t.Object(
@@ -44,10 +37,6 @@ export interface ServiceAppOptions {
 
 const REQUEST_ID_HEADER = 'x-request-id'
 
-// Swagger UI is served from the pinned swagger-ui-dist package rather than a CDN, so /swagger
-// works offline and always shows the same UI version.
-const swaggerAssets = new URL('./', import.meta.resolve('swagger-ui-dist/package.json')).pathname
-const SWAGGER_ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js'])
 const VALID_REQUEST_ID = /^[\x21-\x7e]{1,128}$/
 
 interface RequestContext {
@@ -87,36 +76,10 @@ export function createServiceApp(options: ServiceAppOptions) {
 
   // normalize: false — a body with fields its schema does not declare is rejected with 422
   // instead of being silently trimmed (schemas say `additionalProperties: false`).
-  return new Elysia({ name: `${options.name}-service`, normalize: false })
-    .use(
-      openapi({
-        path: '/swagger',
-        provider: 'swagger-ui',
-        documentation: {
-          info: {
-            title: `flash-deal ${options.name}`,
-            version: options.version,
-            description: options.description,
-          },
-          components: {
-            securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-          },
-        },
-        exclude: { paths: ['/swagger', '/swagger/json'] },
-        swagger: {
-          theme: '/swagger/assets/swagger-ui.css',
-          cdn: '/swagger/assets/swagger-ui-bundle.js',
-        },
-      }),
-    )
-    .get(
-      '/swagger/assets/:file',
-      ({ params }) => {
-        if (!SWAGGER_ASSETS.has(params.file)) throw new NotFoundError('No such Swagger UI asset')
-        return Bun.file(`${swaggerAssets}${params.file}`)
-      },
-      { detail: { hide: true } },
-    )
+  const app = new Elysia({ name: `${options.name}-service`, normalize: false })
+  // `app.routes` grows as the service chains its controllers; the document reads it when asked.
+  return app
+    .use(openapiDocs(options, () => app.routes))
     .onRequest(({ request, set }) => {
       const context = requestContext(request)
       set.headers[REQUEST_ID_HEADER] = context.id

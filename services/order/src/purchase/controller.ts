@@ -43,8 +43,6 @@ export function purchaseController(purchases: PurchaseService, verifier: TokenVe
         description:
           'A retry with the same Idempotency-Key answers the first order again, with `Idempotent-Replayed: true`, and takes nothing more. The order is at `Location`.',
         security: bearerSecurity,
-        // Caveat: @elysiajs/openapi 1.4.16 replaces detail.parameters with the parameters it
-        // derives from the route (the path id), so this header is missing from /swagger/json.
         parameters: [idempotencyKeyParameter],
       },
     },

@@ -1,0 +1,152 @@
+import type { TSchema } from '@sinclair/typebox'
+import { OrderAcceptedV1 } from './order-accepted'
+import { ORDERS_ACCEPTED, ORDERS_DLQ } from './topics'
+
+/**
+ * The AsyncAPI 3.0 document of the order events (`api/order-events.asyncapi.yaml`, written by
+ * `make asyncapi`). The event payload is the TypeBox schema producer and consumer validate
+ * with, converted here rather than copied by hand, so the document cannot drift from the code.
+ */
+
+const KAFKA_BINDING_VERSION = '0.5.0'
+
+const DealId = {
+  type: 'string',
+  format: 'uuid',
+  description: 'the deal id: the orders of one deal land on one partition, in order',
+}
+
+const Traceparent = {
+  type: 'string',
+  pattern: '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
+  description:
+    'W3C Trace Context of the purchase that was accepted (gateway → outbox → Kafka → consumer)',
+}
+
+const Digits = (description: string) => ({ type: 'string', pattern: '^[0-9]+$', description })
+
+/** A TypeBox schema as plain JSON Schema: no TypeBox symbols, and its `$id` left to the name. */
+function jsonSchemaOf(schema: TSchema): Record<string, unknown> {
+  const { $id: _, ...plain } = JSON.parse(JSON.stringify(schema)) as Record<string, unknown>
+  return plain
+}
+
+export function orderEventsDocument() {
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'flash-deal order events',
+      version: '1.0.0',
+      description:
+        'How an accepted purchase reaches Postgres in async mode. The gateway reserves stock in Redis and appends the order to an outbox stream in one Lua call; the order relay drains the outbox to `orders.accepted`; the order consumer applies each event exactly once per `orderId` (delivery is at least once) and dead-letters what it can never apply to `orders.dlq`.',
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      local: {
+        host: '127.0.0.1:9092',
+        protocol: 'kafka',
+        description:
+          'The dev broker (`make infra-up`; KAFKA_BROKERS). Topics are created by `make topics`; the broker never auto-creates them.',
+      },
+    },
+    channels: {
+      ordersAccepted: {
+        address: ORDERS_ACCEPTED,
+        title: 'Accepted orders',
+        description: 'One record per purchase the gateway answered 202 for.',
+        messages: { orderAccepted: { $ref: '#/components/messages/OrderAccepted' } },
+      },
+      ordersDlq: {
+        address: ORDERS_DLQ,
+        title: 'Dead letters',
+        description:
+          'Records the consumer can never apply (not an OrderAccepted v1, unknown deal or user), kept for a human with the reason and where they came from.',
+        messages: { deadLetter: { $ref: '#/components/messages/DeadLetter' } },
+      },
+    },
+    operations: {
+      relaySendsOrderAccepted: {
+        action: 'send',
+        channel: { $ref: '#/channels/ordersAccepted' },
+        title: 'The order relay publishes accepted orders',
+        description:
+          'Reads outbox entries from Redis in batches, produces them (acks = all) and only then acknowledges them in Redis, so a crash repeats records rather than losing them.',
+        messages: [{ $ref: '#/channels/ordersAccepted/messages/orderAccepted' }],
+      },
+      consumerReceivesOrderAccepted: {
+        action: 'receive',
+        channel: { $ref: '#/channels/ordersAccepted' },
+        title: 'The order consumer applies accepted orders',
+        description:
+          'Upserts the orders and decrements deal stock in Postgres, one transaction per batch, keyed by `orderId` so duplicates change nothing. Offsets are committed after the transaction.',
+        messages: [{ $ref: '#/channels/ordersAccepted/messages/orderAccepted' }],
+      },
+      consumerSendsDeadLetter: {
+        action: 'send',
+        channel: { $ref: '#/channels/ordersDlq' },
+        title: 'The order consumer dead-letters what it cannot apply',
+        messages: [{ $ref: '#/channels/ordersDlq/messages/deadLetter' }],
+      },
+    },
+    components: {
+      messages: {
+        OrderAccepted: {
+          name: 'OrderAccepted',
+          title: 'OrderAccepted v1',
+          contentType: 'application/json',
+          headers: {
+            type: 'object',
+            properties: { traceparent: Traceparent },
+          },
+          payload: { $ref: '#/components/schemas/OrderAcceptedV1' },
+          bindings: { kafka: { key: DealId, bindingVersion: KAFKA_BINDING_VERSION } },
+        },
+        DeadLetter: {
+          name: 'DeadLetter',
+          title: 'A record the consumer could not apply',
+          contentType: 'application/octet-stream',
+          headers: {
+            type: 'object',
+            required: [
+              'dlq-reason',
+              'dlq-source-topic',
+              'dlq-source-partition',
+              'dlq-source-offset',
+            ],
+            properties: {
+              'dlq-reason': {
+                type: 'string',
+                description:
+                  'why it cannot be applied, in words (e.g. `/quantity: Expected integer`)',
+              },
+              'dlq-source-topic': { type: 'string', description: 'the topic it was read from' },
+              'dlq-source-partition': Digits('the partition it was read from'),
+              'dlq-source-offset': Digits('its offset in that partition'),
+              traceparent: Traceparent,
+            },
+            additionalProperties: {
+              type: 'string',
+              description: 'the other headers of the original record, unchanged',
+            },
+          },
+          payload: {
+            type: 'string',
+            format: 'binary',
+            description:
+              'the value bytes of the original record, unchanged (they may not be JSON at all)',
+          },
+          bindings: {
+            kafka: {
+              key: {
+                type: 'string',
+                description: 'the key of the original record (the deal id), unchanged',
+              },
+              bindingVersion: KAFKA_BINDING_VERSION,
+            },
+          },
+        },
+      },
+      schemas: { OrderAcceptedV1: jsonSchemaOf(OrderAcceptedV1) },
+    },
+  }
+}
