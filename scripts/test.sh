@@ -52,6 +52,9 @@ bun run lint
 step "type check (tsc --strict)"
 bun run typecheck
 
+step "api/order-events.asyncapi.yaml equals what the event schemas generate"
+bun scripts/asyncapi.ts --check
+
 step "docker-compose.yml (compose parser)"
 bash infra/compose/check.sh
 

@@ -65,15 +65,17 @@ export function decodeOrderAccepted(value: Buffer | string | null): Decoded<Orde
 export function orderAcceptedFromOutbox(
   fields: Record<string, string>,
 ): Decoded<{ event: OrderAccepted; traceparent?: string }> {
-  const acceptedAtMs = Number(fields.acceptedAtMs)
+  // A missing or empty field stays undefined (Number('') would be a silent 0).
+  const number = (value: string | undefined) => (value ? Number(value) : undefined)
+  const acceptedAtMs = number(fields.acceptedAtMs) ?? Number.NaN
   const decoded = check({
     type: 'OrderAccepted',
     version: 1,
     orderId: fields.orderId,
     dealId: fields.dealId,
     userId: fields.userId,
-    quantity: Number(fields.quantity),
-    unitPrice: Number(fields.unitPrice),
+    quantity: number(fields.quantity),
+    unitPrice: number(fields.unitPrice),
     idempotencyKey: fields.idempotencyKey,
     acceptedAt: Number.isFinite(acceptedAtMs) ? new Date(acceptedAtMs).toISOString() : undefined,
   })

@@ -119,3 +119,9 @@ describe('orderAcceptedFromOutbox (a Redis stream entry)', () => {
     if (!decoded.ok) expect(decoded.reason).toStartWith(`${field}: `)
   })
 })
+
+test('an outbox entry with an empty number field is refused, not read as 0', () => {
+  const decoded = orderAcceptedFromOutbox({ ...outboxEntry, unitPrice: '' })
+  expect(decoded.ok).toBe(false)
+  expect(decoded.ok || decoded.reason).toContain('/unitPrice')
+})
