@@ -1,42 +1,14 @@
 /** Reading orders over HTTP, on real Postgres and Redis. */
 import { afterAll, describe, expect, test } from 'bun:test'
 import { PENDING_ORDERS_KEY, type PendingOrder } from '@flash-deal/contracts'
-import { connect } from '@flash-deal/db'
-import { createRedis } from '@flash-deal/kit/redis'
-import { deadRedisUrl, recordingLogger, testEnv, testTokens } from '@flash-deal/testing'
 import { v7 as uuidv7 } from 'uuid'
-import { createApp } from '../src/app'
-import { caller, fixtures, testReconciler } from './support'
+import { caller, orderTestBed } from './support'
 
-const logger = recordingLogger()
-const sql = connect(testEnv.databaseUrl, { max: 4 })
-const deadSql = connect('postgres://flashdeal:flashdeal@127.0.0.1:1/flashdeal', { max: 1 })
-const redis = createRedis(testEnv.redisUrl, logger)
-const deadRedis = createRedis(deadRedisUrl, logger)
-const { verifier, tokenFor } = await testTokens()
-const kafkaReady = async () => 'not used by these routes'
-const app = createApp({
-  sql,
-  redis,
-  reconciler: testReconciler(sql, redis),
-  logger,
-  verifier,
-  kafkaReady,
-})
-const call = caller(app)
-const { user, deal } = fixtures(sql)
+const bed = await orderTestBed({ maxConnections: 4 })
+const { deadSql, redis, deadRedis, tokenFor, call, appWith, buyer, deal } = bed
 const admin = await tokenFor('admin')
 
-afterAll(async () => {
-  await Promise.all([sql.end(), deadSql.end()])
-  redis.disconnect()
-  deadRedis.disconnect()
-})
-
-async function buyer() {
-  const row = await user()
-  return { id: row.id, token: await tokenFor('customer', { sub: row.id }) }
-}
+afterAll(() => bed.close())
 
 /** A confirmed order, made the way a customer makes one: through the sync purchase. */
 async function bought(who: { token: string }, dealId: string, quantity = 1) {
@@ -154,16 +126,7 @@ describe('a pending order (accepted, not yet in Postgres)', () => {
   test('with Redis down an order Postgres lacks is 503 (it may be pending), one it has is 200', async () => {
     const me = await buyer()
     const confirmed = await bought(me, (await deal()).id)
-    const noRedis = caller(
-      createApp({
-        sql,
-        redis: deadRedis,
-        reconciler: testReconciler(sql, redis),
-        logger,
-        verifier,
-        kafkaReady,
-      }),
-    )
+    const noRedis = caller(appWith({ redis: deadRedis }))
     const unknown = await noRedis('GET', `/v1/orders/${uuidv7()}`, { token: me.token })
     expect(unknown.status).toBe(503)
     expect((await unknown.json()).type).toBe('urn:flash-deal:problem:unavailable')
@@ -174,16 +137,7 @@ describe('a pending order (accepted, not yet in Postgres)', () => {
 
   test('with Postgres down reads are 503, not 500', async () => {
     const me = await buyer()
-    const noPostgres = caller(
-      createApp({
-        sql: deadSql,
-        redis,
-        reconciler: testReconciler(sql, redis),
-        logger,
-        verifier,
-        kafkaReady,
-      }),
-    )
+    const noPostgres = caller(appWith({ sql: deadSql }))
     expect((await noPostgres('GET', `/v1/orders/${uuidv7()}`, { token: me.token })).status).toBe(
       503,
     )

@@ -1,42 +1,26 @@
 /** The sync-mode purchase over HTTP, on real Postgres and Redis. */
 import { afterAll, describe, expect, test } from 'bun:test'
 import { dealStockKey } from '@flash-deal/contracts'
-import { connect, queries } from '@flash-deal/db'
-import { createRedis } from '@flash-deal/kit/redis'
-import { deadRedisUrl, recordingLogger, testEnv, testTokens } from '@flash-deal/testing'
+import { queries } from '@flash-deal/db'
 import { v7 as uuidv7 } from 'uuid'
-import { createApp } from '../src/app'
-import { caller, fixtures, minutesFromNow, testReconciler } from './support'
+import { caller, minutesFromNow, orderTestBed } from './support'
 
-const logger = recordingLogger()
-const sql = connect(testEnv.databaseUrl, { max: 10 })
-const deadSql = connect('postgres://flashdeal:flashdeal@127.0.0.1:1/flashdeal', { max: 1 })
-const redis = createRedis(testEnv.redisUrl, logger)
-const deadRedis = createRedis(deadRedisUrl, logger)
-const { verifier, tokenFor } = await testTokens()
-const kafkaReady = async () => 'not used by these routes'
-const app = createApp({
-  sql,
-  redis,
-  reconciler: testReconciler(sql, redis),
+const bed = await orderTestBed({ maxConnections: 10 })
+const {
   logger,
-  verifier,
-  kafkaReady,
-})
-const call = caller(app)
-const { user, deal, stockRemaining, ordersOf } = fixtures(sql)
+  sql,
+  deadSql,
+  redis,
+  deadRedis,
+  call,
+  appWith,
+  buyer,
+  deal,
+  stockRemaining,
+  ordersOf,
+} = bed
 
-afterAll(async () => {
-  await Promise.all([sql.end(), deadSql.end()])
-  redis.disconnect()
-  deadRedis.disconnect()
-})
-
-/** A buyer: a real user row and a customer token for it. */
-async function buyer() {
-  const row = await user()
-  return { id: row.id, token: await tokenFor('customer', { sub: row.id }) }
-}
+afterAll(() => bed.close())
 
 /** A live deal whose stock is also published in Redis, as product does when it creates one. */
 async function publishedDeal(change: Parameters<typeof deal>[0] = {}) {
@@ -114,16 +98,7 @@ describe('a purchase that fits', () => {
   test('with Redis down the purchase still confirms, and the failed mirror is logged', async () => {
     const me = await buyer()
     const live = await deal()
-    const noRedis = caller(
-      createApp({
-        sql,
-        redis: deadRedis,
-        reconciler: testReconciler(sql, redis),
-        logger,
-        verifier,
-        kafkaReady,
-      }),
-    )
+    const noRedis = caller(appWith({ redis: deadRedis }))
     const response = await noRedis('POST', `/v1/deals/${live.id}/purchase`, {
       token: me.token,
       body: { quantity: 1 },
@@ -297,16 +272,7 @@ describe('refusals write nothing', () => {
 
   test('Postgres unreachable is 503, not 500', async () => {
     const me = await buyer()
-    const noPostgres = caller(
-      createApp({
-        sql: deadSql,
-        redis,
-        reconciler: testReconciler(sql, redis),
-        logger,
-        verifier,
-        kafkaReady,
-      }),
-    )
+    const noPostgres = caller(appWith({ sql: deadSql }))
     const response = await noPostgres('POST', `/v1/deals/${crypto.randomUUID()}/purchase`, {
       token: me.token,
       body: { quantity: 1 },

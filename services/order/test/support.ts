@@ -1,8 +1,15 @@
 /** What the order tests share: real rows to buy from (users, a product, deals) and a caller. */
-import { queries, type Sql } from '@flash-deal/db'
+import { connect, queries, type Sql } from '@flash-deal/db'
 import { createKafka } from '@flash-deal/kit/kafka'
-import type { Redis } from '@flash-deal/kit/redis'
-import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import { createRedis, type Redis } from '@flash-deal/kit/redis'
+import {
+  deadRedisUrl,
+  recordingLogger,
+  testEnv,
+  testTokens,
+  uniqueSuffix,
+} from '@flash-deal/testing'
+import { createApp } from '../src/app'
 import { createReconciler } from '../src/reconciler/reconciler'
 
 export const minutesFromNow = (n: number) => new Date(Date.now() + n * 60_000)
@@ -91,3 +98,49 @@ export const testReconciler = (sql: Sql, redis: Redis) =>
     }),
     logger: recordingLogger(),
   })
+
+/**
+ * Everything an HTTP test of the order service needs: real clients, clients that point at
+ * nothing (to test outages), a token issuer, the app, and `appWith` for the app on other clients.
+ */
+export async function orderTestBed(options: { maxConnections?: number } = {}) {
+  const logger = recordingLogger()
+  const sql = connect(testEnv.databaseUrl, { max: options.maxConnections ?? 4 })
+  const deadSql = connect('postgres://flashdeal:flashdeal@127.0.0.1:1/flashdeal', { max: 1 })
+  const redis = createRedis(testEnv.redisUrl, logger)
+  const deadRedis = createRedis(deadRedisUrl, logger)
+  const { verifier, tokenFor } = await testTokens()
+  const appWith = (clients: { sql?: Sql; redis?: Redis } = {}) =>
+    createApp({
+      sql: clients.sql ?? sql,
+      redis: clients.redis ?? redis,
+      reconciler: testReconciler(sql, redis),
+      logger,
+      verifier,
+      kafkaReady: async () => 'not used by these routes',
+    })
+  const app = appWith()
+  const rows = fixtures(sql)
+  return {
+    logger,
+    sql,
+    deadSql,
+    redis,
+    deadRedis,
+    tokenFor,
+    app,
+    appWith,
+    call: caller(app),
+    ...rows,
+    /** A real user row and a customer token for it. */
+    async buyer() {
+      const row = await rows.user()
+      return { id: row.id, token: await tokenFor('customer', { sub: row.id }) }
+    },
+    async close() {
+      await Promise.all([sql.end(), deadSql.end()])
+      redis.disconnect()
+      deadRedis.disconnect()
+    },
+  }
+}
