@@ -60,8 +60,11 @@ export function orderEventsDocument() {
         address: ORDERS_DLQ,
         title: 'Dead letters',
         description:
-          'Records the consumer can never apply (not an OrderAccepted v1, unknown deal or user), kept for a human with the reason and where they came from.',
-        messages: { deadLetter: { $ref: '#/components/messages/DeadLetter' } },
+          'Records that can never be applied, kept for a human with the reason and where they came from: Kafka records the consumer cannot apply (not an OrderAccepted v1, unknown deal or user) and, rarer, outbox entries the relay cannot read.',
+        messages: {
+          deadLetter: { $ref: '#/components/messages/DeadLetter' },
+          outboxDeadLetter: { $ref: '#/components/messages/OutboxDeadLetter' },
+        },
       },
     },
     operations: {
@@ -80,6 +83,12 @@ export function orderEventsDocument() {
         description:
           'Upserts the orders and decrements deal stock in Postgres, one transaction per batch, keyed by `orderId` so duplicates change nothing. Offsets are committed after the transaction.',
         messages: [{ $ref: '#/channels/ordersAccepted/messages/orderAccepted' }],
+      },
+      relaySendsOutboxDeadLetter: {
+        action: 'send',
+        channel: { $ref: '#/channels/ordersDlq' },
+        title: 'The order relay dead-letters an outbox entry that is not an OrderAccepted',
+        messages: [{ $ref: '#/channels/ordersDlq/messages/outboxDeadLetter' }],
       },
       consumerSendsDeadLetter: {
         action: 'send',
@@ -100,6 +109,27 @@ export function orderEventsDocument() {
           },
           payload: { $ref: '#/components/schemas/OrderAcceptedV1' },
           bindings: { kafka: { key: DealId, bindingVersion: KAFKA_BINDING_VERSION } },
+        },
+        OutboxDeadLetter: {
+          name: 'OutboxDeadLetter',
+          title: 'An outbox entry the relay could not turn into an OrderAccepted',
+          contentType: 'application/json',
+          headers: {
+            type: 'object',
+            required: ['dlq-reason', 'dlq-source'],
+            properties: {
+              'dlq-reason': { type: 'string', description: 'which field is wrong, in words' },
+              'dlq-source': {
+                type: 'string',
+                description: 'where it was: `redis:<outbox stream key>:<entry id>`',
+              },
+            },
+          },
+          payload: {
+            type: 'object',
+            description: "the outbox entry's fields as they were (strings)",
+            additionalProperties: { type: 'string' },
+          },
         },
         DeadLetter: {
           name: 'DeadLetter',
