@@ -6,6 +6,7 @@
  */
 import { afterAll, expect, setDefaultTimeout, test } from 'bun:test'
 import {
+  dealInfoKey,
   dealOutboxKey,
   decodeOrderAccepted,
   OUTBOX_GROUP,
@@ -161,4 +162,28 @@ test('stop() lets the running loop finish and returns', async () => {
   for (let i = 0; i < 100 && (await redis.xlen(dealOutboxKey(dealId))) > 0; i++) await Bun.sleep(50)
   await relay.stop()
   expect(await redis.xlen(dealOutboxKey(dealId))).toBe(0)
+})
+
+test('deals that ended over an hour ago with an empty outbox leave the registry', async () => {
+  const registryKey = `it:outbox-registry:${uniqueSuffix()}`
+  const [ended, live, endedWithBacklog] = [
+    crypto.randomUUID(),
+    crypto.randomUUID(),
+    crypto.randomUUID(),
+  ]
+  await redis.sadd(registryKey, ended, live, endedWithBacklog)
+  await redis.hset(dealInfoKey(ended), 'endsAt', Date.now() - 2 * 3_600_000)
+  await redis.hset(dealInfoKey(live), 'endsAt', Date.now() + 3_600_000)
+  await redis.hset(dealInfoKey(endedWithBacklog), 'endsAt', Date.now() - 2 * 3_600_000)
+  await redis.xadd(dealOutboxKey(endedWithBacklog), '*', 'orderId', 'not-yet-relayed')
+  const deadKafka = createKafka({
+    clientId: 'it-dead',
+    brokers: ['127.0.0.1:1'],
+    logger: recordingLogger(),
+  })
+  // A relay that cannot produce: the backlog stays, and so does its deal.
+  await relayOn(registryKey, { producer: deadKafka.producer({ retry: { retries: 0 } }) })
+    .relayOnce()
+    .catch(() => {})
+  expect((await redis.smembers(registryKey)).sort()).toEqual([live, endedWithBacklog].sort())
 })

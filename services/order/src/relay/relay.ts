@@ -1,4 +1,5 @@
 import {
+  dealInfoKey,
   dealOutboxKey,
   fieldsToRecord,
   ORDERS_ACCEPTED,
@@ -68,12 +69,39 @@ export function createRelay(options: RelayOptions) {
   // After a start or a failed send, first re-read what this relay holds unacknowledged.
   let ownPending = true
   let lastClaimAt = 0
+  let lastPruneAt = 0
   let stopping = false
   let loop: Promise<void> | undefined
 
+  /**
+   * Drops from the registry the deals that ended over an hour ago and have nothing left to
+   * relay, so the read across all streams stays as small as the set of deals that matter.
+   */
+  async function pruneEndedDeals(members: string[]) {
+    if (Date.now() - lastPruneAt < 60_000) return members
+    lastPruneAt = Date.now()
+    const pipeline = redis.pipeline()
+    for (const dealId of members) {
+      pipeline.xlen(dealOutboxKey(dealId))
+      pipeline.hget(dealInfoKey(dealId), 'endsAt')
+    }
+    const replies = (await pipeline.exec()) ?? []
+    const cutoff = Date.now() - 3_600_000
+    const done = members.filter((_, i) => {
+      const backlog = Number(replies[2 * i]?.[1] ?? 1)
+      const endsAt = Number(replies[2 * i + 1]?.[1] ?? Number.POSITIVE_INFINITY)
+      return backlog === 0 && endsAt < cutoff
+    })
+    if (done.length === 0) return members
+    await redis.srem(registryKey, ...done)
+    logger.info('relay: ended deals no longer drained', { deals: done.length })
+    const gone = new Set(done)
+    return members.filter((dealId) => !gone.has(dealId))
+  }
+
   async function refreshDeals() {
     if (Date.now() - dealsReadAt < 1000) return
-    deals = (await redis.smembers(registryKey)).sort()
+    deals = (await pruneEndedDeals(await redis.smembers(registryKey))).sort()
     dealsReadAt = Date.now()
     for (const dealId of deals) {
       const key = dealOutboxKey(dealId)
