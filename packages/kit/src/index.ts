@@ -19,3 +19,16 @@ export {
 } from './lifecycle'
 export { createLogger, type LogFields, type Logger, type LogLevel, type LogSink } from './logger'
 export { baseConfig, databaseUrl, httpUrl, kafkaBrokers, port, redisUrl } from './service-config'
+export {
+  createTelemetry,
+  recordError,
+  type Span,
+  SpanKind,
+  type SpanOptions,
+  SpanStatusCode,
+  type Telemetry,
+  type TelemetryOptions,
+  type TelemetryStats,
+  type TraceContext,
+  telemetryOff,
+} from './telemetry'
