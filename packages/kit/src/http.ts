@@ -13,6 +13,7 @@ import {
 import type { Logger } from './logger'
 import { openapiDocs } from './openapi'
 import {
+  ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -46,6 +47,17 @@ export interface ServiceAppOptions {
 }
 
 const REQUEST_ID_HEADER = 'x-request-id'
+
+// Per-request trace contexts, readable by controllers built as separate Elysia instances (whose
+// types do not see the kit's `derive`).
+const traceContexts = new WeakMap<Request, TraceContext>()
+
+/**
+ * The trace context a handler parents its spans on: the request's HTTP server span (tracing on),
+ * the caller's `traceparent` (tracing off), the root context for a request the kit never saw.
+ */
+export const traceContextOf = (request: Request): TraceContext =>
+  traceContexts.get(request) ?? ROOT_CONTEXT
 
 const VALID_REQUEST_ID = /^[\x21-\x7e]{1,128}$/
 
@@ -99,6 +111,7 @@ export function createServiceApp(options: ServiceAppOptions) {
         context = { id, startedAt, trace: caller, logger: logger.child({ requestId: id }) }
       }
       contexts.set(request, context)
+      traceContexts.set(request, context.trace)
     }
     return context
   }

@@ -7,6 +7,7 @@ export {
   type ReadinessCheck,
   type ServiceAppOptions,
   toDomainError,
+  traceContextOf,
 } from './http'
 export {
   type Closeable,

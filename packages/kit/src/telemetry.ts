@@ -45,7 +45,7 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 import type { Logger } from './logger'
 
 export type { Attributes, Context as TraceContext, Link, Span }
-export { SpanKind, SpanStatusCode }
+export { ROOT_CONTEXT, SpanKind, SpanStatusCode }
 
 type Env = Record<string, string | undefined>
 
