@@ -106,7 +106,7 @@ export function serve(
     steps: [
       { name: 'http server', close: () => app.stop(false) },
       ...close,
-      ...(telemetry ? [{ name: 'telemetry', close: () => telemetry.shutdown() }] : []),
+      ...(telemetry?.enabled ? [{ name: 'telemetry', close: () => telemetry.shutdown() }] : []),
     ],
   })
 }
