@@ -22,6 +22,7 @@ export { createLogger, type LogFields, type Logger, type LogLevel, type LogSink 
 export { baseConfig, databaseUrl, httpUrl, kafkaBrokers, port, redisUrl } from './service-config'
 export {
   createTelemetry,
+  type Link,
   ROOT_CONTEXT,
   recordError,
   type Span,

@@ -21,6 +21,7 @@ import {
   ProxyTracerProvider,
   ROOT_CONTEXT,
   type Span,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
   type TextMapGetter,
@@ -96,6 +97,8 @@ export interface Telemetry {
   setSpan(context: Context, span: Span): Context
   /** The W3C `traceparent` of the span in `context`, if it holds a valid one. */
   traceparentOf(context: Context): string | undefined
+  /** The valid span context in `context` (to link to), if any. */
+  spanContextOf(context: Context): SpanContext | undefined
   /** `trace_id` and `span_id` of the span in `context`, for log lines; empty when none. */
   logFields(context: Context): { trace_id?: string; span_id?: string }
   stats(): TelemetryStats
@@ -227,6 +230,10 @@ function common(
       const map = new Map<string, string>()
       propagator.inject(context, map, mapSetter)
       return map.get('traceparent')
+    },
+    spanContextOf(context) {
+      const span = trace.getSpanContext(context)
+      return span && trace.isSpanContextValid(span) ? span : undefined
     },
     logFields(context) {
       const span = trace.getSpanContext(context)

@@ -31,6 +31,8 @@ const orders = createOrderConsumer({
   logger,
   groupId: config.CONSUMER_GROUP,
   sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
+  telemetry,
+  databaseName: new URL(config.DATABASE_URL).pathname.slice(1) || undefined,
 })
 
 const app = createServiceApp({
