@@ -128,6 +128,19 @@ down: ## docker compose down
 	docker compose down
 
 # ---------------------------------------------------------------------------------------------
+# Observability without Docker: a local OpenTelemetry Collector (OTLP in, debug + file out)
+
+.PHONY: otelcol observe
+otelcol: ## Build the pinned OpenTelemetry Collector once (collector builder, cached in ~/.cache/flash-deal)
+	@bash infra/otel/install.sh >/dev/null
+
+observe: ## Run the local collector: OTLP 127.0.0.1:4318 (HTTP) / :4317 (gRPC), spans to .state/otel/traces.json
+	@OTELCOL="$$(bash infra/otel/install.sh)" && mkdir -p .state/otel && \
+	  echo "==> collector on 127.0.0.1:4318 (HTTP) and :4317 (gRPC); spans also in .state/otel/traces.json" && \
+	  echo "    run services with OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 (Ctrl-C stops it)" && \
+	  exec "$$OTELCOL" --config infra/otel/collector.yaml
+
+# ---------------------------------------------------------------------------------------------
 # Load
 
 .PHONY: k6-smoke bench-login bench-product bench-purchase

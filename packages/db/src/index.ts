@@ -5,7 +5,9 @@ export {
   createQueries,
   type Db,
   generatedTypesAreFresh,
+  observedQueries,
   type Queries,
+  type QueryObserver,
   queries,
   UnknownQueryError,
 } from './queries'

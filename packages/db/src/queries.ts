@@ -69,6 +69,25 @@ function bind(query: ParsedQuery) {
   }
 }
 
+/** Wraps one query call, given its db/query.sql name (`InsertOrders`): a span, a timer. */
+export type QueryObserver = <T>(name: string, call: () => Promise<T>) => Promise<T>
+
+/**
+ * The same query functions, each call passed through `observe` under its db/query.sql name (the
+ * function `insertOrders` is the query `InsertOrders`). Nothing is parsed again: it wraps
+ * `base` call by call.
+ */
+export function observedQueries(observe: QueryObserver, base: Queries = queries): Queries {
+  return new Proxy(base, {
+    get(target, property) {
+      const fn = Reflect.get(target, property) as (...args: unknown[]) => Promise<unknown>
+      if (typeof property !== 'string') return fn
+      const name = property.charAt(0).toUpperCase() + property.slice(1)
+      return (...args: unknown[]) => observe(name, () => fn(...args))
+    },
+  })
+}
+
 /** True when the generated types were made from the current query.sql and schema.sql. */
 export const generatedTypesAreFresh = () => generatedFrom === sourceHash()
 

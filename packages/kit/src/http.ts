@@ -12,6 +12,15 @@ import {
 } from './errors'
 import type { Logger } from './logger'
 import { openapiDocs } from './openapi'
+import {
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Telemetry,
+  type TraceContext,
+  telemetryOff,
+} from './telemetry'
 
 /** The OpenAPI shape of every error answer (RFC 9457 problem details; extensions allowed). */
 export const ProblemSchema = t.Object(
@@ -33,9 +42,22 @@ export interface ServiceAppOptions {
   readinessTimeoutMs?: number
   /** Largest request body accepted, in bytes. */
   maxBodyBytes?: number
+  /** Tracing: a server span per request, continuing the caller's `traceparent`. Off if absent. */
+  telemetry?: Telemetry
 }
 
 const REQUEST_ID_HEADER = 'x-request-id'
+
+// Per-request trace contexts, readable by controllers built as separate Elysia instances (whose
+// types do not see the kit's `derive`).
+const traceContexts = new WeakMap<Request, TraceContext>()
+
+/**
+ * The trace context a handler parents its spans on: the request's HTTP server span (tracing on),
+ * the caller's `traceparent` (tracing off), the root context for a request the kit never saw.
+ */
+export const traceContextOf = (request: Request): TraceContext =>
+  traceContexts.get(request) ?? ROOT_CONTEXT
 
 const VALID_REQUEST_ID = /^[\x21-\x7e]{1,128}$/
 
@@ -45,6 +67,12 @@ interface RequestContext {
   logger: Logger
   /** Set when the answer is a Response built outside Elysia's `set` (errors, proxied calls). */
   status?: number
+  /** The HTTP server span (tracing on only). */
+  span?: Span
+  /** The span has ended and the access line is written. */
+  finished?: boolean
+  /** The context handlers parent their spans on: the server span's, or the caller's when off. */
+  trace: TraceContext
 }
 
 /**
@@ -62,16 +90,49 @@ export function createServiceApp(options: ServiceAppOptions) {
   const contexts = new WeakMap<Request, RequestContext>()
 
   const accessLog = logger.enabled('info')
+  const telemetry = options.telemetry ?? telemetryOff(options.name)
 
   const requestContext = (request: Request): RequestContext => {
     let context = contexts.get(request)
     if (!context) {
       const incoming = request.headers.get(REQUEST_ID_HEADER)
       const id = incoming && VALID_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID()
-      context = { id, startedAt: performance.now(), logger: logger.child({ requestId: id }) }
+      const startedAt = performance.now()
+      const caller = telemetry.extract({
+        traceparent: request.headers.get('traceparent'),
+        tracestate: request.headers.get('tracestate'),
+      })
+      if (telemetry.enabled) {
+        const span = startServerSpan(telemetry, request, caller)
+        const trace = telemetry.setSpan(caller, span)
+        const ids = telemetry.logFields(trace)
+        context = { id, startedAt, span, trace, logger: logger.child({ requestId: id, ...ids }) }
+      } else {
+        context = { id, startedAt, trace: caller, logger: logger.child({ requestId: id }) }
+      }
       contexts.set(request, context)
+      traceContexts.set(request, context.trace)
     }
     return context
+  }
+
+  /** Ends the server span and writes the access log, once per request. */
+  const finish = (
+    context: RequestContext,
+    request: Request,
+    route: string | undefined,
+    status: number,
+  ) => {
+    if (context.finished) return
+    context.finished = true
+    if (context.span) endServerSpan(context.span, request.method, route, status)
+    if (!accessLog) return
+    context.logger.info('request', {
+      method: request.method,
+      path: new URL(request.url).pathname,
+      status,
+      durationMs: Math.round((performance.now() - context.startedAt) * 100) / 100,
+    })
   }
 
   // normalize: false — a body with fields its schema does not declare is rejected with 422
@@ -89,30 +150,27 @@ export function createServiceApp(options: ServiceAppOptions) {
     })
     .derive({ as: 'global' }, ({ request }) => {
       const context = requestContext(request)
-      return { requestId: context.id, log: context.logger }
+      return { requestId: context.id, log: context.logger, traceContext: context.trace }
     })
-    .onError({ as: 'global' }, ({ code, error, request, set }) => {
+    .onError({ as: 'global' }, ({ code, error, request, set, route }) => {
       const context = requestContext(request)
       set.headers[REQUEST_ID_HEADER] = context.id
       const mapped = toDomainError(code, error)
       if (mapped.status >= 500) context.logger.error('request failed', { error })
-      return toResponse(mapped, request, context)
+      const response = toResponse(mapped, request, context)
+      // Elysia 1.4 skips onAfterResponse when a handler throws: finish the request here.
+      finish(context, request, route, mapped.status)
+      return response
     })
-    .onAfterResponse({ as: 'global' }, ({ request, set, responseValue }) => {
-      // The access log is the per-request cost every route pays: skip it entirely when off.
-      if (!accessLog) return
+    .onAfterResponse({ as: 'global' }, ({ request, set, responseValue, route }) => {
+      // The access log and the span are the per-request cost every route pays: skip when off.
+      if (!accessLog && !telemetry.enabled) return
       const context = requestContext(request)
-      const url = new URL(request.url)
       const status =
         context.status ??
         (responseValue instanceof Response ? responseValue.status : undefined) ??
         (typeof set.status === 'number' ? set.status : 200)
-      context.logger.info('request', {
-        method: request.method,
-        path: url.pathname,
-        status,
-        durationMs: Math.round((performance.now() - context.startedAt) * 100) / 100,
-      })
+      finish(context, request, route, status)
     })
     .get('/health/live', () => ({ status: 'ok' as const }), {
       detail: { tags: ['health'], summary: 'Liveness: the process is up' },
@@ -143,6 +201,41 @@ export function createServiceApp(options: ServiceAppOptions) {
       },
       { detail: { tags: ['health'], summary: 'Readiness: every dependency answers' } },
     )
+}
+
+/** The HTTP server span (semantic conventions); named `METHOD route` once the route is known. */
+function startServerSpan(telemetry: Telemetry, request: Request, caller: TraceContext): Span {
+  const url = new URL(request.url)
+  return telemetry.tracer.startSpan(
+    request.method,
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        'http.request.method': request.method,
+        'url.path': url.pathname,
+        'url.scheme': url.protocol.replace(':', ''),
+        'server.address': url.hostname,
+        'server.port': Number(url.port) || undefined,
+        'user_agent.original': request.headers.get('user-agent') ?? undefined,
+      },
+    },
+    caller,
+  )
+}
+
+function endServerSpan(span: Span, method: string, route: string | undefined, status: number) {
+  // `route` is the matched template (`/v1/deals/:id/purchase`); none when nothing matched.
+  if (route) {
+    span.updateName(`${method} ${route}`)
+    span.setAttribute('http.route', route)
+  }
+  span.setAttribute('http.response.status_code', status)
+  // Server spans fail on 5xx only: a 4xx is the caller's mistake, not this service's.
+  if (status >= 500) {
+    span.setAttribute('error.type', String(status))
+    span.setStatus({ code: SpanStatusCode.ERROR })
+  }
+  span.end()
 }
 
 function toResponse(error: DomainError, request: Request, context: RequestContext) {

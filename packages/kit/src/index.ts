@@ -7,6 +7,7 @@ export {
   type ReadinessCheck,
   type ServiceAppOptions,
   toDomainError,
+  traceContextOf,
 } from './http'
 export {
   type Closeable,
@@ -19,3 +20,18 @@ export {
 } from './lifecycle'
 export { createLogger, type LogFields, type Logger, type LogLevel, type LogSink } from './logger'
 export { baseConfig, databaseUrl, httpUrl, kafkaBrokers, port, redisUrl } from './service-config'
+export {
+  createTelemetry,
+  type Link,
+  ROOT_CONTEXT,
+  recordError,
+  type Span,
+  SpanKind,
+  type SpanOptions,
+  SpanStatusCode,
+  type Telemetry,
+  type TelemetryOptions,
+  type TelemetryStats,
+  type TraceContext,
+  telemetryOff,
+} from './telemetry'

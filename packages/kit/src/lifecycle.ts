@@ -1,4 +1,5 @@
 import type { Logger } from './logger'
+import type { Telemetry } from './telemetry'
 
 /** Something to close at shutdown: a server, a SQL pool, a Redis client, a Kafka consumer. */
 export interface Closeable {
@@ -80,6 +81,8 @@ export interface ServeOptions {
   logger: Logger
   /** Closed after the HTTP server has drained, in this order. */
   close: Closeable[]
+  /** Flushed last, so that the spans of the shutdown itself are exported too. */
+  telemetry?: Telemetry
 }
 
 /**
@@ -88,7 +91,7 @@ export interface ServeOptions {
  */
 export function serve(
   app: Listenable,
-  { config, logger, close }: ServeOptions,
+  { config, logger, close, telemetry }: ServeOptions,
 ): () => Promise<void> {
   app.listen({
     port: config.PORT,
@@ -100,6 +103,10 @@ export function serve(
   return onShutdownSignal({
     logger,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    steps: [{ name: 'http server', close: () => app.stop(false) }, ...close],
+    steps: [
+      { name: 'http server', close: () => app.stop(false) },
+      ...close,
+      ...(telemetry?.enabled ? [{ name: 'telemetry', close: () => telemetry.shutdown() }] : []),
+    ],
   })
 }

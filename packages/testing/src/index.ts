@@ -3,8 +3,9 @@
  * exports their URLs; run alone, `bun test` uses the `make dev` ones), and a logger that records
  * instead of printing so tests can assert on log output.
  */
-import { createLogger, type Logger } from '@flash-deal/kit'
+import { createLogger, createTelemetry, type Logger } from '@flash-deal/kit'
 import { createTokenVerifier, type Role } from '@flash-deal/kit/jwt'
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace'
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose'
 
 export const testEnv = {
@@ -59,4 +60,21 @@ export async function testTokens(options: { issuer?: string; audience?: string }
       .setJti(crypto.randomUUID())
       .sign(signer.privateKey)
   return { verifier, tokenFor, jwks }
+}
+
+/**
+ * Tracing on, into memory: `spans()` flushes and returns every finished span so far. The HTTP
+ * server span ends just after `app.handle` answers, hence the short wait.
+ */
+export function recordingTelemetry(serviceName = 'test') {
+  const exporter = new InMemorySpanExporter()
+  const telemetry = createTelemetry({ serviceName, logger: recordingLogger(), exporter, env: {} })
+  return {
+    telemetry,
+    async spans(): Promise<ReadableSpan[]> {
+      await Bun.sleep(5)
+      await telemetry.flush()
+      return exporter.getFinishedSpans()
+    },
+  }
 }

@@ -1,5 +1,5 @@
 import { queries, type Sql } from '@flash-deal/db'
-import { createServiceApp, type Logger } from '@flash-deal/kit'
+import { createServiceApp, type Logger, type Telemetry } from '@flash-deal/kit'
 import { createTokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
 import { createLocalJWKSet } from 'jose'
@@ -17,10 +17,21 @@ export interface AuthDeps {
   tokens: TokenSettings
   throttle: ThrottleLimits
   maxBodyBytes?: number
+  /** Tracing (a server span per request); off when absent. */
+  telemetry?: Telemetry
 }
 
 /** The auth service's HTTP surface, built from injected clients; it never listens itself. */
-export function createApp({ sql, redis, logger, keys, tokens, throttle, maxBodyBytes }: AuthDeps) {
+export function createApp({
+  sql,
+  redis,
+  logger,
+  keys,
+  tokens,
+  throttle,
+  maxBodyBytes,
+  telemetry,
+}: AuthDeps) {
   const accounts = new AccountService({
     sql,
     keys,
@@ -41,6 +52,7 @@ export function createApp({ sql, redis, logger, keys, tokens, throttle, maxBodyB
       'Accounts, login, rotating refresh tokens and the JWKS that other services verify with.',
     logger,
     maxBodyBytes,
+    telemetry,
     readiness: {
       postgres: () => queries.ping(sql),
       redis: () => redis.ping(),

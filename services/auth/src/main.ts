@@ -1,5 +1,5 @@
 import { connect } from '@flash-deal/db'
-import { createLogger, loadConfigOrExit, serve } from '@flash-deal/kit'
+import { createLogger, createTelemetry, loadConfigOrExit, serve } from '@flash-deal/kit'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { createApp } from './app'
 import { AuthConfig } from './config'
@@ -7,6 +7,7 @@ import { loadSigningKeys } from './keys/key-store'
 
 const config = loadConfigOrExit('auth', AuthConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'auth' } })
+const telemetry = createTelemetry({ serviceName: 'auth', logger })
 const keys = await loadSigningKeys(config)
 const sql = connect(config.DATABASE_URL, { applicationName: 'auth' })
 const redis = createRedis(config.REDIS_URL, logger)
@@ -16,6 +17,7 @@ logger.info('signing keys loaded', {
 })
 
 const app = createApp({
+  telemetry,
   sql,
   redis,
   logger,
@@ -37,6 +39,7 @@ const app = createApp({
 serve(app, {
   config,
   logger,
+  telemetry,
   close: [
     { name: 'postgres', close: () => sql.end({ timeout: 5 }) },
     { name: 'redis', close: () => closeRedis(redis) },

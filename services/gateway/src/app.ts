@@ -1,4 +1,4 @@
-import { createServiceApp, type Logger, type ReadinessCheck } from '@flash-deal/kit'
+import { createServiceApp, type Logger, type ReadinessCheck, type Telemetry } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { proxy, type Upstream } from './proxy'
 import { type PurchaseDeps, purchaseController } from './purchase/controller'
@@ -9,6 +9,8 @@ export interface GatewayDeps {
   redisReady: ReadinessCheck
   verifier: TokenVerifier
   maxBodyBytes: number
+  /** Tracing (a server span per request); off when absent. */
+  telemetry?: Telemetry
   purchase: Omit<PurchaseDeps, 'verifier' | 'forwardToOrder'>
 }
 
@@ -31,6 +33,7 @@ export function createApp({
   redisReady,
   verifier,
   maxBodyBytes,
+  telemetry,
   purchase,
 }: GatewayDeps) {
   const app = createServiceApp({
@@ -40,6 +43,7 @@ export function createApp({
       'The public door: verifies tokens, rate limits, owns the purchase hot path and proxies everything else to the owning service.',
     logger,
     maxBodyBytes,
+    telemetry,
     readiness: { redis: redisReady },
   })
   // The purchase route is the gateway's own; it is registered before the `/v1/deals/*` proxy.

@@ -1,4 +1,4 @@
-import { createLogger, loadConfigOrExit, serve } from '@flash-deal/kit'
+import { createLogger, createTelemetry, loadConfigOrExit, serve } from '@flash-deal/kit'
 import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
 import { createApp } from './app'
 import { GatewayConfig } from './config'
@@ -9,6 +9,7 @@ import { upstashPort } from './redis/upstash'
 
 const config = loadConfigOrExit('gateway', GatewayConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'gateway' } })
+const telemetry = createTelemetry({ serviceName: 'gateway', logger })
 const timeoutMs = config.UPSTREAM_TIMEOUT_MS
 
 function redisPort(): RedisPort {
@@ -24,6 +25,7 @@ const redis = redisPort()
 logger.info('purchase path', { orderMode: config.ORDER_MODE, redisDriver: config.REDIS_DRIVER })
 
 const app = createApp({
+  telemetry,
   logger,
   maxBodyBytes: config.MAX_BODY_BYTES,
   redisReady: () => redis.ping(),
@@ -40,6 +42,7 @@ const app = createApp({
   purchase: await createPurchase({
     port: redis,
     logger,
+    telemetry,
     mode: config.ORDER_MODE,
     limits: {
       user: { perSecond: config.PURCHASE_RATE_PER_USER, burst: config.PURCHASE_BURST_PER_USER },
@@ -54,5 +57,6 @@ const app = createApp({
 serve(app, {
   config,
   logger,
+  telemetry,
   close: [{ name: 'redis', close: () => redis.close() }],
 })

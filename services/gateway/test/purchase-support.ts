@@ -3,6 +3,7 @@
  * product service does on create), and a gateway app built on a given Redis port.
  */
 import { dealKeys } from '@flash-deal/contracts'
+import type { Telemetry } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import { recordingLogger, testTokens } from '@flash-deal/testing'
 import { createApp } from '../src/app'
@@ -54,7 +55,12 @@ export const noLimits: PurchaseRateLimits = {
 
 export async function gatewayOn(
   port: RedisPort,
-  options: { limits?: PurchaseRateLimits; mode?: OrderMode; orderUrl?: string } = {},
+  options: {
+    limits?: PurchaseRateLimits
+    mode?: OrderMode
+    orderUrl?: string
+    telemetry?: Telemetry
+  } = {},
 ) {
   const logger = recordingLogger()
   const upstream = (name: 'auth' | 'product' | 'order') => ({
@@ -64,6 +70,7 @@ export async function gatewayOn(
   })
   const app = createApp({
     logger,
+    telemetry: options.telemetry,
     maxBodyBytes: 4096,
     redisReady: () => port.ping(),
     verifier: tokens.verifier,
@@ -71,6 +78,7 @@ export async function gatewayOn(
     purchase: await createPurchase({
       port,
       logger,
+      telemetry: options.telemetry,
       mode: options.mode ?? 'async',
       limits: options.limits ?? noLimits,
     }),

@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { dealKeys } from '@flash-deal/contracts'
 import { createRedis } from '@flash-deal/kit/redis'
-import { deadRedisUrl, recordingLogger, testEnv } from '@flash-deal/testing'
+import { deadRedisUrl, recordingLogger, recordingTelemetry, testEnv } from '@flash-deal/testing'
 import { createApp as createUpstashServer } from '@humanwhocodes/upstash-redis-server'
 import { ioredisPort } from '../src/redis/ioredis'
 import type { RedisPort } from '../src/redis/port'
@@ -78,6 +78,38 @@ describe.each(Object.keys(ports))('purchase through the %s adapter', (adapter) =
     expect(Math.abs(Number(fields.acceptedAtMs) - Date.now())).toBeLessThan(10_000)
     // The caller's trace goes on with the order; the gateway's own span id is new.
     expect(fields.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/)
+  })
+
+  test('traced: the reservation is a Redis span under the request span, and the outbox record carries its context', async () => {
+    const { telemetry, spans } = recordingTelemetry('gateway')
+    const { app } = await gatewayOn(port, { telemetry })
+    const dealId = await publishDeal(redis, { stock: 3 })
+    const token = await tokens.tokenFor('customer')
+    const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736'
+    const response = await app.handle(
+      purchaseRequest(dealId, {
+        token,
+        key: 'traced',
+        headers: { traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` },
+      }),
+    )
+    expect(response.status).toBe(202)
+
+    const finished = await spans()
+    const server = finished.find((span) => span.name === 'POST /v1/deals/:id/purchase')
+    const reserve = finished.find((span) => span.name === 'EVALSHA reserve')
+    expect(server?.spanContext().traceId).toBe(callerTrace)
+    expect(server?.attributes['http.response.status_code']).toBe(202)
+    expect(reserve?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId)
+    expect(reserve?.attributes).toMatchObject({
+      'db.system': 'redis',
+      'db.operation.name': 'EVALSHA reserve',
+      'flash_deal.purchase.outcome': 'accepted',
+    })
+    const [entry] = (await dealState(redis, dealId)).outbox
+    const fields = entry?.[1] ?? []
+    const traceparent = fields[fields.indexOf('traceparent') + 1]
+    expect(traceparent).toBe(`00-${callerTrace}-${reserve?.spanContext().spanId}-01`)
   })
 
   test('a retry with the same key answers the first order and reserves nothing more', async () => {

@@ -1,5 +1,5 @@
 import { queries, type Sql } from '@flash-deal/db'
-import { createServiceApp, type Logger, type ReadinessCheck } from '@flash-deal/kit'
+import { createServiceApp, type Logger, type ReadinessCheck, type Telemetry } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
 import { ordersController } from './orders/controller'
@@ -17,6 +17,8 @@ export interface OrderDeps {
   verifier: TokenVerifier
   reconciler: Reconciler
   maxBodyBytes?: number
+  /** Tracing (a server span per request); off when absent. */
+  telemetry?: Telemetry
 }
 
 /** The order service's HTTP surface, built from injected clients; it never listens itself. */
@@ -28,6 +30,7 @@ export function createApp({
   verifier,
   reconciler,
   maxBodyBytes,
+  telemetry,
 }: OrderDeps) {
   return createServiceApp({
     name: 'order',
@@ -36,6 +39,7 @@ export function createApp({
       'Orders: the read API, the sync-mode purchase path and the reconciliation of Redis with Postgres.',
     logger,
     maxBodyBytes,
+    telemetry,
     readiness: {
       postgres: () => queries.ping(sql),
       redis: () => redis.ping(),

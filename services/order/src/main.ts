@@ -1,5 +1,5 @@
 import { connect } from '@flash-deal/db'
-import { createLogger, loadConfigOrExit, serve } from '@flash-deal/kit'
+import { createLogger, createTelemetry, loadConfigOrExit, serve } from '@flash-deal/kit'
 import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
 import { createKafka, kafkaProbe, parseBrokers } from '@flash-deal/kit/kafka'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
@@ -9,6 +9,7 @@ import { createReconciler } from './reconciler/reconciler'
 
 const config = loadConfigOrExit('order', OrderConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'order' } })
+const telemetry = createTelemetry({ serviceName: 'order', logger })
 const sql = connect(config.DATABASE_URL, { applicationName: 'order' })
 const redis = createRedis(config.REDIS_URL, logger)
 const kafka = createKafka({
@@ -29,6 +30,7 @@ if (config.RECONCILE_INTERVAL_MS > 0) reconciler.start(config.RECONCILE_INTERVAL
 
 serve(
   createApp({
+    telemetry,
     sql,
     redis,
     kafkaReady: kafkaReady.check,
@@ -44,6 +46,7 @@ serve(
   {
     config,
     logger,
+    telemetry,
     close: [
       { name: 'reconciler', close: () => reconciler.stop() },
       { name: 'kafka admin', close: kafkaReady.close },

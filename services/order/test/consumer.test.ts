@@ -8,7 +8,7 @@ import { afterAll, expect, setDefaultTimeout, test } from 'bun:test'
 import { type OrderAccepted, PENDING_ORDERS_KEY } from '@flash-deal/contracts'
 import { connect, queries } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
-import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import { recordingLogger, recordingTelemetry, testEnv, uniqueSuffix } from '@flash-deal/testing'
 import { v7 as uuidv7 } from 'uuid'
 import { applyOrders } from '../src/consumer/apply-orders'
 import { type BatchStats, createOrderConsumer } from '../src/consumer/consumer'
@@ -226,4 +226,81 @@ test('Postgres unreachable: the batch is retried, never skipped, and applies onc
   await dropTopics([ownTopic])
   expect(await statusOf(event.orderId)).toBe('confirmed')
   expect(await stockRemaining(dealId)).toBe(9)
+})
+
+test('traced: the batch continues the record trace down to its Postgres statements', async () => {
+  const { id: dealId } = await deal({ stock: 10 })
+  const buyer = await user()
+  const [ownTopic] = (await freshTopics('traced')) as [string]
+  const purchases = ['a', 'b'].map((digit) => ({
+    event: accepted(dealId, buyer.id),
+    traceId: digit.repeat(32),
+    traceparent: `00-${digit.repeat(32)}-${'c'.repeat(16)}-01`,
+  }))
+  const producer = kafka.producer()
+  await producer.connect()
+  // One purchase alone first (a batch of one), then the other.
+  for (const { event, traceparent } of purchases) {
+    await producer.send({
+      topic: ownTopic,
+      messages: [{ key: dealId, value: JSON.stringify(event), headers: { traceparent } }],
+    })
+  }
+  await producer.disconnect()
+
+  const { telemetry, spans } = recordingTelemetry('order-consumer')
+  const orders = createOrderConsumer({
+    kafka,
+    sql,
+    logger: recordingLogger(),
+    groupId: `it-traced-${uniqueSuffix()}`,
+    topic: ownTopic,
+    dlqTopic,
+    telemetry,
+  })
+  let confirmed = 0
+  orders.onBatch((stats) => {
+    confirmed += stats.confirmed
+  })
+  await orders.start()
+  for (let i = 0; i < 200 && confirmed < 2; i++) await Bun.sleep(100)
+  await orders.stop()
+  await dropTopics([ownTopic])
+  expect(confirmed).toBe(2)
+
+  const finished = await spans()
+  for (const { traceId } of purchases) {
+    // Whatever the batching, each purchase trace has a consumer span continuing its record.
+    const process = finished.find(
+      (span) =>
+        span.name === `process ${ownTopic}` &&
+        span.spanContext().traceId === traceId &&
+        span.parentSpanContext?.spanId === 'c'.repeat(16),
+    )
+    expect(process?.attributes['messaging.destination.name']).toBe(ownTopic)
+  }
+  const batches = finished.filter((s) => s.attributes['messaging.batch.message_count'])
+  const transactions = finished.filter((span) => span.name === 'transaction')
+  expect(transactions.length).toBe(batches.length)
+  for (const transaction of transactions) {
+    expect(transaction.attributes['db.system']).toBe('postgresql')
+    const batch = batches.find(
+      (b) => b.spanContext().spanId === transaction.parentSpanContext?.spanId,
+    )
+    expect(batch).toBeDefined()
+    const statements = finished
+      .filter((span) => span.parentSpanContext?.spanId === transaction.spanContext().spanId)
+      .map((span) => span.name)
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        'LockDeals',
+        'ExistingOrderIds',
+        'InsertOrders',
+        'TakeDealStockBatch',
+      ]),
+    )
+  }
+  // A batch of one is in its purchase's trace: the Postgres write is on that trace.
+  const single = batches.find((b) => b.attributes['messaging.batch.message_count'] === 1)
+  if (single) expect(purchases.map((p) => p.traceId)).toContain(single.spanContext().traceId)
 })

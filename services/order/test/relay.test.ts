@@ -14,7 +14,7 @@ import {
 } from '@flash-deal/contracts'
 import { createKafka } from '@flash-deal/kit/kafka'
 import { createRedis } from '@flash-deal/kit/redis'
-import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import { recordingLogger, recordingTelemetry, testEnv, uniqueSuffix } from '@flash-deal/testing'
 import { createRelay } from '../src/relay/relay'
 import { dropTopics, freshTopics, header, kafka, readTopic } from './kafka-support'
 
@@ -109,6 +109,32 @@ test('entries go to Kafka keyed by deal with their trace context, then leave the
     const pending = JSON.parse((await redis.hget(PENDING_ORDERS_KEY, orderId)) ?? 'null')
     expect(pending).toMatchObject({ id: orderId, dealId, quantity: 1, unitPrice: 4900 })
   }
+})
+
+test('traced: one produce span per record continues its purchase; the header carries it on', async () => {
+  const { registryKey, dealId } = await outboxWith(2)
+  const { telemetry, spans } = recordingTelemetry('order-relay')
+  expect(await drain(relayOn(registryKey, { telemetry }), 2)).toBe(2)
+
+  const produced = (await spans()).filter((span) => span.name === `send ${topic}`)
+  expect(produced).toHaveLength(2)
+  const messages = (await readTopic(topic, 7)).filter((m) => m.key?.toString() === dealId)
+  expect(messages).toHaveLength(2)
+  for (const span of produced) {
+    // The purchase's trace and its reservation span (the outbox traceparent) as the parent.
+    expect(span.spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736')
+    expect(span.parentSpanContext?.spanId).toBe('00f067aa0ba902b7')
+    expect(span.attributes).toMatchObject({
+      'messaging.system': 'kafka',
+      'messaging.destination.name': topic,
+      'messaging.batch.message_count': 2,
+    })
+  }
+  const headers = messages.map((m) => header(m, 'traceparent')).sort()
+  const expected = produced
+    .map((span) => `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`)
+    .sort()
+  expect(headers).toEqual(expected)
 })
 
 test('Kafka unreachable: the round fails and the entries stay in Redis; a restart relays them', async () => {

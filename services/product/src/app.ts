@@ -1,5 +1,5 @@
 import { queries, type Sql } from '@flash-deal/db'
-import { createServiceApp, type Logger } from '@flash-deal/kit'
+import { createServiceApp, type Logger, type Telemetry } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
 import { dealsController } from './deals/controller'
@@ -18,6 +18,8 @@ export interface ProductDeps {
   /** Counters of the cache strategy, when it is the one injected. */
   cacheStats?: () => CacheStats
   maxBodyBytes?: number
+  /** Tracing (a server span per request); off when absent. */
+  telemetry?: Telemetry
 }
 
 /** The product service's HTTP surface, built from injected clients; it never listens itself. */
@@ -29,6 +31,7 @@ export function createApp({
   verifier,
   cacheStats,
   maxBodyBytes,
+  telemetry,
 }: ProductDeps) {
   return createServiceApp({
     name: 'product',
@@ -36,6 +39,7 @@ export function createApp({
     description: 'Products and flash deals; reads go through the ProductRepository strategy.',
     logger,
     maxBodyBytes,
+    telemetry,
     readiness: {
       postgres: () => queries.ping(sql),
       redis: () => redis.ping(),

@@ -1,5 +1,5 @@
 import { connect } from '@flash-deal/db'
-import { createLogger, loadConfigOrExit, serve } from '@flash-deal/kit'
+import { createLogger, createTelemetry, loadConfigOrExit, serve } from '@flash-deal/kit'
 import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { createApp } from './app'
@@ -9,6 +9,7 @@ import { rdbProductRepository } from './repository/rdb'
 
 const config = loadConfigOrExit('product', ProductConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'product' } })
+const telemetry = createTelemetry({ serviceName: 'product', logger })
 const sql = connect(config.DATABASE_URL, { applicationName: 'product' })
 const redis = createRedis(config.REDIS_URL, logger)
 
@@ -24,6 +25,7 @@ const cached = config.ENABLE_CACHE
 logger.info('product repository', { strategy: cached ? 'cached(rdb)' : 'rdb' })
 
 const app = createApp({
+  telemetry,
   sql,
   redis,
   logger,
@@ -40,6 +42,7 @@ const app = createApp({
 serve(app, {
   config,
   logger,
+  telemetry,
   close: [
     { name: 'postgres', close: () => sql.end({ timeout: 5 }) },
     { name: 'redis', close: () => closeRedis(redis) },

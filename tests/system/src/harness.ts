@@ -13,15 +13,17 @@ import { createRedis, type Redis } from '@flash-deal/kit/redis'
 import { recordingLogger, repoRoot, testEnv, testTokens, uniqueSuffix } from '@flash-deal/testing'
 import type { Subprocess } from 'bun'
 
-const base = Number(process.env.SYSTEM_TEST_PORT_BASE ?? 19080)
-export const ports = {
+const defaultBase = Number(process.env.SYSTEM_TEST_PORT_BASE ?? 19080)
+/** A stack's ports from its base: gateway +0, product +2, order +3, relay +4, consumer +5, JWKS +9. */
+export const portsFrom = (base: number) => ({
   gateway: base,
   product: base + 2,
   order: base + 3,
   relay: base + 4,
   consumer: base + 5,
   jwks: base + 9,
-}
+})
+export const ports = portsFrom(defaultBase)
 const url = (port: number) => `http://127.0.0.1:${port}`
 
 export type ServiceName = 'gateway' | 'product' | 'order' | 'relay' | 'consumer'
@@ -36,15 +38,19 @@ const entries: Record<ServiceName, string> = {
 export const tokens = await testTokens()
 // Shared by every system test file of the run (Bun evaluates this module once): the key set the
 // spawned services verify tokens with, and the clients the assertions read through.
-let jwksServer: ReturnType<typeof Bun.serve> | undefined
+const jwksServers = new Map<number, ReturnType<typeof Bun.serve>>()
 let clients: { sql: Sql; redis: Redis } | undefined
 
+/** The key set the services of a stack verify tokens with, served on that stack's JWKS port. */
+function serveJwks(port: number) {
+  if (jwksServers.has(port)) return
+  jwksServers.set(
+    port,
+    Bun.serve({ port, hostname: '127.0.0.1', fetch: () => Response.json(tokens.jwks) }),
+  )
+}
+
 function shared() {
-  jwksServer ??= Bun.serve({
-    port: ports.jwks,
-    hostname: '127.0.0.1',
-    fetch: () => Response.json(tokens.jwks),
-  })
   clients ??= {
     sql: connect(testEnv.databaseUrl, { max: 4 }),
     redis: createRedis(testEnv.redisUrl, recordingLogger()),
@@ -110,7 +116,13 @@ async function waitReady(name: string, port: number, service: Service, timeoutMs
 }
 
 /** The processes of one stack, in `async` or `sync` purchase mode. */
-export async function startStack(mode: 'async' | 'sync', extraEnv: Record<string, string> = {}) {
+export async function startStack(
+  mode: 'async' | 'sync',
+  extraEnv: Record<string, string> = {},
+  options: { portBase?: number } = {},
+) {
+  const ports = portsFrom(options.portBase ?? defaultBase)
+  serveJwks(ports.jwks)
   shared()
   const common = {
     LOG_LEVEL: 'warn',
@@ -154,6 +166,7 @@ export async function startStack(mode: 'async' | 'sync', extraEnv: Record<string
   return {
     services,
     gatewayUrl: url(ports.gateway),
+    productUrl: url(ports.product),
     orderUrl: url(ports.order),
     /** The last output of each process, for a failing test's report. */
     logs() {
@@ -194,8 +207,8 @@ export const kv = () => shared().redis
 
 /** Closes what the file used; the next file opens them again. */
 export async function closeHarness() {
-  jwksServer?.stop(true)
-  jwksServer = undefined
+  for (const server of jwksServers.values()) server.stop(true)
+  jwksServers.clear()
   if (clients) {
     await clients.sql.end({ timeout: 5 })
     clients.redis.disconnect()
@@ -223,7 +236,7 @@ export type Buyer = Awaited<ReturnType<typeof buyers>>[number]
 export async function liveDeal(stack: Stack, stock: number, perUserLimit: number) {
   const admin = await tokens.tokenFor('admin')
   const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${url(ports.product)}${path}`, {
+    const response = await fetch(`${stack.productUrl}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -232,7 +245,6 @@ export async function liveDeal(stack: Stack, stock: number, perUserLimit: number
       throw new Error(`${path}: ${response.status} ${await response.text()}`)
     return (await response.json()) as { id: string }
   }
-  void stack
   const product = await post('/v1/products', {
     name: `System ${uniqueSuffix()}`,
     description: '',

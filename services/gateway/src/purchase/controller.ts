@@ -5,11 +5,10 @@ import {
   PurchaseBody,
   PurchaseParams,
 } from '@flash-deal/contracts'
-import { bearerAuth, bearerSecurity, ProblemSchema } from '@flash-deal/kit'
+import { bearerAuth, bearerSecurity, ProblemSchema, traceContextOf } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { Elysia } from 'elysia'
 import type { PurchaseRequest, Reservation } from './service'
-import { traceparentOf } from './trace-context'
 
 export type OrderMode = 'async' | 'sync'
 
@@ -61,7 +60,8 @@ export function purchaseController(deps: PurchaseDeps) {
         userId: user.sub,
         idempotencyKey,
         quantity,
-        traceparent: traceparentOf(request.headers),
+        trace: traceContextOf(request),
+        headers: request.headers,
       })
       set.status = 202
       set.headers.location = `/v1/orders/${reservation.orderId}`

@@ -1,4 +1,4 @@
-import type { Logger } from '@flash-deal/kit'
+import { type Logger, type Telemetry, telemetryOff } from '@flash-deal/kit'
 import { luaScript, type RedisPort } from '../redis/port'
 import type { OrderMode, PurchaseDeps } from './controller'
 import { type PurchaseRateLimits, purchaseRateLimiter } from './rate-limit'
@@ -12,6 +12,8 @@ export async function createPurchase(options: {
   logger: Logger
   mode: OrderMode
   limits: PurchaseRateLimits
+  /** Traces the reservation; off when absent. */
+  telemetry?: Telemetry
 }): Promise<Omit<PurchaseDeps, 'verifier' | 'forwardToOrder'>> {
   const [reserve, tokenBucket] = await Promise.all([
     luaScript('reserve', reserveLua),
@@ -20,6 +22,11 @@ export async function createPurchase(options: {
   return {
     mode: options.mode,
     checkRateLimit: purchaseRateLimiter(options.port, tokenBucket, options.limits),
-    reserveStock: createReservations(options.port, reserve, options.logger),
+    reserveStock: createReservations(
+      options.port,
+      reserve,
+      options.logger,
+      options.telemetry ?? telemetryOff('gateway'),
+    ),
   }
 }

@@ -1,15 +1,24 @@
 import { dealKeys, purchaseRefused } from '@flash-deal/contracts'
-import { type Logger, ServiceUnavailableError } from '@flash-deal/kit'
+import {
+  type Logger,
+  ServiceUnavailableError,
+  SpanKind,
+  type Telemetry,
+  type TraceContext,
+} from '@flash-deal/kit'
 import { v7 as uuidv7 } from 'uuid'
 import type { LuaScript, RedisPort } from '../redis/port'
+import { outboxTraceparent } from './trace-context'
 
 export interface PurchaseRequest {
   dealId: string
   userId: string
   idempotencyKey: string
   quantity: number
-  /** W3C trace context of the request, carried by the outbox record to Kafka and beyond. */
-  traceparent: string
+  /** The request's trace context (its HTTP server span when tracing is on). */
+  trace: TraceContext
+  /** The request's headers: the caller's `traceparent` when tracing is off. */
+  headers: Headers
 }
 
 export interface Reservation {
@@ -26,26 +35,51 @@ type ReserveReply = [outcome: string, orderId: string, value: number]
  * and the consumer take it to Postgres later (the relay also makes it readable as `pending`). If
  * Redis cannot be asked, nothing is accepted (503): fail closed.
  */
-export function createReservations(port: RedisPort, reserveScript: LuaScript, logger: Logger) {
+export function createReservations(
+  port: RedisPort,
+  reserveScript: LuaScript,
+  logger: Logger,
+  telemetry: Telemetry,
+) {
+  const spanOptions = (parent: TraceContext, dealId: string) => ({
+    parent,
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'flash_deal.deal.id': dealId,
+      // `db.system` is what service maps (SigNoz) key on; `db.system.name` is its stable name.
+      'db.system': 'redis',
+      'db.system.name': 'redis',
+      'db.operation.name': `EVALSHA ${reserveScript.name}`,
+    },
+  })
   return async function reserveStock(request: PurchaseRequest): Promise<Reservation> {
     const orderId = uuidv7()
-    let reply: ReserveReply
-    try {
-      reply = (await port.run(reserveScript, dealKeys(request.dealId), [
-        request.userId,
-        request.idempotencyKey,
-        request.quantity,
-        orderId,
-        request.dealId,
-        request.traceparent,
-      ])) as ReserveReply
-    } catch (error) {
-      logger.error('reservation failed: Redis unreachable', { error, dealId: request.dealId })
-      throw new ServiceUnavailableError(
-        'Purchases are unavailable right now; nothing was reserved',
-        1,
-      )
-    }
+    const reply = await telemetry.withSpan(
+      `EVALSHA ${reserveScript.name}`,
+      spanOptions(request.trace, request.dealId),
+      async (span, reservation) => {
+        let reply: ReserveReply
+        try {
+          reply = (await port.run(reserveScript, dealKeys(request.dealId), [
+            request.userId,
+            request.idempotencyKey,
+            request.quantity,
+            orderId,
+            request.dealId,
+            // This span's context: the relay and the consumer continue the purchase from here.
+            outboxTraceparent(telemetry, reservation, request.headers),
+          ])) as ReserveReply
+        } catch (error) {
+          logger.error('reservation failed: Redis unreachable', { error, dealId: request.dealId })
+          throw new ServiceUnavailableError(
+            'Purchases are unavailable right now; nothing was reserved',
+            1,
+          )
+        }
+        span.setAttribute('flash_deal.purchase.outcome', reply[0])
+        return reply
+      },
+    )
     const [outcome, id, value] = reply
     switch (outcome) {
       case 'accepted':

@@ -1,5 +1,5 @@
 import type { OrderAccepted } from '@flash-deal/contracts'
-import { queries, type TransactionSql } from '@flash-deal/db'
+import { queries as plainQueries, type Queries, type TransactionSql } from '@flash-deal/db'
 
 export interface Poison {
   event: OrderAccepted
@@ -27,6 +27,8 @@ export interface AppliedBatch {
 export async function applyOrders(
   tx: TransactionSql,
   events: OrderAccepted[],
+  /** The query functions to use (traced ones when tracing is on). */
+  queries: Queries = plainQueries,
 ): Promise<AppliedBatch> {
   const result: AppliedBatch = { confirmed: [], rejected: [], duplicates: 0, poison: [] }
   if (events.length === 0) return result

@@ -5,8 +5,16 @@ import {
   type OrderAccepted,
   PENDING_ORDERS_KEY,
 } from '@flash-deal/contracts'
-import type { Sql } from '@flash-deal/db'
-import type { Logger } from '@flash-deal/kit'
+import { observedQueries, type Sql } from '@flash-deal/db'
+import {
+  type Link,
+  type Logger,
+  ROOT_CONTEXT,
+  SpanKind,
+  type Telemetry,
+  type TraceContext,
+  telemetryOff,
+} from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import type { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs'
 import { applyOrders } from './apply-orders'
@@ -24,6 +32,10 @@ export interface OrderConsumerOptions {
   maxBackoffMs?: number
   /** How long the group waits for a silent member (a crashed consumer) before rebalancing. */
   sessionTimeoutMs?: number
+  /** Traces each batch and its Postgres transaction; off when absent. */
+  telemetry?: Telemetry
+  /** The database name, for the spans' `db.namespace`. */
+  databaseName?: string
 }
 
 export interface BatchStats {
@@ -46,8 +58,45 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
   const topic = options.topic ?? ORDERS_ACCEPTED
   const dlqTopic = options.dlqTopic ?? ORDERS_DLQ
   const maxBackoffMs = options.maxBackoffMs ?? 5000
+  const telemetry = options.telemetry ?? telemetryOff('order-consumer')
+  const dbAttributes = {
+    'db.system': 'postgresql',
+    'db.system.name': 'postgresql',
+    ...(options.databaseName ? { 'db.namespace': options.databaseName } : {}),
+  }
+
+  /**
+   * The batch's Postgres transaction as a span, and each statement in it as a child named by its
+   * db/query.sql name (LockDeals, InsertOrders, ...). Tracing off: the plain query functions.
+   */
+  function applyInTransaction(events: OrderAccepted[], parent: TraceContext) {
+    if (!telemetry.enabled) return sql.begin((tx) => applyOrders(tx, events))
+    return telemetry.withSpan(
+      'transaction',
+      {
+        parent,
+        kind: SpanKind.CLIENT,
+        attributes: { ...dbAttributes, 'db.operation.name': 'TRANSACTION' },
+      },
+      (_span, transaction) => {
+        const traced = observedQueries((name, call) =>
+          telemetry.withSpan(
+            name,
+            {
+              parent: transaction,
+              kind: SpanKind.CLIENT,
+              attributes: { ...dbAttributes, 'db.operation.name': name },
+            },
+            call,
+          ),
+        )
+        return sql.begin((tx) => applyOrders(tx, events, traced))
+      },
+    )
+  }
+  const groupId = options.groupId ?? 'order-consumer'
   const consumer: Consumer = kafka.consumer({
-    groupId: options.groupId ?? 'order-consumer',
+    groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
     maxBytesPerPartition: 1024 * 1024,
@@ -77,88 +126,147 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-        const events: { event: OrderAccepted; message: KafkaMessage }[] = []
-        const poison: Message[] = []
-        for (const message of batch.messages) {
-          const decoded = decodeOrderAccepted(message.value)
-          if (decoded.ok) events.push({ event: decoded.value, message })
-          else poison.push(deadLetter(message, batch.partition, decoded.reason))
-        }
+      eachBatch: ({ batch, heartbeat, isRunning, isStale, resolveOffset }) =>
+        traceBatch(batch.messages, batch.partition, async (batchContext) => {
+          const events: { event: OrderAccepted; message: KafkaMessage }[] = []
+          const poison: Message[] = []
+          for (const message of batch.messages) {
+            const decoded = decodeOrderAccepted(message.value)
+            if (decoded.ok) events.push({ event: decoded.value, message })
+            else poison.push(deadLetter(message, batch.partition, decoded.reason))
+          }
 
-        let attempt = 0
-        let applied: Awaited<ReturnType<typeof applyOrders>> | undefined
-        while (!applied) {
-          try {
-            applied = await sql.begin((tx) =>
-              applyOrders(
-                tx,
+          let attempt = 0
+          let applied: Awaited<ReturnType<typeof applyOrders>> | undefined
+          while (!applied) {
+            try {
+              applied = await applyInTransaction(
                 events.map((e) => e.event),
+                batchContext,
+              )
+            } catch (error) {
+              // Rebalanced away or shutting down: leave the batch (uncommitted) to whoever reads next.
+              if (!isRunning() || isStale()) throw error
+              attempt++
+              const backoffMs = Math.min(maxBackoffMs, 100 * 2 ** Math.min(attempt, 6))
+              logger.error('batch not applied; retrying (the offsets stay uncommitted)', {
+                error,
+                attempt,
+                backoffMs,
+                partition: batch.partition,
+                firstOffset: batch.firstOffset(),
+              })
+              await Bun.sleep(backoffMs)
+              await heartbeat()
+            }
+          }
+
+          for (const { event, reason } of applied.poison) {
+            const found = events.find((e) => e.event.orderId === event.orderId)
+            if (found) poison.push(deadLetter(found.message, batch.partition, reason))
+          }
+          if (poison.length > 0) {
+            await dlq.send({ topic: dlqTopic, messages: poison, acks: -1 })
+            logger.error('records dead-lettered', {
+              count: poison.length,
+              reasons: [...new Set(poison.map((p) => String(p.headers?.['dlq-reason'])))],
+            })
+          }
+          if (applied.rejected.length > 0) {
+            logger.error('orders rejected: Postgres had no stock left for them (Redis drifted)', {
+              orders: applied.rejected.map((e) => e.orderId),
+            })
+          }
+
+          const last = batch.lastOffset()
+          resolveOffset(last)
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) },
+          ])
+          const stats: BatchStats = {
+            confirmed: applied.confirmed.length,
+            rejected: applied.rejected.length,
+            duplicates: applied.duplicates,
+            deadLettered: poison.length,
+          }
+          logger.debug('batch applied', {
+            partition: batch.partition,
+            size: batch.messages.length,
+            ...stats,
+          })
+          for (const listener of listeners) listener(stats)
+          // In Postgres now, or never (dead-lettered): either way no longer pending.
+          if (redis) {
+            forgetPending(
+              redis,
+              [
+                ...applied.confirmed,
+                ...applied.rejected,
+                ...applied.poison.map((p) => p.event),
+              ].map((event) => event.orderId),
+              logger,
+            )
+          }
+        }),
+    })
+  }
+
+  /**
+   * One CONSUMER span per batch. A batch of one record continues that record's trace (its
+   * produce span in the relay), so a lone purchase is one trace down to the Postgres write. A
+   * larger batch cannot have every purchase as its parent: its span links to all of them, and
+   * each record gets a short `process` span in its own purchase's trace that links back to the
+   * batch, so every purchase trace still shows when and where its order was applied.
+   */
+  async function traceBatch(
+    messages: KafkaMessage[],
+    partition: number,
+    work: (batchContext: TraceContext) => Promise<void>,
+  ) {
+    if (!telemetry.enabled) return work(ROOT_CONTEXT)
+    const records = messages.map((message) =>
+      telemetry.extract({ traceparent: message.headers?.traceparent?.toString() }),
+    )
+    const attributes = {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.operation.name': 'process',
+      'messaging.destination.name': topic,
+      'messaging.destination.partition.id': String(partition),
+      'messaging.consumer.group.name': groupId,
+    }
+    const single = records.length === 1 ? records[0] : undefined
+    const links: Link[] = single ? [] : records.flatMap(linkTo)
+    return telemetry.withSpan(
+      `process ${topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: single,
+        links,
+        attributes: { ...attributes, 'messaging.batch.message_count': messages.length },
+      },
+      async (_span, batchContext) => {
+        const perRecord = single
+          ? []
+          : records.map((record) =>
+              telemetry.tracer.startSpan(
+                `process ${topic}`,
+                { kind: SpanKind.CONSUMER, attributes, links: linkTo(batchContext) },
+                record,
               ),
             )
-          } catch (error) {
-            // Rebalanced away or shutting down: leave the batch (uncommitted) to whoever reads next.
-            if (!isRunning() || isStale()) throw error
-            attempt++
-            const backoffMs = Math.min(maxBackoffMs, 100 * 2 ** Math.min(attempt, 6))
-            logger.error('batch not applied; retrying (the offsets stay uncommitted)', {
-              error,
-              attempt,
-              backoffMs,
-              partition: batch.partition,
-              firstOffset: batch.firstOffset(),
-            })
-            await Bun.sleep(backoffMs)
-            await heartbeat()
-          }
-        }
-
-        for (const { event, reason } of applied.poison) {
-          const found = events.find((e) => e.event.orderId === event.orderId)
-          if (found) poison.push(deadLetter(found.message, batch.partition, reason))
-        }
-        if (poison.length > 0) {
-          await dlq.send({ topic: dlqTopic, messages: poison, acks: -1 })
-          logger.error('records dead-lettered', {
-            count: poison.length,
-            reasons: [...new Set(poison.map((p) => String(p.headers?.['dlq-reason'])))],
-          })
-        }
-        if (applied.rejected.length > 0) {
-          logger.error('orders rejected: Postgres had no stock left for them (Redis drifted)', {
-            orders: applied.rejected.map((e) => e.orderId),
-          })
-        }
-
-        const last = batch.lastOffset()
-        resolveOffset(last)
-        await consumer.commitOffsets([
-          { topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) },
-        ])
-        const stats: BatchStats = {
-          confirmed: applied.confirmed.length,
-          rejected: applied.rejected.length,
-          duplicates: applied.duplicates,
-          deadLettered: poison.length,
-        }
-        logger.debug('batch applied', {
-          partition: batch.partition,
-          size: batch.messages.length,
-          ...stats,
-        })
-        for (const listener of listeners) listener(stats)
-        // In Postgres now, or never (dead-lettered): either way no longer pending.
-        if (redis) {
-          forgetPending(
-            redis,
-            [...applied.confirmed, ...applied.rejected, ...applied.poison.map((p) => p.event)].map(
-              (event) => event.orderId,
-            ),
-            logger,
-          )
+        try {
+          await work(batchContext)
+        } finally {
+          for (const span of perRecord) span.end()
         }
       },
-    })
+    )
+  }
+
+  const linkTo = (context: TraceContext): Link[] => {
+    const span = telemetry.spanContextOf(context)
+    return span ? [{ context: span }] : []
   }
 
   return {

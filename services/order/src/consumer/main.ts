@@ -1,6 +1,12 @@
 /** The order consumer process: Kafka `orders.accepted` → Postgres, one transaction per batch. */
 import { connect, queries } from '@flash-deal/db'
-import { createLogger, createServiceApp, loadConfigOrExit, serve } from '@flash-deal/kit'
+import {
+  createLogger,
+  createServiceApp,
+  createTelemetry,
+  loadConfigOrExit,
+  serve,
+} from '@flash-deal/kit'
 import { createKafka, kafkaProbe, parseBrokers } from '@flash-deal/kit/kafka'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { ConsumerConfig } from './config'
@@ -8,6 +14,7 @@ import { createOrderConsumer } from './consumer'
 
 const config = loadConfigOrExit('order-consumer', ConsumerConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'order-consumer' } })
+const telemetry = createTelemetry({ serviceName: 'order-consumer', logger })
 // Room for one batch transaction plus the readiness probe.
 const sql = connect(config.DATABASE_URL, { applicationName: 'order-consumer', max: 4 })
 const redis = createRedis(config.REDIS_URL, logger)
@@ -24,6 +31,8 @@ const orders = createOrderConsumer({
   logger,
   groupId: config.CONSUMER_GROUP,
   sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
+  telemetry,
+  databaseName: new URL(config.DATABASE_URL).pathname.slice(1) || undefined,
 })
 
 const app = createServiceApp({
@@ -31,6 +40,7 @@ const app = createServiceApp({
   version: '1.0.0',
   description: 'The order consumer: applies accepted orders from Kafka to Postgres.',
   logger,
+  telemetry,
   readiness: {
     postgres: () => queries.ping(sql),
     kafka: kafkaReady.check,
@@ -43,6 +53,7 @@ logger.info('consumer started', { group: config.CONSUMER_GROUP })
 serve(app, {
   config,
   logger,
+  telemetry,
   close: [
     { name: 'kafka consumer', close: () => orders.stop() },
     { name: 'kafka admin', close: kafkaReady.close },

@@ -1,5 +1,11 @@
 /** The outbox relay process: Redis outbox streams → Kafka `orders.accepted`. */
-import { createLogger, createServiceApp, loadConfigOrExit, serve } from '@flash-deal/kit'
+import {
+  createLogger,
+  createServiceApp,
+  createTelemetry,
+  loadConfigOrExit,
+  serve,
+} from '@flash-deal/kit'
 import { createKafka, parseBrokers } from '@flash-deal/kit/kafka'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { RelayConfig } from './config'
@@ -7,6 +13,7 @@ import { createRelay } from './relay'
 
 const config = loadConfigOrExit('order-relay', RelayConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'order-relay' } })
+const telemetry = createTelemetry({ serviceName: 'order-relay', logger })
 const redis = createRedis(config.REDIS_URL, logger)
 const kafka = createKafka({
   clientId: `order-relay-${config.RELAY_NAME}`,
@@ -36,6 +43,7 @@ const relay = createRelay({
   blockMs: config.RELAY_BLOCK_MS,
   lingerMs: config.RELAY_LINGER_MS,
   claimIdleMs: config.RELAY_CLAIM_IDLE_MS,
+  telemetry,
   beforeSend: async () => {
     if (!producerConnected) await producer.connect()
   },
@@ -46,6 +54,7 @@ const app = createServiceApp({
   version: '1.0.0',
   description: 'The outbox relay: drains the deals’ Redis outbox streams into Kafka.',
   logger,
+  telemetry,
   readiness: {
     redis: () => redis.ping(),
     kafka: async () => {
@@ -62,6 +71,7 @@ logger.info('relay started', { name: config.RELAY_NAME })
 serve(app, {
   config,
   logger,
+  telemetry,
   close: [
     { name: 'relay loop', close: () => relay.stop() },
     { name: 'kafka producer', close: () => producer.disconnect() },

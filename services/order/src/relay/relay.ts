@@ -11,7 +11,15 @@ import {
   PENDING_ORDERS_KEY,
   type PendingOrder,
 } from '@flash-deal/contracts'
-import type { Logger } from '@flash-deal/kit'
+import {
+  type Logger,
+  ROOT_CONTEXT,
+  recordError,
+  type Span,
+  SpanKind,
+  type Telemetry,
+  telemetryOff,
+} from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import type { Message, Producer } from 'kafkajs'
 
@@ -38,6 +46,8 @@ export interface RelayOptions {
   registryKey?: string
   /** Called before each produce, e.g. to (re)connect the producer after Kafka was down. */
   beforeSend?: () => Promise<void>
+  /** Traces each record's produce as part of its purchase's trace; off when absent. */
+  telemetry?: Telemetry
 }
 
 type StreamEntry = [id: string, fields: string[]]
@@ -62,6 +72,7 @@ export function createRelay(options: RelayOptions) {
   const lingerMs = options.lingerMs ?? 0
   const claimIdleMs = options.claimIdleMs ?? 30_000
   const registryKey = options.registryKey ?? OUTBOX_REGISTRY_KEY
+  const telemetry = options.telemetry ?? telemetryOff('order-relay')
 
   const groups = new Set<string>()
   let deals: string[] = []
@@ -172,6 +183,7 @@ export function createRelay(options: RelayOptions) {
 
   function toMessages(streams: [string, StreamEntry[]][]) {
     const events: OrderAccepted[] = []
+    const spans: Span[] = []
     const accepted: Message[] = []
     const poison: Message[] = []
     for (const [key, entries] of streams) {
@@ -181,10 +193,16 @@ export function createRelay(options: RelayOptions) {
         if (decoded.ok) {
           const { event, traceparent } = decoded.value
           events.push(event)
+          const span = produceSpan(event, traceparent)
+          if (span) spans.push(span)
+          // Tracing on: the consumer continues this record's produce span; off: the purchase's.
+          const header = span
+            ? telemetry.traceparentOf(telemetry.setSpan(ROOT_CONTEXT, span))
+            : traceparent
           accepted.push({
             key: event.dealId,
             value: JSON.stringify(event),
-            headers: traceparent ? { traceparent } : {},
+            headers: header ? { traceparent: header } : {},
           })
         } else {
           logger.error('outbox entry is not an OrderAccepted; sent to the DLQ', {
@@ -200,7 +218,32 @@ export function createRelay(options: RelayOptions) {
         }
       }
     }
-    return { events, accepted, poison }
+    return { events, accepted, poison, spans }
+  }
+
+  /**
+   * One PRODUCER span per record, a child of the reservation span whose context the outbox
+   * record carries, so that each purchase's trace goes on through Kafka. (A single span for the
+   * batch could only link to the purchases: every trace would stop at the relay.) It lasts until
+   * Kafka has acknowledged the batch: the time the order waited in the relay is on the trace.
+   */
+  function produceSpan(event: OrderAccepted, traceparent: string | undefined) {
+    if (!telemetry.enabled) return undefined
+    return telemetry.tracer.startSpan(
+      `send ${topic}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'send',
+          'messaging.operation.name': 'send',
+          'messaging.destination.name': topic,
+          'messaging.kafka.message.key': event.dealId,
+          'messaging.message.id': event.orderId,
+        },
+      },
+      telemetry.extract({ traceparent }),
+    )
   }
 
   /**
@@ -250,18 +293,24 @@ export function createRelay(options: RelayOptions) {
       return 0
     }
     if (streams.length === 0) return 0
-    const { events, accepted, poison } = toMessages(streams)
-    await rememberPending(events)
+    const { events, accepted, poison, spans } = toMessages(streams)
     const topicMessages = [
       ...(accepted.length > 0 ? [{ topic, messages: accepted }] : []),
       ...(poison.length > 0 ? [{ topic: dlqTopic, messages: poison }] : []),
     ]
     try {
+      await rememberPending(events)
       await options.beforeSend?.()
       await producer.sendBatch({ topicMessages, acks: -1 })
     } catch (error) {
       ownPending = true
+      for (const span of spans) recordError(span, error)
       throw error
+    } finally {
+      for (const span of spans) {
+        span.setAttribute('messaging.batch.message_count', accepted.length)
+        span.end()
+      }
     }
     await acknowledge(streams)
     const moved = accepted.length + poison.length
