@@ -69,6 +69,9 @@ bash scripts/db-gen.sh --check
 bun services/order/src/create-topics.ts
 bun services/auth/src/seed-admin.ts
 
+step "OpenTelemetry Collector for the tracing test (built once with go install, cached)"
+make --no-print-directory otelcol
+
 step "unit and integration tests (bun test, real Postgres/Redis/Kafka)"
 bun test
 
