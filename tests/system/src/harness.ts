@@ -301,16 +301,30 @@ export async function purchase(
  */
 export function purchaseLoad(stack: Stack, dealId: string, pool: Buyer[], concurrency = 8) {
   const attempts: Attempt[] = []
+  let unavailable = 0
   let running = true
   let next = 0
   const loops = Array.from({ length: concurrency }, async () => {
     while (running) {
       const buyer = pool[next++ % pool.length] as Buyer
-      attempts.push(await purchase(stack, dealId, buyer, `load-${crypto.randomUUID()}`))
+      const key = `load-${crypto.randomUUID()}`
+      let attempt = await purchase(stack, dealId, buyer, key)
+      // 503 or no answer: the outcome is unknown (Redis may have run the script before the
+      // connection dropped). Like a real client, retry with the same key until it is settled:
+      // the retry answers the purchase that was made, or makes it — never twice.
+      const deadline = Date.now() + 60_000
+      while ((attempt.status === 503 || attempt.status === 0) && Date.now() < deadline) {
+        unavailable++
+        await Bun.sleep(50)
+        attempt = await purchase(stack, dealId, buyer, key)
+      }
+      attempts.push(attempt)
     }
   })
   return {
     attempts,
+    /** Answers that were 503 or nothing, before their retry settled them. */
+    unavailable: () => unavailable,
     accepted: () => attempts.filter((a) => a.status === 201 || a.status === 202),
     async stop() {
       running = false

@@ -70,9 +70,12 @@ export function createReservations(
             outboxTraceparent(telemetry, reservation, request.headers),
           ])) as ReserveReply
         } catch (error) {
+          // Not "nothing was reserved": a connection lost after Redis ran the script leaves the
+          // outcome unknown. The Idempotency-Key settles it: a retry with the same key answers
+          // the purchase that was made, or makes it now — never twice.
           logger.error('reservation failed: Redis unreachable', { error, dealId: request.dealId })
           throw new ServiceUnavailableError(
-            'Purchases are unavailable right now; nothing was reserved',
+            'Purchases are unavailable right now; retry with the same Idempotency-Key (it never buys twice)',
             1,
           )
         }
