@@ -52,6 +52,28 @@ else
   exit 1
 fi
 
+# The SigNoz stack (infra/signoz/, included by the root file) runs only under its profile: a plain
+# `docker compose up` must start none of its services. Skipped when checking some other file.
+signoz_file="$repo_root/infra/signoz/docker-compose.yml"
+if [[ -z "${1:-}" && -f "$signoz_file" ]]; then
+  default_services="$("$compose_bin" -f "$compose_file" config --services)"
+  observability_services="$("$compose_bin" -f "$compose_file" --profile observability config --services)"
+  leaked=0
+  while read -r service; do
+    [[ -n "$service" ]] || continue
+    if ! grep -qxF "$service" <<<"$observability_services"; then
+      echo "compose: $service (infra/signoz) does not run under --profile observability" >&2
+      leaked=1
+    fi
+    if grep -qxF "$service" <<<"$default_services"; then
+      echo "compose: $service (infra/signoz) runs without --profile observability" >&2
+      leaked=1
+    fi
+  done < <("$compose_bin" -f "$signoz_file" --profile '*' config --services)
+  [[ $leaked -eq 0 ]] || exit 1
+  echo "compose: the SigNoz services run only under --profile observability"
+fi
+
 # Each Dockerfile installs with --frozen-lockfile, which needs every workspace manifest: a
 # workspace added to the repo but not to a Dockerfile would only fail at `docker build`.
 missing=0

@@ -55,6 +55,15 @@ describe('tracing off', () => {
     expect(access?.trace_id).toBeUndefined()
   })
 
+  test('an empty endpoint is no endpoint (docker compose passes it empty by default)', () => {
+    const telemetry = createTelemetry({
+      serviceName: 'shop',
+      logger: recorder().logger,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' },
+    })
+    expect(telemetry.enabled).toBe(false)
+  })
+
   test('OTEL_SDK_DISABLED wins over an endpoint', () => {
     const telemetry = createTelemetry({
       serviceName: 'shop',
