@@ -13,6 +13,7 @@ import {
 import type { Logger } from './logger'
 import { openapiDocs } from './openapi'
 import {
+  type Meter,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -42,7 +43,10 @@ export interface ServiceAppOptions {
   readinessTimeoutMs?: number
   /** Largest request body accepted, in bytes. */
   maxBodyBytes?: number
-  /** Tracing: a server span per request, continuing the caller's `traceparent`. Off if absent. */
+  /**
+   * Tracing: a server span per request, continuing the caller's `traceparent`. Metrics: the
+   * request duration histogram (rate, errors and latency per route). Both off if absent.
+   */
   telemetry?: Telemetry
 }
 
@@ -91,6 +95,7 @@ export function createServiceApp(options: ServiceAppOptions) {
 
   const accessLog = logger.enabled('info')
   const telemetry = options.telemetry ?? telemetryOff(options.name)
+  const requestDuration = requestDurationHistogram(telemetry.meter)
 
   const requestContext = (request: Request): RequestContext => {
     let context = contexts.get(request)
@@ -126,6 +131,13 @@ export function createServiceApp(options: ServiceAppOptions) {
     if (context.finished) return
     context.finished = true
     if (context.span) endServerSpan(context.span, request.method, route, status)
+    requestDuration.record((performance.now() - context.startedAt) / 1000, {
+      'http.request.method': request.method,
+      // Unmatched paths carry no route: the raw path would make one series per scanner probe.
+      ...(route ? { 'http.route': route } : {}),
+      'http.response.status_code': status,
+      ...(status >= 500 ? { 'error.type': String(status) } : {}),
+    })
     if (!accessLog) return
     context.logger.info('request', {
       method: request.method,
@@ -163,8 +175,8 @@ export function createServiceApp(options: ServiceAppOptions) {
       return response
     })
     .onAfterResponse({ as: 'global' }, ({ request, set, responseValue, route }) => {
-      // The access log and the span are the per-request cost every route pays: skip when off.
-      if (!accessLog && !telemetry.enabled) return
+      // The access log, the span and the histogram are the per-request cost every route pays.
+      if (!accessLog && !telemetry.enabled && !telemetry.metricsEnabled) return
       const context = requestContext(request)
       const status =
         context.status ??
@@ -201,6 +213,20 @@ export function createServiceApp(options: ServiceAppOptions) {
       },
       { detail: { tags: ['health'], summary: 'Readiness: every dependency answers' } },
     )
+}
+
+/** `http.server.request.duration` (semantic conventions), in seconds. */
+function requestDurationHistogram(meter: Meter) {
+  return meter.createHistogram('http.server.request.duration', {
+    description: 'Duration of HTTP server requests',
+    unit: 's',
+    // The buckets the semantic conventions recommend for this histogram.
+    advice: {
+      explicitBucketBoundaries: [
+        0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+      ],
+    },
+  })
 }
 
 /** The HTTP server span (semantic conventions); named `METHOD route` once the route is known. */

@@ -23,6 +23,7 @@ export { baseConfig, databaseUrl, httpUrl, kafkaBrokers, port, redisUrl } from '
 export {
   createTelemetry,
   type Link,
+  type Meter,
   ROOT_CONTEXT,
   recordError,
   type Span,

@@ -1,6 +1,7 @@
 /**
- * Tracing for every process, configured only by the standard `OTEL_*` variables. No endpoint, no
- * tracing: the tracer is the API's no-op and nothing is queued or sent.
+ * Tracing and metrics for every process, configured only by the standard `OTEL_*` variables. No
+ * endpoint, no tracing: the tracer is the API's no-op and nothing is queued or sent. Metrics are
+ * switched the same way, on their own (`./metrics`): the meter is then the API's no-op.
  *
  * Contexts are passed explicitly (the HTTP span's context reaches a handler through the kit's
  * `derive`) instead of through a global context manager: nothing here depends on
@@ -32,6 +33,7 @@ import {
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { resourceFromAttributes } from '@opentelemetry/resources'
+import type { IMetricReader } from '@opentelemetry/sdk-metrics'
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -44,8 +46,9 @@ import {
 } from '@opentelemetry/sdk-trace'
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions'
 import type { Logger } from './logger'
+import { createMetrics, type Metrics, metricsOff, metricsWanted, positiveInt } from './metrics'
 
-export type { Attributes, Context as TraceContext, Link, Span }
+export type { Attributes, Context as TraceContext, Link, Meter, Span }
 export { ROOT_CONTEXT, SpanKind, SpanStatusCode }
 
 type Env = Record<string, string | undefined>
@@ -58,6 +61,8 @@ export interface TelemetryOptions {
   env?: Env
   /** Tests: export here instead of OTLP/HTTP (tracing is then on whatever the env says). */
   exporter?: SpanExporter
+  /** Tests: metrics are on and read here instead of exported over OTLP/HTTP. */
+  metricReader?: IMetricReader
 }
 
 export interface TelemetryStats {
@@ -81,6 +86,13 @@ export interface Telemetry {
   readonly enabled: boolean
   readonly serviceName: string
   readonly tracer: Tracer
+  /** Metrics are on (an endpoint is set): instruments record and a timer exports them. */
+  readonly metricsEnabled: boolean
+  /**
+   * Where instruments come from. Create them once, beside what they measure; with metrics off
+   * they are no-ops that cost a function call.
+   */
+  readonly meter: Meter
   /**
    * Runs `work` inside a new span: the span ends when `work` settles, and records the error and
    * an error status when it throws. `work` gets the span and the context to parent further
@@ -102,7 +114,7 @@ export interface Telemetry {
   /** `trace_id` and `span_id` of the span in `context`, for log lines; empty when none. */
   logFields(context: Context): { trace_id?: string; span_id?: string }
   stats(): TelemetryStats
-  /** Exports what is queued now (tests; a process exits through `shutdown`). */
+  /** Exports what is queued and the metrics now (tests; a process exits through `shutdown`). */
   flush(): Promise<void>
   /** Exports what is queued (bounded in time) and stops: a shutdown step. */
   shutdown(): Promise<void>
@@ -117,9 +129,10 @@ const mapSetter: TextMapSetter<Map<string, string>> = {
   set: (carrier, key, value) => carrier.set(key, value),
 }
 
-/** Tracing as the `OTEL_*` variables configure it; the no-op without an OTLP endpoint. */
+/** Tracing and metrics as the `OTEL_*` variables configure them; no-ops without an endpoint. */
 export function createTelemetry(options: TelemetryOptions): Telemetry {
   const env = options.env ?? process.env
+  const { logger } = options
   const serviceName = env.OTEL_SERVICE_NAME?.trim() || options.serviceName
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT
   const disabled =
@@ -127,14 +140,20 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() === 'none'
   const stats: TelemetryStats = { exported: 0, failed: 0, dropped: 0 }
   const on = !disabled && (Boolean(endpoint) || options.exporter !== undefined)
-  if (!on) return telemetryOff(serviceName, stats)
+  const metricsOn =
+    env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true' &&
+    (metricsWanted(env) || options.metricReader !== undefined)
+  if (!on && !metricsOn) return telemetryOff(serviceName, stats)
 
-  const { logger } = options
   const resource = resourceFromAttributes({
     ...resourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES),
     [ATTR_SERVICE_NAME]: serviceName,
     ...(options.serviceVersion ? { [ATTR_SERVICE_VERSION]: options.serviceVersion } : {}),
   })
+  const metrics = metricsOn ? createMetrics(env, resource, options.metricReader) : metricsOff
+  if (metricsOn) logger.info('metrics on', { serviceName })
+  if (!on) return withMetrics(telemetryOff(serviceName, stats), metrics, logger)
+
   // Endpoint and timeout from `env` (the exporter itself would read process.env); headers and
   // compression the exporter reads from OTEL_EXPORTER_OTLP_{,TRACES_}{HEADERS,COMPRESSION}.
   const exporter =
@@ -162,15 +181,40 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const tracer = provider.getTracer('@flash-deal/kit')
   logger.info('tracing on', { serviceName, endpoint: endpoint ?? 'custom exporter' })
 
-  return {
+  const tracing: Telemetry = {
     ...common(serviceName, tracer, stats),
     enabled: true,
+    metricsEnabled: false,
+    meter: metricsOff.meter,
     flush: () => provider.forceFlush(),
     async shutdown() {
       // A collector that is down must not hold the process: give the last export 3 s.
       await withDeadline(provider.shutdown(), 3000).catch((error) =>
         logger.warn('last spans not exported at shutdown', { error, ...stats }),
       )
+    },
+  }
+  return withMetrics(tracing, metrics, logger)
+}
+
+/** `telemetry` with `metrics`' meter, flushed and shut down alongside its tracing. */
+function withMetrics(telemetry: Telemetry, metrics: Metrics, logger: Logger): Telemetry {
+  if (!metrics.enabled) return telemetry
+  return {
+    ...telemetry,
+    metricsEnabled: true,
+    meter: metrics.meter,
+    flush: async () => {
+      await Promise.all([telemetry.flush(), metrics.flush()])
+    },
+    async shutdown() {
+      await Promise.all([
+        telemetry.shutdown(),
+        // Same bound as spans: the last metrics are not worth holding the exit.
+        withDeadline(metrics.shutdown(), 3000).catch((error) =>
+          logger.warn('last metrics not exported at shutdown', { error }),
+        ),
+      ])
     },
   }
 }
@@ -185,6 +229,8 @@ export function telemetryOff(
   return {
     ...base,
     enabled: false,
+    metricsEnabled: false,
+    meter: metricsOff.meter,
     // No span at all: the work runs with its parent's context.
     withSpan: (_name, options, work) => {
       const parent = options.parent ?? ROOT_CONTEXT
@@ -199,7 +245,7 @@ function common(
   serviceName: string,
   tracer: Tracer,
   stats: TelemetryStats,
-): Omit<Telemetry, 'enabled' | 'flush' | 'shutdown'> {
+): Omit<Telemetry, 'enabled' | 'metricsEnabled' | 'meter' | 'flush' | 'shutdown'> {
   return {
     serviceName,
     tracer,
@@ -297,11 +343,6 @@ function resourceAttributes(raw: string | undefined): Attributes {
 }
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '')
-
-const positiveInt = (raw: string | undefined, fallback: number) => {
-  const value = Number(raw)
-  return Number.isInteger(value) && value > 0 ? value : fallback
-}
 
 /**
  * The batch span processor reports what becomes of each span through the SDK's self-observability

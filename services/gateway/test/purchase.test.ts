@@ -7,7 +7,13 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { dealKeys } from '@flash-deal/contracts'
 import { createRedis } from '@flash-deal/kit/redis'
-import { deadRedisUrl, recordingLogger, recordingTelemetry, testEnv } from '@flash-deal/testing'
+import {
+  deadRedisUrl,
+  recordingLogger,
+  recordingMetrics,
+  recordingTelemetry,
+  testEnv,
+} from '@flash-deal/testing'
 import { createApp as createUpstashServer } from '@humanwhocodes/upstash-redis-server'
 import { ioredisPort } from '../src/redis/ioredis'
 import type { RedisPort } from '../src/redis/port'
@@ -352,4 +358,30 @@ test('a deal whose stock Redis lost (being restored) is 503, never accepted', as
   )
   expect(response.status).toBe(503)
   expect((await dealState(redis, dealId)).outbox).toHaveLength(0)
+})
+
+test('purchase outcomes are counted: accepted, replayed, sold out, bad input', async () => {
+  const metrics = recordingMetrics('gateway')
+  const { app } = await gatewayOn(ports.ioredis as RedisPort, { telemetry: metrics.telemetry })
+  const count = (outcome: string) => metrics.value('flash_deal.purchase.outcomes', { outcome })
+  const dealId = await publishDeal(redis, { stock: 1, perUserLimit: 1 })
+  const token = await tokens.tokenFor('customer')
+
+  expect((await app.handle(purchaseRequest(dealId, { token, key: 'k1' }))).status).toBe(202)
+  expect(await count('accepted')).toBe(1)
+  expect((await app.handle(purchaseRequest(dealId, { token, key: 'k1' }))).status).toBe(202)
+  expect(await count('replayed')).toBe(1)
+  const other = await tokens.tokenFor('customer')
+  expect((await app.handle(purchaseRequest(dealId, { token: other }))).status).toBe(409)
+  expect((await app.handle(purchaseRequest(dealId, { token: other }))).status).toBe(409)
+  expect(await count('sold_out')).toBe(2)
+  expect((await app.handle(purchaseRequest(dealId, { token: other, key: null }))).status).toBe(400)
+  expect(await count('rejected_input')).toBe(1)
+  // Each attempt counted once, under one outcome.
+  expect(await count('accepted')).toBe(1)
+  const total = (await metrics.points('flash_deal.purchase.outcomes')).reduce(
+    (sum, point) => sum + (point.value as number),
+    0,
+  )
+  expect(total).toBe(5)
 })

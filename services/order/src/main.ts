@@ -25,6 +25,7 @@ const reconciler = createReconciler({
   logger,
   consumerGroup: config.CONSUMER_GROUP,
   graceSeconds: config.RECONCILE_GRACE_SECONDS,
+  telemetry,
 })
 if (config.RECONCILE_INTERVAL_MS > 0) reconciler.start(config.RECONCILE_INTERVAL_MS)
 

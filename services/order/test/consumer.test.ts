@@ -8,7 +8,13 @@ import { afterAll, expect, setDefaultTimeout, test } from 'bun:test'
 import { type OrderAccepted, PENDING_ORDERS_KEY } from '@flash-deal/contracts'
 import { connect, queries } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
-import { recordingLogger, recordingTelemetry, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import {
+  recordingLogger,
+  recordingMetrics,
+  recordingTelemetry,
+  testEnv,
+  uniqueSuffix,
+} from '@flash-deal/testing'
 import { v7 as uuidv7 } from 'uuid'
 import { applyOrders } from '../src/consumer/apply-orders'
 import { type BatchStats, createOrderConsumer } from '../src/consumer/consumer'
@@ -93,7 +99,7 @@ test('more accepted than Postgres has left: the rest is rejected, the stock neve
   expect(await statusOf(events[1]?.orderId as string)).toBe('rejected')
 })
 
-test('the consumer applies records, dead-letters poison with the reason and commits offsets', async () => {
+test('the consumer applies records, dead-letters poison with the reason, commits offsets and counts them', async () => {
   const { id: dealId } = await deal({ stock: 10 })
   const buyer = await user()
   const good = [accepted(dealId, buyer.id), accepted(dealId, buyer.id, 2)]
@@ -118,6 +124,7 @@ test('the consumer applies records, dead-letters poison with the reason and comm
 
   const groupId = `it-consumer-${uniqueSuffix()}`
   const totals: BatchStats = { confirmed: 0, rejected: 0, duplicates: 0, deadLettered: 0 }
+  const metrics = recordingMetrics('order-consumer')
   const orders = createOrderConsumer({
     kafka,
     sql,
@@ -126,6 +133,7 @@ test('the consumer applies records, dead-letters poison with the reason and comm
     groupId,
     topic,
     dlqTopic,
+    telemetry: metrics.telemetry,
   })
   orders.onBatch((stats) => {
     for (const k of Object.keys(totals) as (keyof BatchStats)[]) totals[k] += stats[k]
@@ -136,6 +144,16 @@ test('the consumer applies records, dead-letters poison with the reason and comm
   await orders.stop()
 
   expect(totals).toEqual({ confirmed: 2, rejected: 0, duplicates: 1, deadLettered: 3 })
+  const recorded = async (outcome: string) =>
+    metrics.value('flash_deal.consumer.records', { outcome })
+  expect(await recorded('confirmed')).toBe(2)
+  expect(await recorded('duplicate')).toBe(1)
+  expect(await recorded('dead_lettered')).toBe(3)
+  expect(await recorded('rejected')).toBe(0)
+  const [sizes] = await metrics.points('flash_deal.consumer.batch.size')
+  // Every record was in exactly one measured batch.
+  expect(sizes?.attributes).toEqual({ 'messaging.destination.name': topic })
+  expect(typeof sizes?.value === 'object' && sizes.value.sum).toBe(6)
   expect(await stockRemaining(dealId)).toBe(7)
   for (
     let i = 0;

@@ -13,7 +13,13 @@ import {
 } from '@flash-deal/contracts'
 import { connect } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
-import { recordingLogger, testEnv, testTokens, uniqueSuffix } from '@flash-deal/testing'
+import {
+  recordingLogger,
+  recordingMetrics,
+  testEnv,
+  testTokens,
+  uniqueSuffix,
+} from '@flash-deal/testing'
 import { createApp } from '../src/app'
 import { applyOrders } from '../src/consumer/apply-orders'
 import { createReconciler } from '../src/reconciler/reconciler'
@@ -25,13 +31,16 @@ const redis = createRedis(testEnv.redisUrl, recordingLogger())
 const { user, deal } = fixtures(sql)
 const [topic] = (await freshTopics('reconcile')) as [string]
 const logger = recordingLogger()
+const metrics = recordingMetrics('order')
+const consumerGroup = `it-reconcile-${uniqueSuffix()}`
 const reconciler = createReconciler({
   sql,
   redis,
   kafka,
   logger,
   topic,
-  consumerGroup: `it-reconcile-${uniqueSuffix()}`,
+  consumerGroup,
+  telemetry: metrics.telemetry,
 })
 
 afterAll(async () => {
@@ -79,6 +88,18 @@ test('nothing in flight and different stock: drift, reported and logged, nothing
         l.dealId === row.id,
     ),
   ).toBe(true)
+  // The gauges report the last run: this deal's drift, and no lag on the test's topic.
+  expect(await metrics.value('flash_deal.reconciler.drift', { 'flash_deal.deal.id': row.id })).toBe(
+    -2,
+  )
+  const [lag] = await metrics.points('flash_deal.consumer.lag')
+  expect(lag).toEqual({
+    attributes: {
+      'messaging.consumer.group.name': consumerGroup,
+      'messaging.destination.name': topic,
+    },
+    value: 0,
+  })
 })
 
 test('an outbox backlog means settling, not drift', async () => {
@@ -86,6 +107,8 @@ test('an outbox backlog means settling, not drift', async () => {
   await publish(row, 9)
   await redis.xadd(dealOutboxKey(row.id), '*', 'orderId', crypto.randomUUID())
   expect(await healthOf(row.id)).toMatchObject({ health: 'settling', outboxBacklog: 1, drift: -1 })
+  const drift = await metrics.points('flash_deal.reconciler.drift')
+  expect(drift.some((point) => point.attributes['flash_deal.deal.id'] === row.id)).toBe(false)
 })
 
 test('after a Redis loss the deal is rebuilt from Postgres: stock, buyers, idempotency records', async () => {
@@ -138,6 +161,12 @@ test('Redis lost the deal while orders are still in Kafka: wait, restore nothing
   await producer.disconnect()
   expect(await healthOf(row.id)).toMatchObject({ health: 'missing', redisStock: null })
   expect(await redis.exists(dealStockKey(row.id))).toBe(0)
+  // The uncommitted record is the consumer lag the gauge reports.
+  const lag = {
+    'messaging.consumer.group.name': consumerGroup,
+    'messaging.destination.name': topic,
+  }
+  expect(await metrics.value('flash_deal.consumer.lag', lag)).toBe(1)
 })
 
 // The record produced above stays uncommitted: the report shows it as consumer lag.

@@ -14,7 +14,13 @@ import {
 } from '@flash-deal/contracts'
 import { createKafka } from '@flash-deal/kit/kafka'
 import { createRedis } from '@flash-deal/kit/redis'
-import { recordingLogger, recordingTelemetry, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import {
+  recordingLogger,
+  recordingMetrics,
+  recordingTelemetry,
+  testEnv,
+  uniqueSuffix,
+} from '@flash-deal/testing'
 import { createRelay } from '../src/relay/relay'
 import { dropTopics, freshTopics, header, kafka, readTopic } from './kafka-support'
 
@@ -212,4 +218,24 @@ test('deals that ended over an hour ago with an empty outbox leave the registry'
     .relayOnce()
     .catch(() => {})
   expect((await redis.smembers(registryKey)).sort()).toEqual([live, endedWithBacklog].sort())
+})
+
+test('metrics: the outbox depth per deal falls as records are sent, and the sent records are counted', async () => {
+  const { registryKey, dealId } = await outboxWith(3)
+  const metrics = recordingMetrics('order-relay')
+  const relay = relayOn(registryKey, { telemetry: metrics.telemetry, batchSize: 2 })
+  const depth = () => metrics.value('flash_deal.outbox.depth', { 'flash_deal.deal.id': dealId })
+  const sent = () =>
+    metrics.value('messaging.client.sent.messages', {
+      'messaging.system': 'kafka',
+      'messaging.operation.name': 'send',
+      'messaging.destination.name': topic,
+    })
+
+  expect(await relay.relayOnce()).toBe(2)
+  expect(await depth()).toBe(1)
+  expect(await sent()).toBe(2)
+  expect(await drain(relay, 1)).toBe(1)
+  expect(await depth()).toBe(0)
+  expect(await sent()).toBe(3)
 })

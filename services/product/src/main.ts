@@ -4,7 +4,7 @@ import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { createApp } from './app'
 import { ProductConfig } from './config'
-import { cachedProductRepository } from './repository/cached'
+import { cachedProductRepository, observeCacheStats } from './repository/cached'
 import { rdbProductRepository } from './repository/rdb'
 
 const config = loadConfigOrExit('product', ProductConfig)
@@ -23,6 +23,7 @@ const cached = config.ENABLE_CACHE
     })
   : undefined
 logger.info('product repository', { strategy: cached ? 'cached(rdb)' : 'rdb' })
+if (cached) observeCacheStats(telemetry.meter, cached.stats)
 
 const app = createApp({
   telemetry,

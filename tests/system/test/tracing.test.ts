@@ -50,6 +50,7 @@ async function startCollector() {
       OTELCOL_HTTP_PORT: String(collectorHttp),
       OTELCOL_GRPC_PORT: String(collectorGrpc),
       OTELCOL_FILE: traceFile,
+      OTELCOL_METRICS_FILE: join(scratch, 'metrics.json'),
     },
     stdout: 'ignore',
     stderr: 'pipe',

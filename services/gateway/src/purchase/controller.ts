@@ -8,6 +8,7 @@ import {
 import { bearerAuth, bearerSecurity, ProblemSchema, traceContextOf } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { Elysia } from 'elysia'
+import { errorOutcome, type PurchaseOutcome, responseOutcome } from './outcomes'
 import type { PurchaseRequest, Reservation } from './service'
 
 export type OrderMode = 'async' | 'sync'
@@ -24,6 +25,8 @@ export interface PurchaseDeps {
     body: { quantity: number },
     context: { requestId: string; clientAddress?: string },
   ): Promise<Response>
+  /** Counts how each attempt ended (`flash_deal.purchase.outcomes`). */
+  recordOutcome(outcome: PurchaseOutcome): void
 }
 
 const problems = {
@@ -45,28 +48,42 @@ export function purchaseController(deps: PurchaseDeps) {
   return new Elysia({ name: 'purchase' }).use(bearerAuth(deps.verifier)).post(
     '/v1/deals/:id/purchase',
     async ({ params, body, request, user, set, server }) => {
-      const idempotencyKey = idempotencyKeyOf(request.headers)
-      const quantity = body?.quantity ?? 1
-      const addressOf = () => server?.requestIP(request)?.address
-      await deps.checkRateLimit(user.sub, addressOf)
-      if (deps.mode === 'sync') {
-        // The kit has already put this request's id on the response; the order service gets it too.
-        const requestId = String(set.headers['x-request-id'] ?? '')
-        return deps.forwardToOrder(request, { quantity }, { requestId, clientAddress: addressOf() })
-      }
+      // Body and token are checked before this runs: those refusals are counted per route by
+      // the kit's HTTP duration histogram (422, 401), not here.
+      try {
+        const idempotencyKey = idempotencyKeyOf(request.headers)
+        const quantity = body?.quantity ?? 1
+        const addressOf = () => server?.requestIP(request)?.address
+        await deps.checkRateLimit(user.sub, addressOf)
+        if (deps.mode === 'sync') {
+          // The kit has already put this request's id on the response; the order service gets it too.
+          const requestId = String(set.headers['x-request-id'] ?? '')
+          const response = await deps.forwardToOrder(
+            request,
+            { quantity },
+            { requestId, clientAddress: addressOf() },
+          )
+          deps.recordOutcome(await responseOutcome(response))
+          return response
+        }
 
-      const reservation = await deps.reserveStock({
-        dealId: params.id,
-        userId: user.sub,
-        idempotencyKey,
-        quantity,
-        trace: traceContextOf(request),
-        headers: request.headers,
-      })
-      set.status = 202
-      set.headers.location = `/v1/orders/${reservation.orderId}`
-      if (reservation.replayed) set.headers['idempotent-replayed'] = 'true'
-      return { orderId: reservation.orderId, status: 'pending' as const }
+        const reservation = await deps.reserveStock({
+          dealId: params.id,
+          userId: user.sub,
+          idempotencyKey,
+          quantity,
+          trace: traceContextOf(request),
+          headers: request.headers,
+        })
+        deps.recordOutcome(reservation.replayed ? 'replayed' : 'accepted')
+        set.status = 202
+        set.headers.location = `/v1/orders/${reservation.orderId}`
+        if (reservation.replayed) set.headers['idempotent-replayed'] = 'true'
+        return { orderId: reservation.orderId, status: 'pending' as const }
+      } catch (error) {
+        deps.recordOutcome(errorOutcome(error))
+        throw error
+      }
     },
     {
       auth: 'user',

@@ -1,6 +1,7 @@
 import { type Logger, type Telemetry, telemetryOff } from '@flash-deal/kit'
 import { luaScript, type RedisPort } from '../redis/port'
 import type { OrderMode, PurchaseDeps } from './controller'
+import { purchaseOutcomeCounter } from './outcomes'
 import { type PurchaseRateLimits, purchaseRateLimiter } from './rate-limit'
 import reserveLua from './reserve.lua' with { type: 'text' }
 import { createReservations } from './service'
@@ -12,21 +13,18 @@ export async function createPurchase(options: {
   logger: Logger
   mode: OrderMode
   limits: PurchaseRateLimits
-  /** Traces the reservation; off when absent. */
+  /** Traces the reservation and counts outcomes; off when absent. */
   telemetry?: Telemetry
 }): Promise<Omit<PurchaseDeps, 'verifier' | 'forwardToOrder'>> {
   const [reserve, tokenBucket] = await Promise.all([
     luaScript('reserve', reserveLua),
     luaScript('token-bucket', tokenBucketLua),
   ])
+  const telemetry = options.telemetry ?? telemetryOff('gateway')
   return {
     mode: options.mode,
+    recordOutcome: purchaseOutcomeCounter(telemetry.meter),
     checkRateLimit: purchaseRateLimiter(options.port, tokenBucket, options.limits),
-    reserveStock: createReservations(
-      options.port,
-      reserve,
-      options.logger,
-      options.telemetry ?? telemetryOff('gateway'),
-    ),
+    reserveStock: createReservations(options.port, reserve, options.logger, telemetry),
   }
 }

@@ -32,7 +32,7 @@ export interface OrderConsumerOptions {
   maxBackoffMs?: number
   /** How long the group waits for a silent member (a crashed consumer) before rebalancing. */
   sessionTimeoutMs?: number
-  /** Traces each batch and its Postgres transaction; off when absent. */
+  /** Traces each batch and its Postgres transaction, and measures batches; off when absent. */
   telemetry?: Telemetry
   /** The database name, for the spans' `db.namespace`. */
   databaseName?: string
@@ -106,6 +106,26 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
   })
   const dlq: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
   const listeners = new Set<(stats: BatchStats) => void>()
+
+  const batchSize = telemetry.meter.createHistogram('flash_deal.consumer.batch.size', {
+    description: 'Records per batch applied in one Postgres transaction',
+    unit: '{message}',
+    advice: { explicitBucketBoundaries: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000] },
+  })
+  const records = telemetry.meter.createCounter('flash_deal.consumer.records', {
+    description: 'Records of committed batches, by what became of them',
+    unit: '{message}',
+  })
+  function measure(size: number, stats: BatchStats) {
+    batchSize.record(size, { 'messaging.destination.name': topic })
+    const outcomes = [
+      ['confirmed', stats.confirmed],
+      ['duplicate', stats.duplicates],
+      ['rejected', stats.rejected],
+      ['dead_lettered', stats.deadLettered],
+    ] as const
+    for (const [outcome, count] of outcomes) if (count > 0) records.add(count, { outcome })
+  }
 
   const deadLetter = (message: KafkaMessage, partition: number, reason: string): Message => ({
     key: message.key,
@@ -194,6 +214,7 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
             size: batch.messages.length,
             ...stats,
           })
+          measure(batch.messages.length, stats)
           for (const listener of listeners) listener(stats)
           // In Postgres now, or never (dead-lettered): either way no longer pending.
           if (redis) {

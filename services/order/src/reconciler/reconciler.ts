@@ -8,7 +8,7 @@ import {
   OUTBOX_REGISTRY_KEY,
 } from '@flash-deal/contracts'
 import { queries, type Sql } from '@flash-deal/db'
-import type { Logger } from '@flash-deal/kit'
+import { type Logger, type Telemetry, telemetryOff } from '@flash-deal/kit'
 import type { Kafka } from '@flash-deal/kit/kafka'
 import type { Redis } from '@flash-deal/kit/redis'
 import restoreDealLua from './restore-deal.lua' with { type: 'text' }
@@ -54,6 +54,8 @@ export interface ReconcilerOptions {
   topic?: string
   /** Deals that ended longer ago than this are left alone. */
   graceSeconds?: number
+  /** Reports the last run's consumer lag and drift per deal as gauges; off when absent. */
+  telemetry?: Telemetry
 }
 
 /**
@@ -76,6 +78,35 @@ export function createReconciler(options: ReconcilerOptions) {
   let adminConnected: Promise<void> | undefined
   let last: ReconciliationReport | undefined
   const reportedDrift = new Map<string, number>()
+
+  // Both gauges read the last report: collecting metrics never queries Kafka, Redis or Postgres.
+  const meter = (options.telemetry ?? telemetryOff('order')).meter
+  meter
+    .createObservableGauge('flash_deal.consumer.lag', {
+      description:
+        'Records of the topic the consumer group has not committed (last reconciliation)',
+      unit: '{message}',
+    })
+    .addCallback((result) => {
+      if (!last) return
+      result.observe(last.consumerLag, {
+        'messaging.consumer.group.name': group,
+        'messaging.destination.name': topic,
+      })
+    })
+  meter
+    .createObservableGauge('flash_deal.reconciler.drift', {
+      description:
+        'Redis stock minus Postgres remaining stock of a settled deal (last reconciliation)',
+      unit: '{unit}',
+    })
+    .addCallback((result) => {
+      // Only settled deals: while orders are in flight the difference is expected, not drift.
+      for (const deal of last?.deals ?? []) {
+        if (deal.drift === null || deal.health === 'settling') continue
+        result.observe(deal.drift, { 'flash_deal.deal.id': deal.dealId })
+      }
+    })
 
   async function consumerLag(): Promise<number> {
     adminConnected ??= admin.connect().catch((error) => {

@@ -46,7 +46,10 @@ export interface RelayOptions {
   registryKey?: string
   /** Called before each produce, e.g. to (re)connect the producer after Kafka was down. */
   beforeSend?: () => Promise<void>
-  /** Traces each record's produce as part of its purchase's trace; off when absent. */
+  /**
+   * Traces each record's produce as part of its purchase's trace, counts the records sent and
+   * reports each deal's outbox depth; off when absent.
+   */
   telemetry?: Telemetry
 }
 
@@ -83,6 +86,27 @@ export function createRelay(options: RelayOptions) {
   let lastPruneAt = 0
   let stopping = false
   let loop: Promise<void> | undefined
+
+  const sent = telemetry.meter.createCounter('messaging.client.sent.messages', {
+    description: 'Outbox records the relay produced to Kafka (acknowledged by the broker)',
+    unit: '{message}',
+  })
+  const depth = telemetry.meter.createObservableGauge('flash_deal.outbox.depth', {
+    description: 'Entries in a deal’s outbox stream not yet relayed to Kafka',
+    unit: '{entry}',
+  })
+  // Sampled when metrics are collected (one pipeline per export interval), not per round:
+  // the relay loop stays as it is. Every relay reports the same streams; read it per deal.
+  depth.addCallback(async (result) => {
+    if (deals.length === 0) return
+    const pipeline = redis.pipeline()
+    for (const dealId of deals) pipeline.xlen(dealOutboxKey(dealId))
+    const replies = (await pipeline.exec()) ?? []
+    deals.forEach((dealId, i) => {
+      const [error, length] = replies[i] ?? []
+      if (!error) result.observe(Number(length), { 'flash_deal.deal.id': dealId })
+    })
+  })
 
   /**
    * Drops from the registry the deals that ended over an hour ago and have nothing left to
@@ -313,6 +337,11 @@ export function createRelay(options: RelayOptions) {
       }
     }
     await acknowledge(streams)
+    const sending = { 'messaging.system': 'kafka', 'messaging.operation.name': 'send' }
+    if (accepted.length > 0)
+      sent.add(accepted.length, { ...sending, 'messaging.destination.name': topic })
+    if (poison.length > 0)
+      sent.add(poison.length, { ...sending, 'messaging.destination.name': dlqTopic })
     const moved = accepted.length + poison.length
     logger.debug('relayed', { entries: moved, streams: streams.length })
     return moved

@@ -14,7 +14,7 @@
  *   every request (the hot-key problem). A write clears both levels on this instance; another
  *   instance may serve the previous value for at most `nearTtlMs`.
  */
-import type { Logger } from '@flash-deal/kit'
+import type { Logger, Meter } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import type { Product, ProductRepository, Read } from './base'
 
@@ -166,6 +166,26 @@ export function cachedProductRepository(
     },
     stats: () => ({ ...stats }),
   }
+}
+
+/**
+ * The cache's counters as the observable counter `flash_deal.product.cache.reads`, by `result`
+ * (near_hit, hit, miss, fallback: Redis failed and the database answered). Read when metrics are
+ * collected: the read path keeps its plain increments.
+ */
+export function observeCacheStats(meter: Meter, stats: () => CacheStats) {
+  meter
+    .createObservableCounter('flash_deal.product.cache.reads', {
+      description: 'Product reads through the cache, by where the answer came from',
+      unit: '{read}',
+    })
+    .addCallback((result) => {
+      const now = stats()
+      result.observe(now.nearHits, { result: 'near_hit' })
+      result.observe(now.hits, { result: 'hit' })
+      result.observe(now.misses, { result: 'miss' })
+      result.observe(now.fallbacks, { result: 'fallback' })
+    })
 }
 
 function revive(json: string): Product {

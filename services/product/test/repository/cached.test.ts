@@ -2,9 +2,19 @@
 import { afterAll, expect, test } from 'bun:test'
 import { connect } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
-import { deadRedisUrl, recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import {
+  deadRedisUrl,
+  recordingLogger,
+  recordingMetrics,
+  testEnv,
+  uniqueSuffix,
+} from '@flash-deal/testing'
 import type { ProductRepository } from '../../src/repository/base'
-import { cachedProductRepository, productCacheKey } from '../../src/repository/cached'
+import {
+  cachedProductRepository,
+  observeCacheStats,
+  productCacheKey,
+} from '../../src/repository/cached'
 import { rdbProductRepository } from '../../src/repository/rdb'
 
 const logger = recordingLogger()
@@ -145,4 +155,20 @@ test('a stale write-back racing an update is removed by the second invalidation'
   )
   await Bun.sleep(350)
   expect((await reader.getProduct(product.id)).value?.price).toBe(4242)
+})
+
+test('the cache counters are reported as flash_deal.product.cache.reads by result', async () => {
+  const product = await seed()
+  const metrics = recordingMetrics('product')
+  const cached = cachedProductRepository(rdbProductRepository(sql), redis, logger, {
+    nearTtlMs: 0,
+  })
+  observeCacheStats(metrics.telemetry.meter, cached.stats)
+  const reads = (result: string) => metrics.value('flash_deal.product.cache.reads', { result })
+  await cached.getProduct(product.id)
+  await cached.getProduct(product.id)
+  await cached.getProduct(product.id)
+  expect(await reads('miss')).toBe(1)
+  expect(await reads('hit')).toBe(2)
+  expect(await reads('fallback')).toBe(0)
 })
