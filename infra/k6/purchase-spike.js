@@ -30,9 +30,11 @@ const runs = {
   hello: { base: __ENV.HELLO_URL, expect: 200 },
   sync: { base: __ENV.SYNC_URL, deal: setup.deals.sync, expect: 201 },
   async: { base: __ENV.ASYNC_URL, deal: setup.deals.async, expect: 202 },
+  // The async gateway again with tracing on and its collector down: export must cost nothing.
+  traced: { base: __ENV.TRACED_URL, deal: setup.deals.traced, expect: 202 },
 }
 // RUNS=async (or hello,async ...) runs only those, e.g. to profile one path.
-const order = (__ENV.RUNS || 'hello,sync,async').split(',').filter((name) => name in runs)
+const order = (__ENV.RUNS || 'hello,sync,async,traced').split(',').filter((name) => name in runs)
 // Statuses an error is broken down by in the summary (0: no answer, e.g. a timeout).
 const errorStatuses = [0, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504]
 
@@ -116,10 +118,17 @@ export function handleSummary(data) {
     }
   }
   const rows = Object.fromEntries(order.map((name) => [name, row(name)]))
-  const ratios = {
-    asyncOverHello: rows.async.perSecond / rows.hello.perSecond,
-    asyncOverSync: rows.async.perSecond / rows.sync.perSecond,
+  // null when a run is missing or had nothing to divide by (NaN does not survive JSON).
+  const ratio = (a, b) => {
+    const value = rows[a] && rows[b] ? rows[a].perSecond / rows[b].perSecond : Number.NaN
+    return Number.isFinite(value) ? value : null
   }
+  const ratios = {
+    asyncOverHello: ratio('async', 'hello'),
+    asyncOverSync: ratio('async', 'sync'),
+    tracedOverAsync: ratio('traced', 'async'),
+  }
+  const shown = (value) => (value === null ? 'n/a' : `${value.toFixed(2)}x`)
   const line = (r) =>
     [
       r.name.padEnd(6),
@@ -133,7 +142,7 @@ export function handleSummary(data) {
     `purchase spike, ${vus} VUs x ${duration} per run, one after the other, same box`,
     'run        per s   p50 ms    p99 ms  errors   (per s: answers for hello, accepted purchases otherwise)',
     ...order.map((name) => line(rows[name])),
-    `async / hello: ${ratios.asyncOverHello.toFixed(2)}x   async / sync: ${ratios.asyncOverSync.toFixed(2)}x`,
+    `async / hello: ${shown(ratios.asyncOverHello)}   async / sync: ${shown(ratios.asyncOverSync)}   traced (collector down) / async: ${shown(ratios.tracedOverAsync)}`,
     ...order
       .filter((name) => rows[name].errors > 0)
       .map((name) => {

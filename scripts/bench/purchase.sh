@@ -11,7 +11,8 @@
 # it started, whatever happened. Exits non-zero when any correctness check fails.
 #
 # Environment: VUS (32), DURATION (15s), BENCH_PORT_BASE (18480: +1 auth, +2 product, +3 order,
-# +4 async gateway, +5 sync gateway, +6 hello, +7 relay, +8 consumer; each also BENCH_*_PORT),
+# +4 async gateway, +5 sync gateway, +6 hello, +7 relay, +8 consumer, +9 async gateway with
+# tracing on and its collector down; each also BENCH_*_PORT),
 # BENCH_DIR (where logs and results go), BENCH_OUT (a copy of the summary JSON),
 # BENCH_DRAIN_TIMEOUT_S (60), BENCH_CUSTOMERS (20), BENCH_STOCK (1000000), BENCH_DRAIN (during).
 set -euo pipefail
@@ -26,6 +27,7 @@ sync_port="${BENCH_SYNC_GATEWAY_PORT:-$((base + 5))}"
 hello_port="${BENCH_HELLO_PORT:-$((base + 6))}"
 relay_port="${BENCH_RELAY_PORT:-$((base + 7))}"
 consumer_port="${BENCH_CONSUMER_PORT:-$((base + 8))}"
+traced_port="${BENCH_TRACED_GATEWAY_PORT:-$((base + 9))}"
 # The dev infrastructure, as the Makefile exports it, so the script also runs on its own.
 export DATABASE_URL="${DATABASE_URL:-postgres://flashdeal:flashdeal@127.0.0.1:5432/flashdeal}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
@@ -104,7 +106,7 @@ wait_ready() {
 }
 
 for port in "$auth_port" "$product_port" "$order_port" "$async_port" "$sync_port" \
-  "$hello_port" "$relay_port" "$consumer_port"; do
+  "$hello_port" "$relay_port" "$consumer_port" "$traced_port"; do
   if port_in_use "$port"; then
     echo "bench: port $port is in use; pick other ports with BENCH_PORT_BASE" >&2
     exit 1
@@ -124,6 +126,10 @@ start product "$product_port" services/product/src/main.ts "$jwks"
 start order "$order_port" services/order/src/main.ts "$jwks"
 start gateway-async "$async_port" services/gateway/src/main.ts ORDER_MODE=async "${gateway_env[@]}"
 start gateway-sync "$sync_port" services/gateway/src/main.ts ORDER_MODE=sync "${gateway_env[@]}"
+# The async gateway with tracing on and its collector unreachable (nothing listens on port 9):
+# spans are made, queued and dropped; the run shows what that costs a purchase.
+start gateway-traced "$traced_port" services/gateway/src/main.ts ORDER_MODE=async "${gateway_env[@]}" \
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:9
 start hello "$hello_port" services/gateway/src/cli/hello.ts
 
 # The async orders reach Postgres through the relay (Redis outbox -> Kafka) and the consumer
@@ -147,7 +153,7 @@ GATEWAY_URL="$(local_url "$async_port")" run bun scripts/bench/purchase-setup.ts
 K6_AUTO_EXTENSION_RESOLUTION=false run "$k6" run --quiet \
   -e SETUP_FILE="$run_dir/setup.json" -e SUMMARY_FILE="$run_dir/bench-purchase.json" \
   -e HELLO_URL="$(local_url "$hello_port")" -e ASYNC_URL="$(local_url "$async_port")" \
-  -e SYNC_URL="$(local_url "$sync_port")" -e VUS="${VUS:-32}" -e DURATION="${DURATION:-15s}" \
+  -e SYNC_URL="$(local_url "$sync_port")" -e TRACED_URL="$(local_url "$traced_port")" -e VUS="${VUS:-32}" -e DURATION="${DURATION:-15s}" \
   infra/k6/purchase-spike.js
 cp "$run_dir/bench-purchase.json" "${BENCH_OUT:-/dev/null}" 2>/dev/null || true
 

@@ -17,7 +17,7 @@ import { connect, queries } from '@flash-deal/db'
 import { createLogger } from '@flash-deal/kit'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 
-type Mode = 'sync' | 'async'
+type Mode = 'sync' | 'async' | 'traced'
 
 /** The parts of scripts/bench/purchase-setup.ts's output this check reads. */
 interface BenchSetup {
@@ -27,8 +27,12 @@ interface BenchSetup {
 
 /** The parts of infra/k6/purchase-spike.js's summary this check reads. */
 interface BenchSummary {
-  runs: Record<Mode, { accepted: number; errors: number }>
-  ratios: { asyncOverHello: number | null; asyncOverSync: number | null }
+  runs: Partial<Record<Mode, { accepted: number; errors: number }>>
+  ratios: {
+    asyncOverHello: number | null
+    asyncOverSync: number | null
+    tracedOverAsync?: number | null
+  }
 }
 
 const env = process.env
@@ -103,7 +107,7 @@ async function checkDeal(mode: Mode, dealId: string, accepted: number) {
     return value === null ? null : Number(value)
   }
 
-  if (mode === 'async' && !pipelineRunning) {
+  if (mode !== 'sync' && !pipelineRunning) {
     // Redis alone can still be checked: every 202 took one unit and left one outbox record.
     const [stockNow, outbox] = await Promise.all([redisStock(), redis.xlen(dealOutboxKey(dealId))])
     verdict(
@@ -146,8 +150,9 @@ async function checkDeal(mode: Mode, dealId: string, accepted: number) {
 }
 
 try {
-  for (const mode of ['sync', 'async'] as const) {
-    await checkDeal(mode, setup.deals[mode], summary.runs[mode].accepted)
+  for (const mode of ['sync', 'async', 'traced'] as const) {
+    const run = summary.runs[mode]
+    if (run) await checkDeal(mode, setup.deals[mode], run.accepted)
   }
 } finally {
   await sql.end({ timeout: 5 })
@@ -165,6 +170,9 @@ console.log(
 )
 console.log(
   `  async >= ${goals.asyncOverSync}x sync:  ${goal(summary.ratios.asyncOverSync, goals.asyncOverSync)}`,
+)
+console.log(
+  `  tracing on, collector down: ${typeof summary.ratios.tracedOverAsync === 'number' ? `${summary.ratios.tracedOverAsync.toFixed(2)}x of async without tracing` : 'n/a'}`,
 )
 console.log(failures === 0 ? 'bench-check: PASS' : `bench-check: FAIL (${failures} failed)`)
 process.exit(failures === 0 ? 0 : 1)
