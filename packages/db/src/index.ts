@@ -11,3 +11,9 @@ export {
   queries,
   UnknownQueryError,
 } from './queries'
+export {
+  postgresAttributes,
+  type QueriesFor,
+  tracedQueries,
+  untracedQueries,
+} from './tracing'

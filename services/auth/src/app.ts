@@ -1,4 +1,4 @@
-import { queries, type Sql } from '@flash-deal/db'
+import { queries, type Sql, tracedQueries } from '@flash-deal/db'
 import { createServiceApp, type Logger, type Telemetry } from '@flash-deal/kit'
 import { createTokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
@@ -37,6 +37,7 @@ export function createApp({
     keys,
     tokens,
     throttle: new LoginThrottle(redis, throttle),
+    queriesFor: tracedQueries(telemetry, { databaseName: sql.options.database }),
   })
   // The auth service verifies its own tokens with the same module as everyone else, against
   // the keys it publishes.

@@ -1,4 +1,5 @@
 import { connect } from '@flash-deal/db'
+import type { Telemetry } from '@flash-deal/kit'
 import { createRedis } from '@flash-deal/kit/redis'
 import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
 import type { JWK } from 'jose'
@@ -13,7 +14,9 @@ export const tokens = {
 }
 
 /** An auth app on the real Postgres and Redis, with a fresh signing key. */
-export async function authApp(options: { throttleWindowSeconds?: number; redisUrl?: string } = {}) {
+export async function authApp(
+  options: { throttleWindowSeconds?: number; redisUrl?: string; telemetry?: Telemetry } = {},
+) {
   const logger = recordingLogger()
   const sql = connect(testEnv.databaseUrl, { max: 4 })
   const redis = createRedis(options.redisUrl ?? testEnv.redisUrl, logger)
@@ -30,6 +33,7 @@ export async function authApp(options: { throttleWindowSeconds?: number; redisUr
       maxFailuresPerAddress: 1000,
       windowSeconds: options.throttleWindowSeconds ?? 60,
     },
+    telemetry: options.telemetry,
   })
   const close = async () => {
     await sql.end()

@@ -1,4 +1,12 @@
-import { createServiceApp, type Logger, type ReadinessCheck, type Telemetry } from '@flash-deal/kit'
+import {
+  createServiceApp,
+  type Logger,
+  type ReadinessCheck,
+  type Telemetry,
+  type TraceContext,
+  telemetryOff,
+  traceContextOf,
+} from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { proxy, type Upstream } from './proxy'
 import { type PurchaseDeps, purchaseController } from './purchase/controller'
@@ -9,7 +17,7 @@ export interface GatewayDeps {
   redisReady: ReadinessCheck
   verifier: TokenVerifier
   maxBodyBytes: number
-  /** Tracing (a server span per request); off when absent. */
+  /** Tracing (a server span per request, a client span per proxy hop); off when absent. */
   telemetry?: Telemetry
   purchase: Omit<PurchaseDeps, 'verifier' | 'forwardToOrder'>
 }
@@ -33,7 +41,7 @@ export function createApp({
   redisReady,
   verifier,
   maxBodyBytes,
-  telemetry,
+  telemetry = telemetryOff('gateway'),
   purchase,
 }: GatewayDeps) {
   const app = createServiceApp({
@@ -59,7 +67,8 @@ export function createApp({
             headers: request.headers,
             body: JSON.stringify(body),
           }),
-          { ...context, maxBodyBytes },
+          // The rebuilt request is not the one the kit traced: parent the hop on the original.
+          { ...context, maxBodyBytes, telemetry, trace: traceContextOf(request) },
         ),
     }),
   )
@@ -67,10 +76,12 @@ export function createApp({
     const forward = async ({
       request,
       requestId,
+      traceContext,
       server,
     }: {
       request: Request
       requestId: string
+      traceContext: TraceContext
       server: { requestIP(r: Request): { address: string } | null } | null
     }) => {
       const authorization = request.headers.get('authorization')
@@ -79,6 +90,8 @@ export function createApp({
         requestId,
         maxBodyBytes,
         clientAddress: server?.requestIP(request)?.address,
+        telemetry,
+        trace: traceContext,
       })
     }
     // `parse: 'none'` keeps the body as a stream for the proxy instead of parsing it here.

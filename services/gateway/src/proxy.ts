@@ -3,7 +3,16 @@
  * can run on an edge runtime. Bodies are buffered up to a cap: the API carries small JSON
  * documents, and a cap bounds what one client can make the gateway hold.
  */
-import { BadGatewayError, GatewayTimeoutError, PayloadTooLargeError } from '@flash-deal/kit'
+import {
+  BadGatewayError,
+  GatewayTimeoutError,
+  PayloadTooLargeError,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Telemetry,
+  type TraceContext,
+} from '@flash-deal/kit'
 
 export interface Upstream {
   name: string
@@ -68,6 +77,9 @@ export interface ProxyContext {
   requestId: string
   clientAddress?: string
   maxBodyBytes: number
+  /** Tracing: the upstream call is a client span under `trace` (the request's server span). */
+  telemetry: Telemetry
+  trace: TraceContext
 }
 
 export async function proxy(
@@ -92,10 +104,47 @@ export async function proxy(
   headers.delete('accept-encoding')
   const body = await readCappedBody(request, context.maxBodyBytes)
 
-  let response: Response
+  const response = await context.telemetry.withSpan(
+    request.method,
+    {
+      parent: context.trace,
+      kind: SpanKind.CLIENT,
+      attributes: clientSpanAttributes(request, target),
+    },
+    async (span, hop) => {
+      // The upstream continues the trace from this hop, not from the caller's span. Tracing
+      // off: no span, and the caller's traceparent goes through untouched.
+      if (context.telemetry.enabled) {
+        const traceparent = context.telemetry.traceparentOf(hop)
+        if (traceparent) headers.set('traceparent', traceparent)
+      }
+      const response = await send(upstream, target, request.method, headers, body)
+      endClientSpan(span, response.status)
+      return response
+    },
+  )
+  const responseHeaders = forwardHeaders(response.headers)
+  responseHeaders.delete('content-length')
+  responseHeaders.delete('content-encoding')
+  // The gateway sets its own x-request-id (the same id); keeping the upstream's would repeat it.
+  responseHeaders.delete('x-request-id')
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: responseHeaders,
+  })
+}
+
+async function send(
+  upstream: Upstream,
+  target: URL,
+  method: string,
+  headers: Headers,
+  body: ArrayBuffer | undefined,
+): Promise<Response> {
   try {
-    response = await fetch(target, {
-      method: request.method,
+    return await fetch(target, {
+      method,
       headers,
       body,
       redirect: 'manual',
@@ -107,14 +156,27 @@ export async function proxy(
     }
     throw new BadGatewayError(upstream.name)
   }
-  const responseHeaders = forwardHeaders(response.headers)
-  responseHeaders.delete('content-length')
-  responseHeaders.delete('content-encoding')
-  // The gateway sets its own x-request-id (the same id); keeping the upstream's would repeat it.
-  responseHeaders.delete('x-request-id')
-  return new Response(response.body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: responseHeaders,
-  })
+}
+
+/** The HTTP client span's attributes (semantic conventions), known before the call. */
+function clientSpanAttributes(request: Request, target: URL) {
+  return {
+    'http.request.method': request.method,
+    'server.address': target.hostname,
+    'server.port': Number(target.port) || (target.protocol === 'https:' ? 443 : 80),
+    'url.full': target.href,
+  }
+}
+
+/**
+ * The answer's status on the span. Only 5xx fails the hop: a 4xx is the client's request
+ * relayed as is, not a fault of the gateway or the upstream. (Timeouts and unreachable
+ * upstreams fail it through `withSpan`, which records what `send` throws.)
+ */
+function endClientSpan(span: Span, status: number) {
+  span.setAttribute('http.response.status_code', status)
+  if (status >= 500) {
+    span.setAttribute('error.type', String(status))
+    span.setStatus({ code: SpanStatusCode.ERROR })
+  }
 }

@@ -1,6 +1,7 @@
 /** The gateway's routing against real upstream HTTP servers on loopback. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { recordingLogger, testEnv, testTokens } from '@flash-deal/testing'
+import { SpanKind, SpanStatusCode, type Telemetry } from '@flash-deal/kit'
+import { recordingLogger, recordingTelemetry, testEnv, testTokens } from '@flash-deal/testing'
 import type { Server } from 'bun'
 import { createApp } from '../src/app'
 import { createPurchase } from '../src/purchase'
@@ -33,7 +34,11 @@ beforeAll(() => {
         body: await request.text(),
       })
       return new Response(JSON.stringify({ ok: true, path: url.pathname }), {
-        status: url.pathname.endsWith('/missing') ? 404 : 201,
+        status: url.pathname.endsWith('/missing')
+          ? 404
+          : url.pathname.endsWith('/broken')
+            ? 503
+            : 201,
         headers: {
           'content-type': 'application/json',
           'keep-alive': 'timeout=5',
@@ -64,6 +69,7 @@ async function gateway(
   overrides: Partial<Record<'auth' | 'product' | 'order', string>> = {},
   timeoutMs = 2000,
   mode: 'async' | 'sync' = 'async',
+  telemetry?: Telemetry,
 ) {
   const base = `http://127.0.0.1:${upstream.port}`
   const upstreamOf = (name: 'auth' | 'product' | 'order') => ({
@@ -76,6 +82,7 @@ async function gateway(
     maxBodyBytes: 1024,
     redisReady: async () => 'PONG',
     verifier,
+    telemetry,
     upstreams: {
       auth: upstreamOf('auth'),
       product: upstreamOf('product'),
@@ -271,4 +278,114 @@ test('sync mode: the purchase is handed to the order service with its key, body 
   expect(JSON.parse(forwarded?.body ?? '{}')).toEqual({ quantity: 1 })
   expect(forwarded?.headers['idempotency-key']).toBe('sync-1')
   expect(forwarded?.headers['x-request-id']).toBe('sync-purchase')
+})
+
+describe('proxy hops are HTTP client spans', () => {
+  const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736'
+  const callerParent = `00-${callerTrace}-00f067aa0ba902b7-01`
+
+  test('the hop is a client span under the server span, and the upstream continues from it', async () => {
+    const { telemetry, spans } = recordingTelemetry('gateway')
+    const app = await gateway({}, 2000, 'async', telemetry)
+    const response = await app.handle(
+      new Request('http://localhost/v1/products/42?fields=name', {
+        headers: { traceparent: callerParent },
+      }),
+    )
+    expect(response.status).toBe(201)
+
+    const finished = await spans()
+    const server = finished.find((span) => span.kind === SpanKind.SERVER)
+    const client = finished.find((span) => span.kind === SpanKind.CLIENT)
+    expect(server?.spanContext().traceId).toBe(callerTrace)
+    expect(client?.name).toBe('GET')
+    expect(client?.spanContext().traceId).toBe(callerTrace)
+    expect(client?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId)
+    expect(client?.attributes).toEqual({
+      'http.request.method': 'GET',
+      'server.address': '127.0.0.1',
+      'server.port': upstream.port,
+      'url.full': `http://127.0.0.1:${upstream.port}/v1/products/42?fields=name`,
+      'http.response.status_code': 201,
+    })
+    expect(client?.status.code).toBe(SpanStatusCode.UNSET)
+    expect(seen.at(-1)?.headers.traceparent).toBe(
+      `00-${callerTrace}-${client?.spanContext().spanId}-01`,
+    )
+  })
+
+  test('a 4xx answer leaves the hop unset; a 5xx fails it', async () => {
+    const { telemetry, spans } = recordingTelemetry('gateway')
+    const app = await gateway({}, 2000, 'async', telemetry)
+    expect((await app.handle(new Request('http://localhost/v1/orders/missing'))).status).toBe(404)
+    expect((await app.handle(new Request('http://localhost/v1/orders/broken'))).status).toBe(503)
+
+    const clients = (await spans()).filter((span) => span.kind === SpanKind.CLIENT)
+    const byStatus = (status: number) =>
+      clients.find((span) => span.attributes['http.response.status_code'] === status)
+    expect(byStatus(404)?.status.code).toBe(SpanStatusCode.UNSET)
+    expect(byStatus(503)?.status.code).toBe(SpanStatusCode.ERROR)
+    expect(byStatus(503)?.attributes['error.type']).toBe('503')
+  })
+
+  test('an unreachable upstream and a timeout fail the hop', async () => {
+    const { telemetry, spans } = recordingTelemetry('gateway')
+    const dead = await gateway({ order: 'http://127.0.0.1:1' }, 2000, 'async', telemetry)
+    expect((await dead.handle(new Request('http://localhost/v1/orders'))).status).toBe(502)
+    const late = await gateway(
+      { product: `http://127.0.0.1:${slow.port}` },
+      100,
+      'async',
+      telemetry,
+    )
+    expect((await late.handle(new Request('http://localhost/v1/products'))).status).toBe(504)
+
+    const clients = (await spans()).filter((span) => span.kind === SpanKind.CLIENT)
+    expect(clients.map((span) => [span.attributes['server.port'], span.status.code])).toEqual([
+      [1, SpanStatusCode.ERROR],
+      [slow.port, SpanStatusCode.ERROR],
+    ])
+    expect(clients.map((span) => span.attributes['error.type'])).toEqual([
+      'BadGatewayError',
+      'GatewayTimeoutError',
+    ])
+    expect(
+      clients.every((span) => span.attributes['http.response.status_code'] === undefined),
+    ).toBe(true)
+  })
+
+  test('sync mode: the purchase handed to the order service is a client span under the purchase span', async () => {
+    const { telemetry, spans } = recordingTelemetry('gateway')
+    const app = await gateway({}, 2000, 'sync', telemetry)
+    const response = await app.handle(
+      new Request('http://localhost/v1/deals/0193a6f2-3b4c-7d5e-8f90-123456789abc/purchase', {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${await accessToken()}`,
+          'idempotency-key': 'sync-traced',
+          'content-type': 'application/json',
+          traceparent: callerParent,
+        },
+        body: '{}',
+      }),
+    )
+    expect(response.status).toBe(201)
+
+    const finished = await spans()
+    const server = finished.find((span) => span.name === 'POST /v1/deals/:id/purchase')
+    const client = finished.find((span) => span.kind === SpanKind.CLIENT)
+    expect(client?.name).toBe('POST')
+    expect(client?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId)
+    expect(seen.at(-1)?.headers.traceparent).toBe(
+      `00-${callerTrace}-${client?.spanContext().spanId}-01`,
+    )
+  })
+
+  test("tracing off: the caller's traceparent reaches the upstream unchanged", async () => {
+    const response = await (await gateway()).handle(
+      new Request('http://localhost/v1/products/42', { headers: { traceparent: callerParent } }),
+    )
+    expect(response.status).toBe(201)
+    expect(seen.at(-1)?.headers.traceparent).toBe(callerParent)
+  })
 })

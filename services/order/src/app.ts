@@ -1,4 +1,4 @@
-import { queries, type Sql } from '@flash-deal/db'
+import { queries, type Sql, tracedQueries } from '@flash-deal/db'
 import { createServiceApp, type Logger, type ReadinessCheck, type Telemetry } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
@@ -32,6 +32,8 @@ export function createApp({
   maxBodyBytes,
   telemetry,
 }: OrderDeps) {
+  // Each request's statements are spans under its span (tracing on); the plain queries if off.
+  const queriesFor = tracedQueries(telemetry, { databaseName: sql.options.database })
   return createServiceApp({
     name: 'order',
     version: '1.0.0',
@@ -46,7 +48,7 @@ export function createApp({
       kafka: kafkaReady,
     },
   })
-    .use(ordersController(new OrderService(sql, redis, logger), verifier))
-    .use(purchaseController(new PurchaseService(sql, redis, logger), verifier))
+    .use(ordersController(new OrderService(sql, redis, logger, queriesFor), verifier))
+    .use(purchaseController(new PurchaseService(sql, redis, logger, queriesFor), verifier))
     .use(reconciliationController(reconciler, verifier))
 }

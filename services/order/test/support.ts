@@ -1,5 +1,6 @@
 /** What the order tests share: real rows to buy from (users, a product, deals) and a caller. */
 import { connect, queries, type Sql } from '@flash-deal/db'
+import type { Telemetry } from '@flash-deal/kit'
 import { createKafka } from '@flash-deal/kit/kafka'
 import { createRedis, type Redis } from '@flash-deal/kit/redis'
 import {
@@ -110,7 +111,7 @@ export async function orderTestBed(options: { maxConnections?: number } = {}) {
   const redis = createRedis(testEnv.redisUrl, logger)
   const deadRedis = createRedis(deadRedisUrl, logger)
   const { verifier, tokenFor } = await testTokens()
-  const appWith = (clients: { sql?: Sql; redis?: Redis } = {}) =>
+  const appWith = (clients: { sql?: Sql; redis?: Redis; telemetry?: Telemetry } = {}) =>
     createApp({
       sql: clients.sql ?? sql,
       redis: clients.redis ?? redis,
@@ -118,6 +119,7 @@ export async function orderTestBed(options: { maxConnections?: number } = {}) {
       logger,
       verifier,
       kafkaReady: async () => 'not used by these routes',
+      telemetry: clients.telemetry,
     })
   const app = appWith()
   const rows = fixtures(sql)

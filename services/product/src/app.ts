@@ -1,4 +1,4 @@
-import { queries, type Sql } from '@flash-deal/db'
+import { queries, type Sql, tracedQueries } from '@flash-deal/db'
 import { createServiceApp, type Logger, type Telemetry } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
@@ -56,5 +56,15 @@ export function createApp({
       },
     )
     .use(productsController(products, verifier))
-    .use(dealsController(new DealService(sql, redis, logger), verifier))
+    .use(
+      dealsController(
+        new DealService(
+          sql,
+          redis,
+          logger,
+          tracedQueries(telemetry, { databaseName: sql.options.database }),
+        ),
+        verifier,
+      ),
+    )
 }

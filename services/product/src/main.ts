@@ -1,4 +1,4 @@
-import { connect } from '@flash-deal/db'
+import { connect, tracedQueries } from '@flash-deal/db'
 import { createLogger, createTelemetry, loadConfigOrExit, serve } from '@flash-deal/kit'
 import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
@@ -14,7 +14,10 @@ const sql = connect(config.DATABASE_URL, { applicationName: 'product' })
 const redis = createRedis(config.REDIS_URL, logger)
 
 // Strategy A: the one place that knows whether reads are cached.
-const rdb = rdbProductRepository(sql)
+const rdb = rdbProductRepository(
+  sql,
+  tracedQueries(telemetry, { databaseName: sql.options.database }),
+)
 const cached = config.ENABLE_CACHE
   ? cachedProductRepository(rdb, redis, logger, {
       ttlSeconds: config.PRODUCT_CACHE_TTL_SECONDS,

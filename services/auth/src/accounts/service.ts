@@ -1,5 +1,11 @@
-import { queries, type Sql } from '@flash-deal/db'
-import { ConflictError, DomainError, UnauthorizedError, ValidationError } from '@flash-deal/kit'
+import { type Db, type Queries, type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
+import {
+  ConflictError,
+  DomainError,
+  type TraceContext,
+  UnauthorizedError,
+  ValidationError,
+} from '@flash-deal/kit'
 import type { AccessClaims, Role } from '@flash-deal/kit/jwt'
 import type { SigningKeys } from '../keys/key-store'
 import {
@@ -48,15 +54,22 @@ export interface AccountDeps {
   keys: SigningKeys
   tokens: TokenSettings
   throttle: LoginThrottle
+  /** The query functions for a request (their spans under its span when tracing is on). */
+  queriesFor?: QueriesFor
 }
 
 export class AccountService {
   // Verified against when the email is unknown, so both failures cost the same argon2 work.
   private readonly decoyHash = Bun.password.hash(crypto.randomUUID(), PASSWORD_HASH)
 
-  constructor(private readonly deps: AccountDeps) {}
+  private readonly queriesFor: QueriesFor
 
-  async signup(input: SignupBody): Promise<UserView> {
+  constructor(private readonly deps: AccountDeps) {
+    this.queriesFor = deps.queriesFor ?? untracedQueries
+  }
+
+  async signup(input: SignupBody, trace?: TraceContext): Promise<UserView> {
+    const queries = this.queriesFor(trace)
     const email = normaliseEmail(input.email)
     assertPasswordPolicy(input.password, email)
     const passwordHash = await Bun.password.hash(input.password, PASSWORD_HASH)
@@ -74,7 +87,8 @@ export class AccountService {
     return toView(user)
   }
 
-  async login(input: LoginBody, clientAddress: string): Promise<TokenPair> {
+  async login(input: LoginBody, clientAddress: string, trace?: TraceContext): Promise<TokenPair> {
+    const queries = this.queriesFor(trace)
     const email = normaliseEmail(input.email)
     await this.deps.throttle.assertAllowed(email, clientAddress)
     const user = await queries.getUserByEmail(this.deps.sql, { email })
@@ -87,7 +101,7 @@ export class AccountService {
       throw new InvalidCredentialsError()
     }
     await this.deps.throttle.recordSuccess(email)
-    return this.issue(user.id, user.role as Role, crypto.randomUUID())
+    return this.issue(queries, user.id, user.role as Role, crypto.randomUUID())
   }
 
   /**
@@ -95,7 +109,8 @@ export class AccountService {
    * by someone who stole it: the whole family is revoked, so the thief and the victim both have
    * to log in again.
    */
-  async refresh(refreshToken: string): Promise<TokenPair> {
+  async refresh(refreshToken: string, trace?: TraceContext): Promise<TokenPair> {
+    const queries = this.queriesFor(trace)
     const { sql } = this.deps
     const stored = await queries.getRefreshTokenByHash(sql, {
       tokenHash: hashRefreshToken(refreshToken),
@@ -112,7 +127,7 @@ export class AccountService {
 
     const pair = await sql.begin(async (tx) => {
       if ((await queries.rotateRefreshToken(tx, { id: stored.id })) === 0) return null
-      return this.issue(stored.userId, stored.role as Role, stored.familyId, tx)
+      return this.issue(queries, stored.userId, stored.role as Role, stored.familyId, tx)
     })
     if (!pair) {
       // A concurrent refresh with the same token won the race: that is a replay too.
@@ -125,21 +140,22 @@ export class AccountService {
   }
 
   /** Revokes the session (refresh-token family) the access token was issued for. */
-  async logout(user: AccessClaims): Promise<void> {
-    await queries.revokeRefreshFamily(this.deps.sql, { familyId: user.sid })
+  async logout(user: AccessClaims, trace?: TraceContext): Promise<void> {
+    await this.queriesFor(trace).revokeRefreshFamily(this.deps.sql, { familyId: user.sid })
   }
 
-  async me(user: AccessClaims): Promise<UserView> {
-    const found = await queries.getUserById(this.deps.sql, { id: user.sub })
+  async me(user: AccessClaims, trace?: TraceContext): Promise<UserView> {
+    const found = await this.queriesFor(trace).getUserById(this.deps.sql, { id: user.sub })
     if (!found) throw new UnauthorizedError('The account no longer exists')
     return toView(found)
   }
 
   private async issue(
+    queries: Queries,
     userId: string,
     role: Role,
     familyId: string,
-    db: Parameters<typeof queries.insertRefreshToken>[0] = this.deps.sql,
+    db: Db = this.deps.sql,
   ) {
     const { keys, tokens } = this.deps
     const refreshToken = newRefreshToken()

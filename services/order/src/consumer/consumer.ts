@@ -5,7 +5,7 @@ import {
   type OrderAccepted,
   PENDING_ORDERS_KEY,
 } from '@flash-deal/contracts'
-import { observedQueries, type Sql } from '@flash-deal/db'
+import { postgresAttributes, type Sql, tracedQueries } from '@flash-deal/db'
 import {
   type Link,
   type Logger,
@@ -59,11 +59,8 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
   const dlqTopic = options.dlqTopic ?? ORDERS_DLQ
   const maxBackoffMs = options.maxBackoffMs ?? 5000
   const telemetry = options.telemetry ?? telemetryOff('order-consumer')
-  const dbAttributes = {
-    'db.system': 'postgresql',
-    'db.system.name': 'postgresql',
-    ...(options.databaseName ? { 'db.namespace': options.databaseName } : {}),
-  }
+  const dbAttributes = postgresAttributes(options.databaseName)
+  const queriesFor = tracedQueries(telemetry, { databaseName: options.databaseName })
 
   /**
    * The batch's Postgres transaction as a span, and each statement in it as a child named by its
@@ -78,20 +75,7 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
         kind: SpanKind.CLIENT,
         attributes: { ...dbAttributes, 'db.operation.name': 'TRANSACTION' },
       },
-      (_span, transaction) => {
-        const traced = observedQueries((name, call) =>
-          telemetry.withSpan(
-            name,
-            {
-              parent: transaction,
-              kind: SpanKind.CLIENT,
-              attributes: { ...dbAttributes, 'db.operation.name': name },
-            },
-            call,
-          ),
-        )
-        return sql.begin((tx) => applyOrders(tx, events, traced))
-      },
+      (_span, transaction) => sql.begin((tx) => applyOrders(tx, events, queriesFor(transaction))),
     )
   }
   const groupId = options.groupId ?? 'order-consumer'

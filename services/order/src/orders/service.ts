@@ -1,13 +1,18 @@
 import { PENDING_ORDERS_KEY, type PendingOrder } from '@flash-deal/contracts'
-import { queries, type Sql } from '@flash-deal/db'
-import { type Logger, NotFoundError, ServiceUnavailableError } from '@flash-deal/kit'
+import { type Queries, type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
+import {
+  type Logger,
+  NotFoundError,
+  ServiceUnavailableError,
+  type TraceContext,
+} from '@flash-deal/kit'
 import type { AccessClaims } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
 import { withPostgres } from '../postgres'
 import { decodeCursor, encodeCursor } from './cursor'
 import type { OrderStatus, OrderView } from './model'
 
-type OrderRow = NonNullable<Awaited<ReturnType<typeof queries.getOrder>>>
+type OrderRow = NonNullable<Awaited<ReturnType<Queries['getOrder']>>>
 
 const fromRow = (row: OrderRow): OrderView => ({
   id: row.id,
@@ -44,18 +49,21 @@ export class OrderService {
     private readonly sql: Sql,
     private readonly redis: Redis,
     private readonly logger: Logger,
+    /** The query functions for a request (their spans under its span when tracing is on). */
+    private readonly queriesFor: QueriesFor = untracedQueries,
   ) {}
 
   /** Anyone but the owner or an admin gets the same 404 as for an unknown id: ids leak nothing. */
-  async get(id: string, reader: AccessClaims): Promise<OrderView> {
-    const order = (await this.fromPostgres(id)) ?? (await this.fromRedis(id))
+  async get(id: string, reader: AccessClaims, trace?: TraceContext): Promise<OrderView> {
+    const order = (await this.fromPostgres(id, trace)) ?? (await this.fromRedis(id, trace))
     if (!order || (order.userId !== reader.sub && reader.role !== 'admin')) {
       throw new NotFoundError(`No order with id ${id}`)
     }
     return order
   }
 
-  async list(userId: string, limit: number, cursor?: string) {
+  async list(userId: string, limit: number, cursor?: string, trace?: TraceContext) {
+    const queries = this.queriesFor(trace)
     const beforeId = cursor ? decodeCursor(cursor) : null
     // One row more than asked tells whether another page exists, so the last page has no cursor.
     const rows = await withPostgres(this.logger, () =>
@@ -66,12 +74,14 @@ export class OrderService {
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null }
   }
 
-  private async fromPostgres(id: string): Promise<OrderView | null> {
-    const row = await withPostgres(this.logger, () => queries.getOrder(this.sql, { id }))
+  private async fromPostgres(id: string, trace?: TraceContext): Promise<OrderView | null> {
+    const row = await withPostgres(this.logger, () =>
+      this.queriesFor(trace).getOrder(this.sql, { id }),
+    )
     return row ? fromRow(row) : null
   }
 
-  private async fromRedis(id: string): Promise<OrderView | null> {
+  private async fromRedis(id: string, trace?: TraceContext): Promise<OrderView | null> {
     let value: string | null
     try {
       value = await this.redis.hget(PENDING_ORDERS_KEY, id)
@@ -83,6 +93,6 @@ export class OrderService {
     if (value !== null) return fromPending(JSON.parse(value) as PendingOrder)
     // The consumer may have written the order between the two reads and dropped its pending
     // record: one more look at Postgres keeps that moment from answering 404.
-    return this.fromPostgres(id)
+    return this.fromPostgres(id, trace)
   }
 }

@@ -1,6 +1,6 @@
 import { dealStockKey, purchaseRefused } from '@flash-deal/contracts'
-import { queries, type Sql, type TransactionSql } from '@flash-deal/db'
-import type { Logger } from '@flash-deal/kit'
+import { type QueriesFor, type Sql, type TransactionSql, untracedQueries } from '@flash-deal/db'
+import type { Logger, TraceContext } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import { v7 as uuidv7 } from 'uuid'
 import { withPostgres } from '../postgres'
@@ -15,6 +15,8 @@ export interface PurchaseRequest {
   userId: string
   quantity: number
   idempotencyKey: string
+  /** The request's trace context: the transaction's statements are spans under it. */
+  trace?: TraceContext
 }
 
 export interface PurchaseResult {
@@ -36,6 +38,8 @@ export class PurchaseService {
     private readonly sql: Sql,
     redis: Redis,
     private readonly logger: Logger,
+    /** The query functions for a request (their spans under its span when tracing is on). */
+    private readonly queriesFor: QueriesFor = untracedQueries,
   ) {
     // ioredis loads the script once and calls it by SHA, falling back to EVAL after a flush.
     redis.defineCommand('mirrorDealStock', { numberOfKeys: 1, lua: mirrorStockLua })
@@ -55,8 +59,9 @@ export class PurchaseService {
   /** Throws a refusal (and so rolls back: a refused purchase writes nothing) or takes stock. */
   private async decide(
     tx: TransactionSql,
-    { dealId, userId, quantity, idempotencyKey }: PurchaseRequest,
+    { dealId, userId, quantity, idempotencyKey, trace }: PurchaseRequest,
   ) {
+    const queries = this.queriesFor(trace)
     // Held to commit: the same buyer's concurrent requests on this deal queue here, so the
     // idempotency and limit checks below see each other's orders.
     await queries.lockDealBuyer(tx, { dealId, userId })

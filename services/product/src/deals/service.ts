@@ -1,10 +1,11 @@
 import { dealInfoKey, dealStockKey, OUTBOX_REGISTRY_KEY } from '@flash-deal/contracts'
-import { queries, type Sql } from '@flash-deal/db'
+import { type Queries, type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
 import {
   ConflictError,
   type Logger,
   NotFoundError,
   ServiceUnavailableError,
+  type TraceContext,
   ValidationError,
 } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
@@ -12,7 +13,7 @@ import type { DealPatchBody, DealView, NewDealBody } from './model'
 import publishDealLua from './publish-deal.lua' with { type: 'text' }
 import rescheduleDealLua from './reschedule-deal.lua' with { type: 'text' }
 
-type DealRow = NonNullable<Awaited<ReturnType<typeof queries.getDeal>>>
+type DealRow = NonNullable<Awaited<ReturnType<Queries['getDeal']>>>
 type RedisWithPublish = Redis & {
   publishDeal(stockKey: string, infoKey: string, ...args: (string | number)[]): Promise<number>
   rescheduleDeal(stockKey: string, infoKey: string, ...args: (string | number)[]): Promise<number>
@@ -40,6 +41,8 @@ export class DealService {
     private readonly sql: Sql,
     redis: Redis,
     private readonly logger: Logger,
+    /** The query functions for a request (their spans under its span when tracing is on). */
+    private readonly queriesFor: QueriesFor = untracedQueries,
   ) {
     // ioredis loads the script once and calls it by SHA, falling back to EVAL after a flush.
     redis.defineCommand('publishDeal', { numberOfKeys: 2, lua: publishDealLua })
@@ -47,7 +50,8 @@ export class DealService {
     this.redis = redis as RedisWithPublish
   }
 
-  async create(input: NewDealBody): Promise<DealView> {
+  async create(input: NewDealBody, trace?: TraceContext): Promise<DealView> {
+    const queries = this.queriesFor(trace)
     const startsAt = new Date(input.startsAt)
     const endsAt = new Date(input.endsAt)
     if (endsAt <= startsAt) throw invalid('body.endsAt', 'must be after startsAt')
@@ -89,7 +93,8 @@ export class DealService {
    * Edits a deal that has not started. Postgres (`starts_at > now()`) and Redis (its own clock,
    * in the Lua script) must both agree it has not started; otherwise 409 and nothing changes.
    */
-  async update(id: string, patch: DealPatchBody): Promise<DealView> {
+  async update(id: string, patch: DealPatchBody, trace?: TraceContext): Promise<DealView> {
+    const queries = this.queriesFor(trace)
     const current = await queries.getDeal(this.sql, { id })
     if (!current) throw new NotFoundError(`No deal with id ${id}`)
     const startsAt = patch.startsAt ? new Date(patch.startsAt) : current.startsAt
@@ -129,13 +134,15 @@ export class DealService {
     return this.view(deal)
   }
 
-  async get(id: string): Promise<DealView> {
+  async get(id: string, trace?: TraceContext): Promise<DealView> {
+    const queries = this.queriesFor(trace)
     const deal = await queries.getDeal(this.sql, { id })
     if (!deal) throw new NotFoundError(`No deal with id ${id}`)
     return this.view(deal)
   }
 
-  async list(status: 'live' | 'upcoming' | 'open'): Promise<DealView[]> {
+  async list(status: 'live' | 'upcoming' | 'open', trace?: TraceContext): Promise<DealView[]> {
+    const queries = this.queriesFor(trace)
     const rows = await queries.listOpenDeals(this.sql, { window: status, limit: 100 })
     return Promise.all(rows.map((deal) => this.view(deal)))
   }

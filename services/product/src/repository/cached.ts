@@ -14,7 +14,7 @@
  *   every request (the hot-key problem). A write clears both levels on this instance; another
  *   instance may serve the previous value for at most `nearTtlMs`.
  */
-import type { Logger, Meter } from '@flash-deal/kit'
+import type { Logger, Meter, TraceContext } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import type { Product, ProductRepository, Read } from './base'
 
@@ -88,12 +88,13 @@ export function cachedProductRepository(
     })
   }
 
-  const load = (id: string): Promise<Read<Product>> => {
+  // One load serves every concurrent miss of an id: its statement span is the first miss's.
+  const load = (id: string, trace?: TraceContext): Promise<Read<Product>> => {
     const pending = inFlight.get(id)
     if (pending) return pending
     const loading = (async () => {
       stats.loads += 1
-      const read = await inner.getProduct(id)
+      const read = await inner.getProduct(id, trace)
       try {
         await (read.value
           ? redis.set(productCacheKey(id), JSON.stringify(read.value), 'EX', ttl())
@@ -131,7 +132,7 @@ export function cachedProductRepository(
   }
 
   return {
-    async getProduct(id) {
+    async getProduct(id, trace) {
       const local = near.get(id)
       if (local && local.expiresAt > performance.now()) {
         stats.nearHits += 1
@@ -142,25 +143,25 @@ export function cachedProductRepository(
         cached = await redis.get(productCacheKey(id))
       } catch (error) {
         fallback('read', error)
-        return inner.getProduct(id)
+        return inner.getProduct(id, trace)
       }
       if (cached === null) {
         stats.misses += 1
-        return load(id)
+        return load(id, trace)
       }
       stats.hits += 1
       const value = cached === NONE ? null : revive(cached)
       remember(id, value)
       return { value, source: 'cache' }
     },
-    listProducts: (page) => inner.listProducts(page),
-    async createProduct(input) {
-      const product = await inner.createProduct(input)
+    listProducts: (page, trace) => inner.listProducts(page, trace),
+    async createProduct(input, trace) {
+      const product = await inner.createProduct(input, trace)
       await invalidate(product.id)
       return product
     },
-    async updateProduct(id, patch) {
-      const product = await inner.updateProduct(id, patch)
+    async updateProduct(id, patch, trace) {
+      const product = await inner.updateProduct(id, patch, trace)
       await invalidate(id)
       return product
     },

@@ -1,0 +1,86 @@
+/** Postgres statement spans of the product service, on real Postgres, with the rdb strategy. */
+import { afterAll, expect, test } from 'bun:test'
+import { connect, tracedQueries } from '@flash-deal/db'
+import { SpanKind } from '@flash-deal/kit'
+import { createRedis } from '@flash-deal/kit/redis'
+import {
+  recordingLogger,
+  recordingTelemetry,
+  testEnv,
+  testTokens,
+  uniqueSuffix,
+} from '@flash-deal/testing'
+import { createApp } from '../src/app'
+import { rdbProductRepository } from '../src/repository/rdb'
+
+const logger = recordingLogger()
+const sql = connect(testEnv.databaseUrl, { max: 2 })
+const redis = createRedis(testEnv.redisUrl, logger)
+const { verifier, tokenFor } = await testTokens()
+
+afterAll(async () => {
+  await sql.end()
+  redis.disconnect()
+})
+
+test('GET /v1/products/:id: the GetProduct statement is a span under the request span', async () => {
+  const { telemetry, spans } = recordingTelemetry('product')
+  const products = rdbProductRepository(
+    sql,
+    tracedQueries(telemetry, { databaseName: 'flashdeal' }),
+  )
+  const app = createApp({ sql, redis, logger, verifier, products, telemetry })
+  const created = await app.handle(
+    new Request('http://localhost/v1/products', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await tokenFor('admin')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ name: `Traced ${uniqueSuffix()}`, price: 100, currency: 'USD' }),
+    }),
+  )
+  expect(created.status).toBe(201)
+  const { id } = await created.json()
+
+  const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736'
+  const response = await app.handle(
+    new Request(`http://localhost/v1/products/${id}`, {
+      headers: { traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` },
+    }),
+  )
+  expect(response.status).toBe(200)
+
+  const finished = await spans()
+  const server = finished.find((span) => span.name === 'GET /v1/products/:id')
+  const statement = finished.find((span) => span.name === 'GetProduct')
+  expect(server?.spanContext().traceId).toBe(callerTrace)
+  expect(statement?.kind).toBe(SpanKind.CLIENT)
+  expect(statement?.spanContext().traceId).toBe(callerTrace)
+  expect(statement?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId)
+  expect(statement?.attributes).toMatchObject({
+    'db.system': 'postgresql',
+    'db.system.name': 'postgresql',
+    'db.namespace': 'flashdeal',
+    'db.operation.name': 'SELECT',
+    'db.query.summary': 'GetProduct',
+  })
+  expect(String(statement?.attributes['db.query.text'])).toContain('$1')
+  // The create was traced too, under its own request.
+  const insert = finished.find((span) => span.name === 'CreateProduct')
+  const post = finished.find((span) => span.name === 'POST /v1/products')
+  expect(insert?.parentSpanContext?.spanId).toBe(post?.spanContext().spanId)
+})
+
+test('GET /v1/deals: the ListOpenDeals statement is a span under the request span', async () => {
+  const { telemetry, spans } = recordingTelemetry('product')
+  const products = rdbProductRepository(sql)
+  const app = createApp({ sql, redis, logger, verifier, products, telemetry })
+  expect((await app.handle(new Request('http://localhost/v1/deals'))).status).toBe(200)
+
+  const finished = await spans()
+  const server = finished.find((span) => span.name === 'GET /v1/deals')
+  const statement = finished.find((span) => span.name === 'ListOpenDeals')
+  expect(statement?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId)
+  expect(statement?.attributes['db.namespace']).toBe(sql.options.database)
+})
