@@ -40,6 +40,7 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   type Sampler,
+  SamplingDecision,
   type SpanExporter,
   TraceIdRatioBasedSampler,
   TracerProvider,
@@ -165,17 +166,18 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
         10_000,
       ),
     })
+  const collector: CollectorHealth = { failing: false }
   const processor = new BatchSpanProcessor({
     exporter,
     maxQueueSize: positiveInt(env.OTEL_BSP_MAX_QUEUE_SIZE, 2048),
     maxExportBatchSize: positiveInt(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, 512),
     scheduledDelayMillis: positiveInt(env.OTEL_BSP_SCHEDULE_DELAY, 5000),
     exportTimeoutMillis: positiveInt(env.OTEL_BSP_EXPORT_TIMEOUT, 30_000),
-    selfObsMeterProvider: countingMeterProvider(stats, logger),
+    selfObsMeterProvider: countingMeterProvider(stats, logger, collector),
   })
   const provider = new TracerProvider({
     resource,
-    sampler: samplerFrom(env, logger),
+    sampler: whileCollectorAnswers(samplerFrom(env, logger), collector),
     spanProcessors: [processor],
   })
   const tracer = provider.getTracer('@flash-deal/kit')
@@ -350,7 +352,11 @@ const trimSlash = (url: string) => url.replace(/\/+$/, '')
  * provider keeps just that counter, as numbers the process can log and test, and logs when
  * export starts and stops failing (once per change, not once per batch).
  */
-function countingMeterProvider(stats: TelemetryStats, logger: Logger): MeterProvider {
+function countingMeterProvider(
+  stats: TelemetryStats,
+  logger: Logger,
+  collector: CollectorHealth,
+): MeterProvider {
   let failing = false
   const counter = {
     add(count: number, attributes?: Attributes) {
@@ -362,10 +368,12 @@ function countingMeterProvider(stats: TelemetryStats, logger: Logger): MeterProv
         if (!failing)
           logger.warn('span export failing; spans are lost until it recovers', { ...stats })
         failing = true
+        collector.failing = true
       } else {
         stats.exported += count
         if (failing) logger.info('span export recovered', { ...stats })
         failing = false
+        collector.failing = false
       }
     },
   }
@@ -387,5 +395,31 @@ async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
     ])
   } finally {
     clearTimeout(timer)
+  }
+}
+
+interface CollectorHealth {
+  /** The last export failed; set back by the next one that succeeds. */
+  failing: boolean
+}
+
+/**
+ * While exports fail, recording spans only to drop them still costs every request (ids,
+ * attributes, the queue). So this sampler stops recording then — the context still travels,
+ * marked not sampled, so downstream services skip the trace too — except for one probe trace a
+ * second, whose export tells when the collector is back; then sampling resumes as configured.
+ */
+function whileCollectorAnswers(inner: Sampler, collector: CollectorHealth): Sampler {
+  let lastProbe = 0
+  return {
+    shouldSample(...args) {
+      if (collector.failing) {
+        const now = Date.now()
+        if (now - lastProbe < 1000) return { decision: SamplingDecision.NOT_RECORD }
+        lastProbe = now
+      }
+      return inner.shouldSample(...args)
+    },
+    toString: () => `WhileCollectorAnswers{${inner.toString()}}`,
   }
 }

@@ -187,3 +187,46 @@ describe('a collector that is down or stuck', () => {
     expect(telemetry.stats().dropped).toBeGreaterThanOrEqual(25)
   })
 })
+
+test('while exports fail, requests are not recorded (one probe a second); recording resumes after', async () => {
+  let failing = true
+  let exported = 0
+  const flaky: SpanExporter = {
+    export(spans, done) {
+      exported += spans.length
+      done(failing ? { code: 1, error: new Error('collector down') } : { code: 0 })
+    },
+    shutdown: async () => {},
+  }
+  const telemetry = createTelemetry({
+    serviceName: 'shop',
+    logger: recorder().logger,
+    exporter: flaky,
+    env: { OTEL_BSP_SCHEDULE_DELAY: '5' },
+  })
+  const app = appWith(telemetry)
+  const settle = async () => {
+    await telemetry.flush()
+    await Bun.sleep(20)
+  }
+  await app.handle(get('/things/first'))
+  await settle()
+  expect(telemetry.stats().failed).toBe(1)
+
+  // The collector is down: 50 requests, still all answered, but at most one probe is recorded.
+  const before = exported
+  for (let i = 0; i < 50; i++) expect((await app.handle(get(`/things/${i}`))).status).toBe(200)
+  await settle()
+  expect(exported - before).toBeLessThanOrEqual(1)
+
+  // Back up: the next probe (a second later) succeeds, and every request is recorded again.
+  failing = false
+  await Bun.sleep(1100)
+  await app.handle(get('/things/probe'))
+  await settle()
+  const resumed = exported
+  for (let i = 0; i < 10; i++) await app.handle(get(`/things/again-${i}`))
+  await settle()
+  expect(exported - resumed).toBe(10)
+  await telemetry.shutdown()
+})
