@@ -35,4 +35,5 @@ export {
   type TelemetryStats,
   type TraceContext,
   telemetryOff,
+  withRedisSpan,
 } from './telemetry'

@@ -423,3 +423,29 @@ function whileCollectorAnswers(inner: Sampler, collector: CollectorHealth): Samp
     toString: () => `WhileCollectorAnswers{${inner.toString()}}`,
   }
 }
+
+/**
+ * One Redis command (or script) as a CLIENT span under `parent`, with the Redis semantic
+ * conventions; just the work when tracing is off or there is no request to hang it under.
+ */
+export function withRedisSpan<T>(
+  telemetry: Telemetry,
+  operation: string,
+  parent: Context | undefined,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!telemetry.enabled || !parent) return work()
+  return telemetry.withSpan(
+    operation,
+    {
+      parent,
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'db.system': 'redis',
+        'db.system.name': 'redis',
+        'db.operation.name': operation,
+      },
+    },
+    () => work(),
+  )
+}

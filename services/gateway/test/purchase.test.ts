@@ -118,6 +118,24 @@ describe.each(Object.keys(ports))('purchase through the %s adapter', (adapter) =
     expect(traceparent).toBe(`00-${callerTrace}-${reserve?.spanContext().spanId}-01`)
   })
 
+  test('traced: the per-user token bucket is a Redis span under the request span too', async () => {
+    const { telemetry, spans } = recordingTelemetry('gateway')
+    const { app } = await gatewayOn(port, {
+      telemetry,
+      limits: { user: { perSecond: 5, burst: 10 }, address: { perSecond: 0, burst: 1 } },
+    })
+    const dealId = await publishDeal(redis, { stock: 3 })
+    const response = await app.handle(
+      purchaseRequest(dealId, { token: await tokens.tokenFor('customer') }),
+    )
+    expect(response.status).toBe(202)
+    const finished = await spans()
+    const server = finished.find((span) => span.name === 'POST /v1/deals/:id/purchase')
+    const bucket = finished.find((span) => span.name === 'EVALSHA token-bucket')
+    expect(bucket?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId)
+    expect(bucket?.attributes).toMatchObject({ 'db.system.name': 'redis' })
+  })
+
   test('a retry with the same key answers the first order and reserves nothing more', async () => {
     const { app } = await gatewayOn(port)
     const dealId = await publishDeal(redis, { stock: 5 })

@@ -19,11 +19,17 @@ const rdb = rdbProductRepository(
   tracedQueries(telemetry, { databaseName: sql.options.database }),
 )
 const cached = config.ENABLE_CACHE
-  ? cachedProductRepository(rdb, redis, logger, {
-      ttlSeconds: config.PRODUCT_CACHE_TTL_SECONDS,
-      negativeTtlSeconds: config.PRODUCT_CACHE_NEGATIVE_TTL_SECONDS,
-      nearTtlMs: config.PRODUCT_NEAR_CACHE_TTL_MS,
-    })
+  ? cachedProductRepository(
+      rdb,
+      redis,
+      logger,
+      {
+        ttlSeconds: config.PRODUCT_CACHE_TTL_SECONDS,
+        negativeTtlSeconds: config.PRODUCT_CACHE_NEGATIVE_TTL_SECONDS,
+        nearTtlMs: config.PRODUCT_NEAR_CACHE_TTL_MS,
+      },
+      telemetry,
+    )
   : undefined
 logger.info('product repository', { strategy: cached ? 'cached(rdb)' : 'rdb' })
 if (cached) observeCacheStats(telemetry.meter, cached.stats)

@@ -11,6 +11,7 @@ import {
   uniqueSuffix,
 } from '@flash-deal/testing'
 import { createApp } from '../src/app'
+import { cachedProductRepository } from '../src/repository/cached'
 import { rdbProductRepository } from '../src/repository/rdb'
 
 const logger = recordingLogger()
@@ -83,4 +84,34 @@ test('GET /v1/deals: the ListOpenDeals statement is a span under the request spa
   const statement = finished.find((span) => span.name === 'ListOpenDeals')
   expect(statement?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId)
   expect(statement?.attributes['db.namespace']).toBe(sql.options.database)
+})
+
+test('cached(rdb): a miss is a Redis GET, then GetProduct, then a Redis SET, all under the request', async () => {
+  const { telemetry, spans } = recordingTelemetry('product')
+  const rdb = rdbProductRepository(sql, tracedQueries(telemetry, { databaseName: 'flashdeal' }))
+  const products = cachedProductRepository(rdb, redis, logger, { nearTtlMs: 0 }, telemetry)
+  const app = createApp({ sql, redis, logger, verifier, products, telemetry })
+  const created = await app.handle(
+    new Request('http://localhost/v1/products', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await tokenFor('admin')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ name: `Cached ${uniqueSuffix()}`, price: 100, currency: 'USD' }),
+    }),
+  )
+  const { id } = await created.json()
+  expect((await app.handle(new Request(`http://localhost/v1/products/${id}`))).status).toBe(200)
+
+  const finished = await spans()
+  const server = finished.find((span) => span.name === 'GET /v1/products/:id')
+  const under = finished.filter(
+    (span) => span.parentSpanContext?.spanId === server?.spanContext().spanId,
+  )
+  expect(under.map((span) => span.name)).toEqual(['GET', 'GetProduct', 'SET'])
+  expect(under[0]?.attributes).toMatchObject({
+    'db.system.name': 'redis',
+    'db.operation.name': 'GET',
+  })
 })

@@ -5,7 +5,13 @@ import {
   PurchaseBody,
   PurchaseParams,
 } from '@flash-deal/contracts'
-import { bearerAuth, bearerSecurity, ProblemSchema, traceContextOf } from '@flash-deal/kit'
+import {
+  bearerAuth,
+  bearerSecurity,
+  ProblemSchema,
+  type TraceContext,
+  traceContextOf,
+} from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { Elysia } from 'elysia'
 import { errorOutcome, type PurchaseOutcome, responseOutcome } from './outcomes'
@@ -16,7 +22,11 @@ export type OrderMode = 'async' | 'sync'
 export interface PurchaseDeps {
   verifier: TokenVerifier
   mode: OrderMode
-  checkRateLimit(userId: string, addressOf: () => string | undefined): Promise<void>
+  checkRateLimit(
+    userId: string,
+    addressOf: () => string | undefined,
+    trace?: TraceContext,
+  ): Promise<void>
   /** async: the Redis reservation. */
   reserveStock(request: PurchaseRequest): Promise<Reservation>
   /** sync: hands the (validated) purchase to the order service and returns its answer. */
@@ -54,7 +64,7 @@ export function purchaseController(deps: PurchaseDeps) {
         const idempotencyKey = idempotencyKeyOf(request.headers)
         const quantity = body?.quantity ?? 1
         const addressOf = () => server?.requestIP(request)?.address
-        await deps.checkRateLimit(user.sub, addressOf)
+        await deps.checkRateLimit(user.sub, addressOf, traceContextOf(request))
         if (deps.mode === 'sync') {
           // The kit has already put this request's id on the response; the order service gets it too.
           const requestId = String(set.headers['x-request-id'] ?? '')

@@ -24,7 +24,7 @@ export async function createPurchase(options: {
   return {
     mode: options.mode,
     recordOutcome: purchaseOutcomeCounter(telemetry.meter),
-    checkRateLimit: purchaseRateLimiter(options.port, tokenBucket, options.limits),
+    checkRateLimit: purchaseRateLimiter(options.port, tokenBucket, options.limits, telemetry),
     reserveStock: createReservations(options.port, reserve, options.logger, telemetry),
   }
 }

@@ -1,4 +1,10 @@
-import { TooManyRequestsError } from '@flash-deal/kit'
+import {
+  type Telemetry,
+  TooManyRequestsError,
+  type TraceContext,
+  telemetryOff,
+  withRedisSpan,
+} from '@flash-deal/kit'
 import type { LuaScript, RedisPort } from '../redis/port'
 
 export interface BucketLimit {
@@ -25,21 +31,25 @@ export function purchaseRateLimiter(
   port: RedisPort,
   script: LuaScript,
   limits: PurchaseRateLimits,
+  telemetry: Telemetry = telemetryOff('gateway'),
 ) {
-  const take = async (key: string, limit: BucketLimit) => {
+  const take = async (key: string, limit: BucketLimit, trace?: TraceContext) => {
     if (limit.perSecond <= 0) return 0
-    const [allowed, waitMs] = (await port.run(script, [key], [limit.perSecond, limit.burst])) as [
-      number,
-      number,
-    ]
+    const [allowed, waitMs] = (await withRedisSpan(telemetry, `EVALSHA ${script.name}`, trace, () =>
+      port.run(script, [key], [limit.perSecond, limit.burst]),
+    )) as [number, number]
     return allowed === 1 ? 0 : waitMs
   }
   // The client address is looked up only when its bucket is on (the lookup is not free).
-  return async function checkRateLimit(userId: string, addressOf: () => string | undefined) {
+  return async function checkRateLimit(
+    userId: string,
+    addressOf: () => string | undefined,
+    trace?: TraceContext,
+  ) {
     const address = limits.address.perSecond > 0 ? addressOf() : undefined
     const waits = await Promise.all([
-      take(userBucketKey(userId), limits.user),
-      address ? take(addressBucketKey(address), limits.address) : 0,
+      take(userBucketKey(userId), limits.user, trace),
+      address ? take(addressBucketKey(address), limits.address, trace) : 0,
     ])
     const waitMs = Math.max(...waits)
     if (waitMs > 0) throw new TooManyRequestsError(waitMs / 1000, 'Too many purchase attempts')

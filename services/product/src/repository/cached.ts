@@ -14,7 +14,14 @@
  *   every request (the hot-key problem). A write clears both levels on this instance; another
  *   instance may serve the previous value for at most `nearTtlMs`.
  */
-import type { Logger, Meter, TraceContext } from '@flash-deal/kit'
+import {
+  type Logger,
+  type Meter,
+  type Telemetry,
+  type TraceContext,
+  telemetryOff,
+  withRedisSpan,
+} from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import type { Product, ProductRepository, Read } from './base'
 
@@ -63,6 +70,7 @@ export function cachedProductRepository(
   redis: Redis,
   logger: Logger,
   overrides: Partial<CacheOptions> = {},
+  telemetry: Telemetry = telemetryOff('product'),
 ): CachedProductRepository {
   const options = { ...defaultCacheOptions, ...overrides }
   const stats: CacheStats = { nearHits: 0, hits: 0, misses: 0, loads: 0, fallbacks: 0 }
@@ -96,9 +104,11 @@ export function cachedProductRepository(
       stats.loads += 1
       const read = await inner.getProduct(id, trace)
       try {
-        await (read.value
-          ? redis.set(productCacheKey(id), JSON.stringify(read.value), 'EX', ttl())
-          : redis.set(productCacheKey(id), NONE, 'EX', options.negativeTtlSeconds))
+        await withRedisSpan(telemetry, 'SET', trace, () =>
+          read.value
+            ? redis.set(productCacheKey(id), JSON.stringify(read.value), 'EX', ttl())
+            : redis.set(productCacheKey(id), NONE, 'EX', options.negativeTtlSeconds),
+        )
       } catch (error) {
         fallback('write-back', error)
       }
@@ -140,7 +150,7 @@ export function cachedProductRepository(
       }
       let cached: string | null
       try {
-        cached = await redis.get(productCacheKey(id))
+        cached = await withRedisSpan(telemetry, 'GET', trace, () => redis.get(productCacheKey(id)))
       } catch (error) {
         fallback('read', error)
         return inner.getProduct(id, trace)
