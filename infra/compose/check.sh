@@ -74,17 +74,15 @@ if [[ -z "${1:-}" && -f "$signoz_file" ]]; then
   echo "compose: the SigNoz services run only under --profile observability"
 fi
 
-# Each Dockerfile installs with --frozen-lockfile, which needs every workspace manifest: a
-# workspace added to the repo but not to a Dockerfile would only fail at `docker build`.
+# The Dockerfile installs with --frozen-lockfile, which needs every workspace manifest: a
+# workspace added to the repo but not to the Dockerfile would only fail at `docker build`.
 missing=0
-for dockerfile in "$repo_root"/services/*/Dockerfile; do
-  for manifest in "$repo_root"/packages/*/package.json "$repo_root"/services/*/package.json "$repo_root"/tests/system/package.json; do
-    relative="${manifest#"$repo_root"/}"
-    if ! grep -q "^COPY $relative " "$dockerfile"; then
-      echo "compose: ${dockerfile#"$repo_root"/} does not copy $relative" >&2
-      missing=1
-    fi
-  done
+for manifest in "$repo_root"/packages/*/package.json "$repo_root"/services/*/package.json "$repo_root"/tests/system/package.json; do
+  relative="${manifest#"$repo_root"/}"
+  if ! grep -q "^COPY $relative " "$repo_root/Dockerfile"; then
+    echo "compose: Dockerfile does not copy $relative" >&2
+    missing=1
+  fi
 done
 [[ $missing -eq 0 ]] || exit 1
-echo "compose: every Dockerfile copies every workspace manifest"
+echo "compose: the Dockerfile copies every workspace manifest"

@@ -8,7 +8,7 @@
  * cores would otherwise spend here instead of on the purchases being measured. The customers
  * keep the same emails from run to run, so a second run only logs them in.
  *
- *   GATEWAY_URL=... bun scripts/bench/purchase-setup.ts /tmp/setup.json
+ *   GATEWAY_URL=... bun scripts/bench/purchase-setup.ts .state/bench/setup.json
  */
 
 const env = process.env

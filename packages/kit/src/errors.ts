@@ -148,3 +148,28 @@ export function problemResponse(problem: ProblemDetails, headers: Record<string,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
   })
 }
+
+// Client-side codes (the socket, or postgres.js giving up on a connection) and server-side
+// SQLSTATEs (class 08 connection exception, shutting down, out of connections) that mean "a
+// dependency cannot serve us right now", as opposed to a bug in a statement.
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+])
+
+/** True when `error` says a dependency (Postgres, a socket) is unreachable, not that code is wrong. */
+export function isDependencyUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))
+}

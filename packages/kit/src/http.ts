@@ -3,11 +3,13 @@ import {
   BadRequestError,
   DomainError,
   type FieldError,
+  isDependencyUnavailable,
   NotFoundError,
   PayloadTooLargeError,
   type ProblemDetails,
   problemResponse,
   problemType,
+  ServiceUnavailableError,
   ValidationError,
 } from './errors'
 import type { Logger } from './logger'
@@ -168,6 +170,9 @@ export function createServiceApp(options: ServiceAppOptions) {
       const context = requestContext(request)
       set.headers[REQUEST_ID_HEADER] = context.id
       const mapped = toDomainError(code, error)
+      // Elysia has already picked a status for what was thrown (500 for an unknown error); the
+      // problem's status is the one that goes out.
+      set.status = mapped.status
       if (mapped.status >= 500) context.logger.error('request failed', { error })
       const response = toResponse(mapped, request, context)
       // Elysia 1.4 skips onAfterResponse when a handler throws: finish the request here.
@@ -280,6 +285,10 @@ export function toDomainError(code: unknown, error: unknown): DomainError {
   if (code === 'PARSE')
     return new BadRequestError('The body is not valid JSON for its content type')
   if (code === 'NOT_FOUND') return new NotFoundError('No route matches this method and path')
+  // A database that is down is our outage, not a bug: 503 with Retry-After, in every service.
+  if (isDependencyUnavailable(error)) {
+    return new ServiceUnavailableError('A service this needs is unreachable; try again shortly', 1)
+  }
   return new DomainError(
     500,
     'internal',

@@ -34,6 +34,12 @@ function buildApp(readiness = {}) {
     .get('/boom', () => {
       throw new Error('database password is hunter2')
     })
+    .get('/db-down', () => {
+      // What postgres.js throws when Postgres refuses the connection.
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+        code: 'ECONNREFUSED',
+      })
+    })
   return { app, lines }
 }
 
@@ -155,6 +161,14 @@ describe('service app', () => {
     const requestId = response.headers.get('x-request-id')
     const logged = lines.find((line) => line.msg === 'request failed')
     expect(logged?.requestId).toBe(requestId)
+  })
+
+  test('a dependency that is unreachable is a 503 with Retry-After, not a 500', async () => {
+    const { app } = buildApp()
+    const response = await app.handle(new Request('http://localhost/db-down'))
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toBe('1')
+    expect((await response.json()).type).toBe('urn:flash-deal:problem:unavailable')
   })
 
   test('an unknown route is a 404 problem and the access log records 404', async () => {

@@ -8,7 +8,6 @@ import {
 } from '@flash-deal/kit'
 import type { AccessClaims } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
-import { withPostgres } from '../postgres'
 import { decodeCursor, encodeCursor } from './cursor'
 import type { OrderStatus, OrderView } from './model'
 
@@ -66,18 +65,14 @@ export class OrderService {
     const queries = this.queriesFor(trace)
     const beforeId = cursor ? decodeCursor(cursor) : null
     // One row more than asked tells whether another page exists, so the last page has no cursor.
-    const rows = await withPostgres(this.logger, () =>
-      queries.listUserOrders(this.sql, { userId, beforeId, limit: limit + 1 }),
-    )
+    const rows = await queries.listUserOrders(this.sql, { userId, beforeId, limit: limit + 1 })
     const items = rows.slice(0, limit).map(fromRow)
     const last = items.at(-1)
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null }
   }
 
   private async fromPostgres(id: string, trace?: TraceContext): Promise<OrderView | null> {
-    const row = await withPostgres(this.logger, () =>
-      this.queriesFor(trace).getOrder(this.sql, { id }),
-    )
+    const row = await this.queriesFor(trace).getOrder(this.sql, { id })
     return row ? fromRow(row) : null
   }
 

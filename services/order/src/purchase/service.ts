@@ -3,7 +3,6 @@ import { type QueriesFor, type Sql, type TransactionSql, untracedQueries } from 
 import type { Logger, TraceContext } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import { v7 as uuidv7 } from 'uuid'
-import { withPostgres } from '../postgres'
 import mirrorStockLua from './mirror-stock.lua' with { type: 'text' }
 
 type RedisWithMirror = Redis & {
@@ -47,9 +46,7 @@ export class PurchaseService {
   }
 
   async purchase(request: PurchaseRequest): Promise<PurchaseResult> {
-    const outcome = await withPostgres(this.logger, () =>
-      this.sql.begin((tx) => this.decide(tx, request)),
-    )
+    const outcome = await this.sql.begin((tx) => this.decide(tx, request))
     if (outcome.stockRemaining !== undefined) {
       await this.mirrorStock(request.dealId, outcome.stockRemaining)
     }

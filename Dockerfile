@@ -1,4 +1,6 @@
-# Build from the repository root: docker build -f services/gateway/Dockerfile .
+# One image recipe for every service, chosen by a build argument (compose passes it):
+#   docker build --build-arg SERVICE=order -t flash-deal-order .
+# Build from the repository root. SERVICE is one of auth, gateway, order, product.
 
 FROM oven/bun:1.4.5 AS deps
 WORKDIR /app
@@ -27,14 +29,18 @@ EXPOSE 8079
 CMD ["bun", "services/gateway/node_modules/@humanwhocodes/upstash-redis-server/dist/server.js"]
 
 FROM oven/bun:1.4.5-slim AS runtime
+ARG SERVICE
+RUN test -n "$SERVICE" || { echo "build with --build-arg SERVICE=auth|gateway|order|product" >&2; exit 1; }
 WORKDIR /app
-ENV NODE_ENV=production
+ENV NODE_ENV=production SERVICE=${SERVICE}
 # The whole tree from deps: workspaces keep their own node_modules, linked into the root store.
 COPY --from=deps /app ./
 COPY tsconfig.json ./
 COPY packages ./packages
 COPY db ./db
-COPY services/gateway ./services/gateway
+COPY services/${SERVICE} ./services/${SERVICE}
+# auth generates its dev signing key here on first start (a named volume in compose keeps it).
+RUN mkdir -p /app/.state/keys && chown bun:bun /app/.state/keys
 USER bun
-EXPOSE 8080
-CMD ["bun", "services/gateway/src/main.ts"]
+# exec: bun replaces the shell and receives SIGTERM itself (compose also runs an init).
+CMD ["sh", "-c", "exec bun services/$SERVICE/src/main.ts"]
