@@ -24,13 +24,8 @@ afterAll(async () => {
   redis.disconnect()
 })
 
-test('GET /v1/products/:id: the GetProduct statement is a span under the request span', async () => {
-  const { telemetry, spans } = recordingTelemetry('product')
-  const products = rdbProductRepository(
-    sql,
-    tracedQueries(telemetry, { databaseName: 'flashdeal' }),
-  )
-  const app = createApp({ sql, redis, logger, verifier, products, telemetry })
+/** An admin creates a product through the app; its id. */
+async function createdProduct(app: { handle(request: Request): Promise<Response> }) {
   const created = await app.handle(
     new Request('http://localhost/v1/products', {
       method: 'POST',
@@ -42,7 +37,17 @@ test('GET /v1/products/:id: the GetProduct statement is a span under the request
     }),
   )
   expect(created.status).toBe(201)
-  const { id } = await created.json()
+  return ((await created.json()) as { id: string }).id
+}
+
+test('GET /v1/products/:id: the GetProduct statement is a span under the request span', async () => {
+  const { telemetry, spans } = recordingTelemetry('product')
+  const products = rdbProductRepository(
+    sql,
+    tracedQueries(telemetry, { databaseName: 'flashdeal' }),
+  )
+  const app = createApp({ sql, redis, logger, verifier, products, telemetry })
+  const id = await createdProduct(app)
 
   const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736'
   const response = await app.handle(
@@ -91,17 +96,7 @@ test('cached(rdb): a miss is a Redis GET, then GetProduct, then a Redis SET, all
   const rdb = rdbProductRepository(sql, tracedQueries(telemetry, { databaseName: 'flashdeal' }))
   const products = cachedProductRepository(rdb, redis, logger, { nearTtlMs: 0 }, telemetry)
   const app = createApp({ sql, redis, logger, verifier, products, telemetry })
-  const created = await app.handle(
-    new Request('http://localhost/v1/products', {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${await tokenFor('admin')}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ name: `Cached ${uniqueSuffix()}`, price: 100, currency: 'USD' }),
-    }),
-  )
-  const { id } = await created.json()
+  const id = await createdProduct(app)
   expect((await app.handle(new Request(`http://localhost/v1/products/${id}`))).status).toBe(200)
 
   const finished = await spans()
