@@ -1,17 +1,20 @@
-// The purchase under a spike, three runs of the same load one after the other in one k6 run:
-//   hello  the ceiling: an Elysia route that does nothing, same box, same load generator
-//   sync   Phase 1: the sync gateway hands the purchase to the order service's Postgres
-//          transaction (201)
-//   async  Phase 2: the async gateway reserves in Redis with one Lua call and answers (202);
-//          last, so the relay and consumer drain its backlog after the run, not during `sync`
-// Every purchase has its own Idempotency-Key and quantity 1; customers are taken round-robin.
-// The deals and tokens come from scripts/bench/purchase-setup.ts; scripts/bench/purchase.sh
-// wires it all and checks Postgres and Redis afterwards.
+// The purchase under a spike: runs of the same load one after the other, on this box.
+//   hello     the ceiling: an Elysia route that does nothing, same box, same load generator
+//   sync      Phase 1: the sync gateway hands the purchase to the order service's Postgres
+//             transaction (201)
+//   async     Phase 2, the front door: the async gateway reserves in Redis with one Lua call and
+//             answers (202) while the outbox absorbs the spike (no relay or consumer running)
+//   traced    the same with tracing on and its collector down: export must cost nothing
+//   pipeline  the async gateway again while the relay, Kafka and the consumer drain into
+//             Postgres on the same two cores
+// scripts/bench/purchase.sh runs k6 twice: hello..traced, then (relay and consumer started, the
+// backlog drained) pipeline, with PREVIOUS_SUMMARY naming the first summary so the second one
+// prints and writes all the runs. Every purchase has its own Idempotency-Key and quantity 1;
+// customers are taken round-robin. The deals and tokens come from
+// scripts/bench/purchase-setup.ts; purchase.sh checks Postgres and Redis afterwards.
 //   k6 run -e SETUP_FILE=/abs/setup.json -e HELLO_URL=... -e ASYNC_URL=... -e SYNC_URL=... \
-//     -e SUMMARY_FILE=/abs/bench-purchase.json infra/k6/purchase-spike.js
-import exec from 'k6/execution'
+//     -e TRACED_URL=... -e SUMMARY_FILE=/abs/bench-purchase.json infra/k6/purchase-spike.js
 import http from 'k6/http'
-import { Counter } from 'k6/metrics'
 
 const setup = JSON.parse(open(__ENV.SETUP_FILE))
 const vus = Number(__ENV.VUS || 32)
@@ -23,20 +26,20 @@ const purchaseBody = JSON.stringify({ quantity: 1 })
 // Idempotency-Keys must be new on every run, even when the deal ids were reused.
 const runId = Date.now().toString(36)
 
-const accepted = new Counter('purchases_accepted')
-const unexpected = new Counter('unexpected_status')
-
 const runs = {
   hello: { base: __ENV.HELLO_URL, expect: 200 },
   sync: { base: __ENV.SYNC_URL, deal: setup.deals.sync, expect: 201 },
   async: { base: __ENV.ASYNC_URL, deal: setup.deals.async, expect: 202 },
-  // The async gateway again with tracing on and its collector down: export must cost nothing.
   traced: { base: __ENV.TRACED_URL, deal: setup.deals.traced, expect: 202 },
+  pipeline: { base: __ENV.ASYNC_URL, deal: setup.deals.pipeline, expect: 202 },
 }
 // RUNS=async (or hello,async ...) runs only those, e.g. to profile one path.
 const order = (__ENV.RUNS || 'hello,sync,async,traced').split(',').filter((name) => name in runs)
-// Statuses an error is broken down by in the summary (0: no answer, e.g. a timeout).
-const errorStatuses = [0, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504]
+// The rows of an earlier invocation of this script, shown and written with this one's.
+const previous = __ENV.PREVIOUS_SUMMARY ? JSON.parse(open(__ENV.PREVIOUS_SUMMARY)).runs : {}
+// Statuses the answers are broken down by in the summary (0: no answer, e.g. a timeout). k6 tags
+// every request with its status, so counting costs nothing per request (no custom metric).
+const statuses = [0, 200, 201, 202, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504]
 
 export const options = {
   discardResponseBodies: true,
@@ -48,7 +51,7 @@ export const options = {
         vus,
         duration,
         startTime: `${index * slot}s`,
-        exec: name === 'hello' ? 'hello' : 'purchase',
+        exec: name,
       },
     ]),
   ),
@@ -58,52 +61,54 @@ export const options = {
     order.flatMap((name) => [
       [`http_req_duration{scenario:${name}}`, ['p(99)>=0']],
       [`http_reqs{scenario:${name}}`, ['count>=0']],
-      [`purchases_accepted{scenario:${name}}`, ['count>=0']],
-      [`unexpected_status{scenario:${name}}`, ['count>=0']],
-      ...errorStatuses.map((status) => [
-        `unexpected_status{scenario:${name},status:${status}}`,
-        ['count>=0'],
-      ]),
+      ...statuses.map((status) => [`http_reqs{scenario:${name},status:${status}}`, ['count>=0']]),
     ]),
   ),
   summaryTrendStats: ['med', 'p(99)'],
 }
 
+// The load generator shares the box with what it measures, so an iteration does as little as
+// it can: no per-iteration lookups of the scenario, no custom metrics.
+const helloUrl = `${runs.hello.base}/hello`
 export function hello() {
-  const response = http.get(`${runs.hello.base}/hello`)
-  if (response.status !== 200) unexpected.add(1, { status: String(response.status) })
+  http.get(helloUrl)
 }
 
-export function purchase() {
-  const name = exec.scenario.name
+// One function per purchase run; a VU counts its own iterations (keys: run, VU, count).
+function purchaseRun(name) {
   const run = runs[name]
-  const iteration = exec.scenario.iterationInTest
-  const response = http.post(`${run.base}/v1/deals/${run.deal}/purchase`, purchaseBody, {
-    headers: {
-      authorization: `Bearer ${setup.tokens[iteration % setup.tokens.length]}`,
-      'content-type': 'application/json',
-      'idempotency-key': `bench-${runId}-${name}-${iteration}`,
-    },
-    tags: { name: 'purchase' },
-  })
-  if (response.status === run.expect) accepted.add(1)
-  else unexpected.add(1, { status: String(response.status) })
+  if (!run.base) return () => {}
+  const url = `${run.base}/v1/deals/${run.deal}/purchase`
+  const authorizations = setup.tokens.map((token) => `Bearer ${token}`)
+  const keyPrefix = `bench-${runId}-${name}-`
+  let iteration = 0
+  return () => {
+    iteration++
+    http.post(url, purchaseBody, {
+      headers: {
+        authorization: authorizations[(__VU + iteration) % authorizations.length],
+        'content-type': 'application/json',
+        'idempotency-key': `${keyPrefix}${__VU}-${iteration}`,
+      },
+    })
+  }
 }
+export const sync = purchaseRun('sync')
+export const async = purchaseRun('async')
+export const traced = purchaseRun('traced')
+export const pipeline = purchaseRun('pipeline')
 
 export function handleSummary(data) {
   const value = (metric, stat) => data.metrics[metric]?.values?.[stat] ?? 0
   const row = (name) => {
     const requests = value(`http_reqs{scenario:${name}}`, 'count')
-    const errors = value(`unexpected_status{scenario:${name}}`, 'count')
     // For the purchases the figure that matters is accepted purchases, not answers.
-    const done =
-      name === 'hello' ? requests - errors : value(`purchases_accepted{scenario:${name}}`, 'count')
+    const done = value(`http_reqs{scenario:${name},status:${runs[name].expect}}`, 'count')
+    const errors = requests - done
     const byStatus = Object.fromEntries(
-      errorStatuses
-        .map((status) => [
-          status,
-          value(`unexpected_status{scenario:${name},status:${status}}`, 'count'),
-        ])
+      statuses
+        .filter((status) => status !== runs[name].expect)
+        .map((status) => [status, value(`http_reqs{scenario:${name},status:${status}}`, 'count')])
         .filter(([, count]) => count > 0),
     )
     return {
@@ -117,7 +122,8 @@ export function handleSummary(data) {
       errors,
     }
   }
-  const rows = Object.fromEntries(order.map((name) => [name, row(name)]))
+  const rows = { ...previous, ...Object.fromEntries(order.map((name) => [name, row(name)])) }
+  const shownRuns = Object.keys(runs).filter((name) => name in rows)
   // null when a run is missing or had nothing to divide by (NaN does not survive JSON).
   const ratio = (a, b) => {
     const value = rows[a] && rows[b] ? rows[a].perSecond / rows[b].perSecond : Number.NaN
@@ -127,11 +133,13 @@ export function handleSummary(data) {
     asyncOverHello: ratio('async', 'hello'),
     asyncOverSync: ratio('async', 'sync'),
     tracedOverAsync: ratio('traced', 'async'),
+    pipelineOverHello: ratio('pipeline', 'hello'),
+    pipelineOverSync: ratio('pipeline', 'sync'),
   }
   const shown = (value) => (value === null ? 'n/a' : `${value.toFixed(2)}x`)
   const line = (r) =>
     [
-      r.name.padEnd(6),
+      r.name.padEnd(8),
       r.perSecond.toFixed(0).padStart(9),
       r.p50.toFixed(2).padStart(9),
       r.p99.toFixed(2).padStart(9),
@@ -140,10 +148,11 @@ export function handleSummary(data) {
   const text = [
     '',
     `purchase spike, ${vus} VUs x ${duration} per run, one after the other, same box`,
-    'run        per s   p50 ms    p99 ms  errors   (per s: answers for hello, accepted purchases otherwise)',
-    ...order.map((name) => line(rows[name])),
+    'run          per s   p50 ms    p99 ms  errors   (per s: answers for hello, accepted purchases otherwise)',
+    ...shownRuns.map((name) => line(rows[name])),
     `async / hello: ${shown(ratios.asyncOverHello)}   async / sync: ${shown(ratios.asyncOverSync)}   traced (collector down) / async: ${shown(ratios.tracedOverAsync)}`,
-    ...order
+    `pipeline (drain on the same cores) / hello: ${shown(ratios.pipelineOverHello)}   pipeline / sync: ${shown(ratios.pipelineOverSync)}`,
+    ...shownRuns
       .filter((name) => rows[name].errors > 0)
       .map((name) => {
         const listed = Object.entries(rows[name].errorsByStatus)

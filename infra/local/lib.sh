@@ -470,7 +470,7 @@ redis_start() {
   local err
   # Errors before the log file opens (bad options) arrive on stderr.
   if ! err=$(redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" \
-    --appendonly yes --appendfsync everysec \
+    --appendonly yes --appendfsync everysec --save '' \
     --daemonize yes --pidfile "$REDIS_PIDFILE" --logfile "$REDIS_LOG" 2>&1 >/dev/null {FLASH_STATE_LOCK_FD}>&-); then
     show_log_tail "$REDIS_LOG"
     die "redis: redis-server failed to start${err:+: $err}"

@@ -1,6 +1,6 @@
 /**
  * The set-up of `make bench-purchase`, through a gateway like any client: logs in the dev admin,
- * creates a product and three live deals (one per purchase run, so the runs never share stock or
+ * creates a product and four live deals (one per purchase run, so the runs never share stock or
  * buyers), and signs up and logs in a few customers whose access tokens the k6 VUs share.
  * Writes what the load script and the correctness check need as JSON to the path in argv[2].
  *
@@ -24,7 +24,7 @@ export interface PurchaseBenchSetup {
   productId: string
   /** Units each deal starts with; also every customer's per-user limit. */
   stock: number
-  deals: { async: string; sync: string; traced: string }
+  deals: { async: string; sync: string; traced: string; pipeline: string }
   /** Access tokens of the customers, shared round-robin by the VUs. */
   tokens: string[]
 }
@@ -104,6 +104,7 @@ const deals = {
   async: await createDeal(adminToken, product.id),
   sync: await createDeal(adminToken, product.id),
   traced: await createDeal(adminToken, product.id),
+  pipeline: await createDeal(adminToken, product.id),
 }
 
 // Two at a time: one per core, so the auth service hashes without queueing behind itself.
@@ -123,5 +124,6 @@ const setup: PurchaseBenchSetup = {
 await Bun.write(outputPath, JSON.stringify(setup, null, 2))
 console.log(
   `setup: product ${product.id}, async deal ${deals.async}, sync deal ${deals.sync}, traced deal ${deals.traced}, ` +
+    `pipeline deal ${deals.pipeline}, ` +
     `${stock} units each, ${tokens.length} customers`,
 )

@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # `make bench-purchase`: the purchase under a spike, async (Redis reservation, 202) against sync
-# (Postgres transaction, 201) against the ceiling (an Elysia "hello" route), in one k6 run on
+# (Postgres transaction, 201) against the ceiling (an Elysia "hello" route), in one bench run on
 # this box, then a correctness check of what Postgres and Redis hold afterwards.
 #
 # Starts its own processes on spare ports against the dev Postgres, Redis and Kafka
 # (`make infra-up`): auth, product, the order API, two gateways (ORDER_MODE=async and sync, purchase
-# rate limits off), the hello server, and the outbox relay and Kafka consumer (during the spike,
-# or after it with BENCH_DRAIN=after). Sets up a product, two deals and a few customers (scripts/bench/purchase-setup.ts), runs
-# infra/k6/purchase-spike.js, checks (services/order/src/cli/bench-check.ts) and stops everything
-# it started, whatever happened. Exits non-zero when any correctness check fails.
+# rate limits off), the hello server, and, once the front-door runs are over, the outbox relay
+# and Kafka consumer. Sets up a product, four deals and a few customers
+# (scripts/bench/purchase-setup.ts), runs infra/k6/purchase-spike.js (hello, sync, async, traced),
+# starts the relay and consumer and times the drain of the backlog, runs the `pipeline` run (the
+# async gateway with the drain on the same cores), checks (services/order/src/cli/bench-check.ts)
+# and stops everything it started, whatever happened. Exits non-zero when any correctness check
+# fails.
 #
 # Environment: VUS (32), DURATION (15s), BENCH_PORT_BASE (18480: +1 auth, +2 product, +3 order,
 # +4 async gateway, +5 sync gateway, +6 hello, +7 relay, +8 consumer, +9 async gateway with
 # tracing on and its collector down; each also BENCH_*_PORT),
 # BENCH_DIR (where logs and results go), BENCH_OUT (a copy of the summary JSON),
-# BENCH_DRAIN_TIMEOUT_S (60), BENCH_CUSTOMERS (20), BENCH_STOCK (1000000), BENCH_DRAIN (during).
+# BENCH_DRAIN_TIMEOUT_S (60), BENCH_CUSTOMERS (20), BENCH_STOCK (1000000),
+# RUNS (hello,sync,async,traced,limits,pipeline: the runs to make),
+# BENCH_PROFILE (1: every Bun process writes a CPU profile, as markdown, to $BENCH_DIR/profiles).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -81,7 +86,10 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 start() {
   local name=$1 port=$2 entry=$3
   shift 3
-  env LOG_LEVEL=warn PORT="$port" "$@" bun "$entry" >"$run_dir/$name.log" 2>&1 &
+  local flags=()
+  [[ "${BENCH_PROFILE:-}" == 1 ]] &&
+    flags=(--cpu-prof-md "--cpu-prof-dir=$run_dir/profiles" "--cpu-prof-name=$name.md")
+  env LOG_LEVEL=warn PORT="$port" "$@" bun "${flags[@]}" "$entry" >"$run_dir/$name.log" 2>&1 &
   pids+=($!)
   names+=("$name")
   ports+=("$port")
@@ -133,36 +141,74 @@ start gateway-traced "$traced_port" services/gateway/src/main.ts ORDER_MODE=asyn
 start hello "$hello_port" services/gateway/src/cli/hello.ts
 
 # The async orders reach Postgres through the relay (Redis outbox -> Kafka) and the consumer
-# (Kafka -> Postgres). BENCH_DRAIN=during (default) runs them during the spike, sharing the two
-# cores with everything else; BENCH_DRAIN=after starts them once the spike is over, which
-# measures what the gateway alone accepts while the outbox absorbs the spike (then drains it).
-drain="${BENCH_DRAIN:-during}"
-[[ "$drain" == during || "$drain" == after ]] || { echo "bench: BENCH_DRAIN is during or after" >&2; exit 1; }
+# (Kafka -> Postgres). They start after the front-door runs: the spike is answered by the
+# gateway and Redis alone while the outbox absorbs it (in production they run on other cores,
+# other hosts); then they drain that backlog, and the `pipeline` run measures the async gateway
+# again with them draining on the same two cores.
 # A relay name of its own (a name is one member of the outbox group; two live processes must not
 # share one); the consumer joins the usual group, so it only reads what arrives from now on.
 start_pipeline() {
+  local first=${#names[@]} index
   start relay "$relay_port" "$relay_entry" RELAY_NAME=bench-relay
   start consumer "$consumer_port" "$consumer_entry"
+  for index in $(seq "$first" $((${#names[@]} - 1))); do wait_ready "$index"; done
 }
-[[ "$drain" == during ]] && start_pipeline
 
 for index in "${!names[@]}"; do wait_ready "$index"; done
 echo "bench: ${names[*]} ready; logs in $run_dir"
 
-GATEWAY_URL="$(local_url "$async_port")" run bun scripts/bench/purchase-setup.ts "$run_dir/setup.json"
-K6_AUTO_EXTENSION_RESOLUTION=false run "$k6" run --quiet \
-  -e SETUP_FILE="$run_dir/setup.json" -e SUMMARY_FILE="$run_dir/bench-purchase.json" \
-  -e HELLO_URL="$(local_url "$hello_port")" -e ASYNC_URL="$(local_url "$async_port")" \
-  -e SYNC_URL="$(local_url "$sync_port")" -e TRACED_URL="$(local_url "$traced_port")" -e VUS="${VUS:-32}" -e DURATION="${DURATION:-15s}" \
-  infra/k6/purchase-spike.js
-cp "$run_dir/bench-purchase.json" "${BENCH_OUT:-/dev/null}" 2>/dev/null || true
+# RUNS picks the runs (default all, in this order); pipeline is the second k6 invocation, limits
+# the stores' own ceilings (scripts/bench/limits.sh: redis-benchmark and pgbench).
+runs="${RUNS:-hello,sync,async,traced,limits,pipeline}"
+front=()
+with_pipeline=0
+with_limits=0
+IFS=, read -ra requested <<<"$runs"
+for name in "${requested[@]}"; do
+  case "$name" in
+  hello | sync | async | traced) front+=("$name") ;;
+  pipeline) with_pipeline=1 ;;
+  limits) with_limits=1 ;;
+  *)
+    echo "bench: unknown run '$name' in RUNS (hello, sync, async, traced, limits, pipeline)" >&2
+    exit 1
+    ;;
+  esac
+done
 
-if [[ "$drain" == after ]]; then
-  first=${#names[@]}
-  start_pipeline
-  for index in $(seq "$first" $((${#names[@]} - 1))); do wait_ready "$index"; done
-  echo "bench: relay and consumer started after the spike (BENCH_DRAIN=after)"
+GATEWAY_URL="$(local_url "$async_port")" run bun scripts/bench/purchase-setup.ts "$run_dir/setup.json"
+k6_run() {
+  K6_AUTO_EXTENSION_RESOLUTION=false run "$k6" run --quiet \
+    -e SETUP_FILE="$run_dir/setup.json" \
+    -e HELLO_URL="$(local_url "$hello_port")" -e ASYNC_URL="$(local_url "$async_port")" \
+    -e SYNC_URL="$(local_url "$sync_port")" -e TRACED_URL="$(local_url "$traced_port")" \
+    -e VUS="${VUS:-32}" -e DURATION="${DURATION:-15s}" "$@" infra/k6/purchase-spike.js
+}
+summary="$run_dir/bench-purchase.json"
+if ((${#front[@]})); then
+  k6_run -e RUNS="$(IFS=,; echo "${front[*]}")" -e SUMMARY_FILE="$run_dir/front.json"
+  cp "$run_dir/front.json" "$summary"
 fi
 
-ASYNC_PIPELINE=running run bun services/order/src/cli/bench-check.ts \
-  "$run_dir/setup.json" "$run_dir/bench-purchase.json"
+# The stores' own limits, measured while nothing else runs (the pipeline is not started yet).
+((with_limits)) && run bash scripts/bench/limits.sh "$run_dir/limits.json"
+
+start_pipeline
+if [[ -f "$summary" ]]; then
+  echo "bench: relay and consumer started; draining what the front door accepted"
+  run bun services/order/src/cli/bench-check.ts --drain "$run_dir/setup.json" "$summary"
+fi
+
+if ((with_pipeline)); then
+  previous=()
+  [[ -f "$summary" ]] && previous=(-e PREVIOUS_SUMMARY="$summary")
+  k6_run -e RUNS=pipeline "${previous[@]}" -e SUMMARY_FILE="$run_dir/all.json"
+  mv "$run_dir/all.json" "$summary"
+fi
+cp "$summary" "${BENCH_OUT:-/dev/null}" 2>/dev/null || true
+
+[[ -f "$summary" ]] || { echo "bench: no k6 run was made (RUNS=$runs)" >&2; exit 1; }
+limits=()
+[[ -f "$run_dir/limits.json" ]] && limits=(BENCH_LIMITS="$run_dir/limits.json")
+run env ASYNC_PIPELINE=running "${limits[@]}" \
+  bun services/order/src/cli/bench-check.ts "$run_dir/setup.json" "$summary"

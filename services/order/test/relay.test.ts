@@ -196,17 +196,19 @@ test('stop() lets the running loop finish and returns', async () => {
   expect(await redis.xlen(dealOutboxKey(dealId))).toBe(0)
 })
 
-test('deals that ended over an hour ago with an empty outbox leave the registry', async () => {
+test('deals that ended over a minute ago with an empty outbox leave the registry', async () => {
   const registryKey = `it:outbox-registry:${uniqueSuffix()}`
-  const [ended, live, endedWithBacklog] = [
+  const [ended, justEnded, live, endedWithBacklog] = [
+    crypto.randomUUID(),
     crypto.randomUUID(),
     crypto.randomUUID(),
     crypto.randomUUID(),
   ]
-  await redis.sadd(registryKey, ended, live, endedWithBacklog)
-  await redis.hset(dealInfoKey(ended), 'endsAt', Date.now() - 2 * 3_600_000)
+  await redis.sadd(registryKey, ended, justEnded, live, endedWithBacklog)
+  await redis.hset(dealInfoKey(ended), 'endsAt', Date.now() - 2 * 60_000)
+  await redis.hset(dealInfoKey(justEnded), 'endsAt', Date.now() - 10_000)
   await redis.hset(dealInfoKey(live), 'endsAt', Date.now() + 3_600_000)
-  await redis.hset(dealInfoKey(endedWithBacklog), 'endsAt', Date.now() - 2 * 3_600_000)
+  await redis.hset(dealInfoKey(endedWithBacklog), 'endsAt', Date.now() - 2 * 60_000)
   await redis.xadd(dealOutboxKey(endedWithBacklog), '*', 'orderId', 'not-yet-relayed')
   const deadKafka = createKafka({
     clientId: 'it-dead',
@@ -217,7 +219,9 @@ test('deals that ended over an hour ago with an empty outbox leave the registry'
   await relayOn(registryKey, { producer: deadKafka.producer({ retry: { retries: 0 } }) })
     .relayOnce()
     .catch(() => {})
-  expect((await redis.smembers(registryKey)).sort()).toEqual([live, endedWithBacklog].sort())
+  expect((await redis.smembers(registryKey)).sort()).toEqual(
+    [justEnded, live, endedWithBacklog].sort(),
+  )
 })
 
 test('metrics: the outbox depth per deal falls as records are sent, and the sent records are counted', async () => {

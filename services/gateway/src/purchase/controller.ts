@@ -64,7 +64,8 @@ export function purchaseController(deps: PurchaseDeps) {
         const idempotencyKey = idempotencyKeyOf(request.headers)
         const quantity = body?.quantity ?? 1
         const addressOf = () => server?.requestIP(request)?.address
-        await deps.checkRateLimit(user.sub, addressOf, traceContextOf(request))
+        const trace = traceContextOf(request)
+        await deps.checkRateLimit(user.sub, addressOf, trace)
         if (deps.mode === 'sync') {
           // The kit has already put this request's id on the response; the order service gets it too.
           const requestId = String(set.headers['x-request-id'] ?? '')
@@ -82,7 +83,7 @@ export function purchaseController(deps: PurchaseDeps) {
           userId: user.sub,
           idempotencyKey,
           quantity,
-          trace: traceContextOf(request),
+          trace,
           headers: request.headers,
         })
         deps.recordOutcome(reservation.replayed ? 'replayed' : 'accepted')

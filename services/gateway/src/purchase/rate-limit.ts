@@ -46,6 +46,7 @@ export function purchaseRateLimiter(
     addressOf: () => string | undefined,
     trace?: TraceContext,
   ) {
+    if (limits.user.perSecond <= 0 && limits.address.perSecond <= 0) return
     const address = limits.address.perSecond > 0 ? addressOf() : undefined
     const waits = await Promise.all([
       take(userBucketKey(userId), limits.user, trace),

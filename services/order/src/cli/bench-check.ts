@@ -9,6 +9,9 @@
  *
  *   ASYNC_PIPELINE=running|absent bun services/order/src/cli/bench-check.ts setup.json summary.json
  *
+ * With `--drain` it only waits until the async runs' orders (async, traced) are all in Postgres
+ * and prints how fast the backlog drained (the relay and consumer were started just before).
+ *
  * ASYNC_PIPELINE=absent (no relay or consumer in this tree): the async orders cannot reach
  * Postgres, so the check says so and fails at once instead of waiting for nothing.
  */
@@ -17,7 +20,7 @@ import { connect, queries } from '@flash-deal/db'
 import { createLogger } from '@flash-deal/kit'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 
-type Mode = 'sync' | 'async' | 'traced'
+type Mode = 'sync' | 'async' | 'traced' | 'pipeline'
 
 /** The parts of scripts/bench/purchase-setup.ts's output this check reads. */
 interface BenchSetup {
@@ -27,18 +30,23 @@ interface BenchSetup {
 
 /** The parts of infra/k6/purchase-spike.js's summary this check reads. */
 interface BenchSummary {
-  runs: Partial<Record<Mode, { accepted: number; errors: number }>>
+  runs: Partial<Record<Mode, { accepted: number; errors: number; perSecond: number }>>
   ratios: {
     asyncOverHello: number | null
     asyncOverSync: number | null
     tracedOverAsync?: number | null
+    pipelineOverHello?: number | null
+    pipelineOverSync?: number | null
   }
 }
 
 const env = process.env
-const [setupPath, summaryPath] = process.argv.slice(2)
+const drainOnly = process.argv[2] === '--drain'
+const [setupPath, summaryPath] = process.argv.slice(drainOnly ? 3 : 2)
 if (!setupPath || !summaryPath) {
-  console.error('usage: bun services/order/src/cli/bench-check.ts <setup.json> <summary.json>')
+  console.error(
+    'usage: bun services/order/src/cli/bench-check.ts [--drain] <setup.json> <summary.json>',
+  )
   process.exit(64)
 }
 const pipelineRunning = env.ASYNC_PIPELINE !== 'absent'
@@ -149,8 +157,49 @@ async function checkDeal(mode: Mode, dealId: string, accepted: number) {
   )
 }
 
+/**
+ * Waits until Postgres holds every order the async front-door runs accepted (the relay and the
+ * consumer started just before, with the whole spike waiting in the outboxes) and prints the
+ * rate: orders from the Redis outbox through Kafka into Postgres per second.
+ */
+async function measureDrain() {
+  const deals = (['async', 'traced'] as const).flatMap((mode) => {
+    const run = summary.runs[mode]
+    return run && run.accepted > 0 ? [{ dealId: setup.deals[mode], accepted: run.accepted }] : []
+  })
+  const backlog = deals.reduce((sum, deal) => sum + deal.accepted, 0)
+  if (backlog === 0) return
+  const started = Date.now()
+  for (;;) {
+    const rows = await Promise.all(deals.map(async (deal) => (await totals(deal.dealId)).orders))
+    const done = rows.reduce((sum, count) => sum + count, 0)
+    const seconds = (Date.now() - started) / 1000
+    if (done >= backlog) {
+      console.log(
+        `drain: ${backlog} orders from the outboxes through Kafka into Postgres in ${seconds.toFixed(1)} s (${Math.round(backlog / seconds)} orders/s)`,
+      )
+      return
+    }
+    if (Date.now() - started >= drainTimeoutMs) {
+      console.log(`drain: ${done} / ${backlog} orders in Postgres after ${seconds.toFixed(0)} s`)
+      return
+    }
+    await Bun.sleep(100)
+  }
+}
+
+if (drainOnly) {
+  try {
+    await measureDrain()
+  } finally {
+    await sql.end({ timeout: 5 })
+    await closeRedis(redis)
+  }
+  process.exit(0)
+}
+
 try {
-  for (const mode of ['sync', 'async', 'traced'] as const) {
+  for (const mode of ['sync', 'async', 'traced', 'pipeline'] as const) {
     const run = summary.runs[mode]
     if (run) await checkDeal(mode, setup.deals[mode], run.accepted)
   }
@@ -172,7 +221,28 @@ console.log(
   `  async >= ${goals.asyncOverSync}x sync:  ${goal(summary.ratios.asyncOverSync, goals.asyncOverSync)}`,
 )
 console.log(
+  `  with the relay, Kafka and the consumer draining on the same cores (pipeline): ${goal(summary.ratios.pipelineOverHello ?? null, goals.asyncOverHello)} (x hello), ${goal(summary.ratios.pipelineOverSync ?? null, goals.asyncOverSync)} (x sync)`,
+)
+console.log(
   `  tracing on, collector down: ${typeof summary.ratios.tracedOverAsync === 'number' ? `${summary.ratios.tracedOverAsync.toFixed(2)}x of async without tracing` : 'n/a'}`,
 )
+// The stores' own ceilings on this box (scripts/bench/limits.sh), when measured in this run.
+if (env.BENCH_LIMITS) {
+  const limits = (await Bun.file(env.BENCH_LIMITS).json()) as {
+    redisReservePerSecond: number
+    postgresHotRowPerSecond: number
+  }
+  const share = (mode: Mode, limit: number) => {
+    const perSecond = summary.runs[mode]?.perSecond
+    return perSecond && limit > 0 ? `${(perSecond / limit).toFixed(2)} of it` : 'n/a'
+  }
+  console.log('limits of the stores, same box, same run (information):')
+  console.log(
+    `  Redis runs reserve.lua ${limits.redisReservePerSecond}/s (redis-benchmark); async accepted: ${share('async', limits.redisReservePerSecond)}`,
+  )
+  console.log(
+    `  Postgres decrements one hot row ${limits.postgresHotRowPerSecond}/s (pgbench); sync accepted: ${share('sync', limits.postgresHotRowPerSecond)}`,
+  )
+}
 console.log(failures === 0 ? 'bench-check: PASS' : `bench-check: FAIL (${failures} failed)`)
 process.exit(failures === 0 ? 0 : 1)

@@ -56,6 +56,9 @@ export interface RelayOptions {
 type StreamEntry = [id: string, fields: string[]]
 type StreamReply = [key: string, entries: StreamEntry[]][] | null
 
+/** How long after its end a deal with an empty outbox stays in the registry. */
+const ENDED_GRACE_MS = 60_000
+
 const isRedisError = (error: unknown, code: string) =>
   error instanceof Error && error.message.startsWith(code)
 
@@ -109,8 +112,10 @@ export function createRelay(options: RelayOptions) {
   })
 
   /**
-   * Drops from the registry the deals that ended over an hour ago and have nothing left to
-   * relay, so the read across all streams stays as small as the set of deals that matter.
+   * Drops from the registry the deals that ended over a minute ago and have nothing left to
+   * relay, so the read across all streams (its cost grows with every stream named) stays as
+   * small as the set of deals that matter. No entry can arrive after the end (the reservation
+   * judges the window by Redis's clock); the minute covers this process's clock being behind.
    */
   async function pruneEndedDeals(members: string[]) {
     if (Date.now() - lastPruneAt < 60_000) return members
@@ -121,7 +126,7 @@ export function createRelay(options: RelayOptions) {
       pipeline.hget(dealInfoKey(dealId), 'endsAt')
     }
     const replies = (await pipeline.exec()) ?? []
-    const cutoff = Date.now() - 3_600_000
+    const cutoff = Date.now() - ENDED_GRACE_MS
     const done = members.filter((_, i) => {
       const backlog = Number(replies[2 * i]?.[1] ?? 1)
       const endsAt = Number(replies[2 * i + 1]?.[1] ?? Number.POSITIVE_INFINITY)
