@@ -9,6 +9,10 @@
  * | `deal:{id}:buyers`      | hash   | user id → units bought so far                             |
  * | `deal:{id}:idempotency` | hash   | `userId:key` → `orderId:quantity` of the first purchase  |
  * | `deal:{id}:outbox`      | stream | one `OrderAccepted` record per accepted purchase          |
+ *
+ * Once a deal has ended and its outbox is drained, the relay gives every key but `info` an
+ * expiry (a day after the end by default, `DEAL_RETENTION_MS`): until then a retry answers the
+ * original order; after it a purchase is refused as `ended`.
  */
 export const dealStockKey = (dealId: string) => `deal:{${dealId}}:stock`
 export const dealInfoKey = (dealId: string) => `deal:{${dealId}}:info`
@@ -21,6 +25,15 @@ export const dealKeys = (dealId: string) =>
   [
     dealStockKey(dealId),
     dealInfoKey(dealId),
+    dealBuyersKey(dealId),
+    dealIdempotencyKey(dealId),
+    dealOutboxKey(dealId),
+  ] as const
+
+/** The keys of a deal's purchase state: all but `info`, which outlives them (see above). */
+export const dealPurchaseStateKeys = (dealId: string) =>
+  [
+    dealStockKey(dealId),
     dealBuyersKey(dealId),
     dealIdempotencyKey(dealId),
     dealOutboxKey(dealId),

@@ -5,7 +5,7 @@
  * idempotency record and the outbox stream.
  */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { dealKeys } from '@flash-deal/contracts'
+import { dealKeys, dealPurchaseStateKeys } from '@flash-deal/contracts'
 import { createRedis } from '@flash-deal/kit/redis'
 import {
   deadRedisUrl,
@@ -376,6 +376,22 @@ test('a deal whose stock Redis lost (being restored) is 503, never accepted', as
   )
   expect(response.status).toBe(503)
   expect((await dealState(redis, dealId)).outbox).toHaveLength(0)
+})
+
+test('a deal whose purchase state expired after its end (retention) is ended, not 503', async () => {
+  const { app } = await gatewayOn(ports.ioredis as RedisPort)
+  const dealId = await publishDeal(redis, {
+    startsAt: Date.now() - 120_000,
+    endsAt: Date.now() - 60_000,
+  })
+  // What the relay's expiry leaves: the info, no stock, buyers, idempotency records or outbox.
+  await redis.del(...dealPurchaseStateKeys(dealId))
+  const response = await app.handle(
+    purchaseRequest(dealId, { token: await tokens.tokenFor('customer') }),
+  )
+  expect(response.status).toBe(422)
+  expect(await response.json()).toMatchObject({ reason: 'ended' })
+  expect(await redis.exists(...dealPurchaseStateKeys(dealId))).toBe(0)
 })
 
 test('purchase outcomes are counted: accepted, replayed, sold out, bad input', async () => {

@@ -6,8 +6,13 @@
  */
 import { afterAll, expect, setDefaultTimeout, test } from 'bun:test'
 import {
+  dealBuyersKey,
+  dealIdempotencyKey,
   dealInfoKey,
+  dealKeys,
   dealOutboxKey,
+  dealPurchaseStateKeys,
+  dealStockKey,
   decodeOrderAccepted,
   OUTBOX_GROUP,
   PENDING_ORDERS_KEY,
@@ -196,7 +201,7 @@ test('stop() lets the running loop finish and returns', async () => {
   expect(await redis.xlen(dealOutboxKey(dealId))).toBe(0)
 })
 
-test('deals that ended over a minute ago with an empty outbox leave the registry', async () => {
+test('deals that ended over a minute ago with an empty outbox leave the registry, their purchase state expiring', async () => {
   const registryKey = `it:outbox-registry:${uniqueSuffix()}`
   const [ended, justEnded, live, endedWithBacklog] = [
     crypto.randomUUID(),
@@ -205,7 +210,13 @@ test('deals that ended over a minute ago with an empty outbox leave the registry
     crypto.randomUUID(),
   ]
   await redis.sadd(registryKey, ended, justEnded, live, endedWithBacklog)
-  await redis.hset(dealInfoKey(ended), 'endsAt', Date.now() - 2 * 60_000)
+  const endedAt = Date.now() - 2 * 60_000
+  await redis.hset(dealInfoKey(ended), 'endsAt', endedAt)
+  for (const dealId of [ended, live]) {
+    await redis.set(dealStockKey(dealId), 3)
+    await redis.hset(dealBuyersKey(dealId), 'user-1', 1)
+    await redis.hset(dealIdempotencyKey(dealId), 'user-1:key-1', 'order-1:1')
+  }
   await redis.hset(dealInfoKey(justEnded), 'endsAt', Date.now() - 10_000)
   await redis.hset(dealInfoKey(live), 'endsAt', Date.now() + 3_600_000)
   await redis.hset(dealInfoKey(endedWithBacklog), 'endsAt', Date.now() - 2 * 60_000)
@@ -216,12 +227,22 @@ test('deals that ended over a minute ago with an empty outbox leave the registry
     logger: recordingLogger(),
   })
   // A relay that cannot produce: the backlog stays, and so does its deal.
-  await relayOn(registryKey, { producer: deadKafka.producer({ retry: { retries: 0 } }) })
+  const retentionMs = 3_600_000
+  await relayOn(registryKey, {
+    producer: deadKafka.producer({ retry: { retries: 0 } }),
+    retentionMs,
+  })
     .relayOnce()
     .catch(() => {})
   expect((await redis.smembers(registryKey)).sort()).toEqual(
     [justEnded, live, endedWithBacklog].sort(),
   )
+  // The ended deal's purchase state expires `retentionMs` after its end; its info stays.
+  for (const key of dealPurchaseStateKeys(ended).slice(0, 3))
+    expect(await redis.pexpiretime(key)).toBe(endedAt + retentionMs)
+  expect(await redis.pttl(dealInfoKey(ended))).toBe(-1)
+  for (const key of [...dealKeys(live), ...dealKeys(endedWithBacklog), ...dealKeys(justEnded)])
+    expect(await redis.pttl(key)).toBeLessThan(0)
 })
 
 test('metrics: the outbox depth per deal falls as records are sent, and the sent records are counted', async () => {

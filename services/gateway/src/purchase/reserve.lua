@@ -16,9 +16,16 @@ local user, key, quantity = ARGV[1], ARGV[2], tonumber(ARGV[3])
 
 local info = redis.call('HMGET', KEYS[2], 'price', 'perUserLimit', 'startsAt', 'endsAt')
 if not info[1] then return { 'deal_not_found', '', 0 } end
+-- The window is judged by Redis's clock, the one clock every gateway instance shares.
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local stock = redis.call('GET', KEYS[1])
--- Info without stock: the deal's state is being restored (reconciler); refuse, never guess.
-if not stock then return { 'deal_unavailable', '', 0 } end
+if not stock then
+  -- Info without stock: a deal over for longer than its retention (its purchase state expired),
+  -- or one being restored by the reconciler: refuse, never guess.
+  if now >= tonumber(info[4]) then return { 'ended', '', 0 } end
+  return { 'deal_unavailable', '', 0 }
+end
 
 -- A retry of a purchase already made answers with that purchase, even after a sell-out.
 local field = user .. ':' .. key
@@ -32,9 +39,6 @@ if first then
   return { 'replayed', order, 0 }
 end
 
--- The window is judged by Redis's clock, the one clock every gateway instance shares.
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 if now < tonumber(info[3]) then return { 'not_started', '', 0 } end
 if now >= tonumber(info[4]) then return { 'ended', '', 0 } end
 

@@ -17,4 +17,9 @@ export const RelayConfig = T.Object({
   /** Pause after a partial batch so the next one is fuller (fewer, larger Kafka batches). */
   RELAY_LINGER_MS: T.Integer({ minimum: 0, maximum: 1000, default: 20 }),
   RELAY_CLAIM_IDLE_MS: T.Integer({ minimum: 1000, default: 30_000 }),
+  /**
+   * How long after a deal's end its purchase state stays in Redis (Idempotency-Key retries answer
+   * the original order until then). Keep it above the reconciler's RECONCILE_GRACE_SECONDS.
+   */
+  DEAL_RETENTION_MS: T.Integer({ minimum: 60_000, default: 86_400_000 }),
 })

@@ -43,6 +43,7 @@ const relay = createRelay({
   blockMs: config.RELAY_BLOCK_MS,
   lingerMs: config.RELAY_LINGER_MS,
   claimIdleMs: config.RELAY_CLAIM_IDLE_MS,
+  retentionMs: config.DEAL_RETENTION_MS,
   telemetry,
   beforeSend: async () => {
     if (!producerConnected) await producer.connect()

@@ -1,6 +1,7 @@
 import {
   dealInfoKey,
   dealOutboxKey,
+  dealPurchaseStateKeys,
   fieldsToRecord,
   ORDERS_ACCEPTED,
   ORDERS_DLQ,
@@ -44,6 +45,12 @@ export interface RelayOptions {
   claimIdleMs?: number
   /** The set of deal ids to drain (tests use their own). */
   registryKey?: string
+  /**
+   * How long after its end a deal's purchase state (stock, buyers, idempotency records, outbox)
+   * stays in Redis: a retry with the same Idempotency-Key answers the original order until then.
+   * Its `info` stays, so a late purchase is still refused as `ended`.
+   */
+  retentionMs?: number
   /** Called before each produce, e.g. to (re)connect the producer after Kafka was down. */
   beforeSend?: () => Promise<void>
   /**
@@ -58,6 +65,8 @@ type StreamReply = [key: string, entries: StreamEntry[]][] | null
 
 /** How long after its end a deal with an empty outbox stays in the registry. */
 const ENDED_GRACE_MS = 60_000
+/** A day: the usual lifetime of an Idempotency-Key. */
+const DEFAULT_RETENTION_MS = 86_400_000
 
 const isRedisError = (error: unknown, code: string) =>
   error instanceof Error && error.message.startsWith(code)
@@ -78,6 +87,7 @@ export function createRelay(options: RelayOptions) {
   const lingerMs = options.lingerMs ?? 0
   const claimIdleMs = options.claimIdleMs ?? 30_000
   const registryKey = options.registryKey ?? OUTBOX_REGISTRY_KEY
+  const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS
   const telemetry = options.telemetry ?? telemetryOff('order-relay')
 
   const groups = new Set<string>()
@@ -116,6 +126,8 @@ export function createRelay(options: RelayOptions) {
    * relay, so the read across all streams (its cost grows with every stream named) stays as
    * small as the set of deals that matter. No entry can arrive after the end (the reservation
    * judges the window by Redis's clock); the minute covers this process's clock being behind.
+   * Their purchase state gets an expiry, `retentionMs` after the end: without it every sale would
+   * leave its buyers and idempotency records (one per purchase) in Redis for good.
    */
   async function pruneEndedDeals(members: string[]) {
     if (Date.now() - lastPruneAt < 60_000) return members
@@ -127,15 +139,21 @@ export function createRelay(options: RelayOptions) {
     }
     const replies = (await pipeline.exec()) ?? []
     const cutoff = Date.now() - ENDED_GRACE_MS
-    const done = members.filter((_, i) => {
+    const done: { dealId: string; endsAt: number }[] = []
+    members.forEach((dealId, i) => {
       const backlog = Number(replies[2 * i]?.[1] ?? 1)
       const endsAt = Number(replies[2 * i + 1]?.[1] ?? Number.POSITIVE_INFINITY)
-      return backlog === 0 && endsAt < cutoff
+      if (backlog === 0 && endsAt < cutoff) done.push({ dealId, endsAt })
     })
     if (done.length === 0) return members
-    await redis.srem(registryKey, ...done)
+    // Expiries first: a failure leaves the deal registered, and the next prune sets them again.
+    const expiries = redis.pipeline()
+    for (const { dealId, endsAt } of done)
+      for (const key of dealPurchaseStateKeys(dealId)) expiries.pexpireat(key, endsAt + retentionMs)
+    for (const [error] of (await expiries.exec()) ?? []) if (error) throw error
+    await redis.srem(registryKey, ...done.map(({ dealId }) => dealId))
     logger.info('relay: ended deals no longer drained', { deals: done.length })
-    const gone = new Set(done)
+    const gone = new Set(done.map(({ dealId }) => dealId))
     return members.filter((dealId) => !gone.has(dealId))
   }
 
