@@ -6,8 +6,12 @@
 #             purchase), 32 connections, 16 commands pipelined per connection, on a scratch
 #             deal whose keys are deleted afterwards (its outbox is never relayed)
 #   postgres  `pgbench` running the sync path's conditional decrement on one hot deal row,
-#             32 clients, on a scratch copy of a deal (ended long ago, deleted afterwards)
-# Writes {"redisReservePerSecond": n, "postgresHotRowPerSecond": n} to argv[1].
+#             32 clients, on a scratch deal (ended long ago, deleted afterwards)
+#   inserts   the baseline of the Kafka consumer: `pgbench`, one connection, each transaction
+#             inserting 500 orders (time-ordered ids, like UUIDv7) and taking their stock, on
+#             the same scratch deal
+# Writes {"redisReservePerSecond", "postgresHotRowPerSecond", "postgresBatchInsertRowsPerSecond"}
+# to argv[1].
 #
 #   REDIS_URL=redis://127.0.0.1:6379 DATABASE_URL=postgres://... \
 #     bash scripts/bench/limits.sh .state/bench/limits.json
@@ -31,10 +35,14 @@ deal="bench-limit-$(date +%s)-$$"
 keys=("deal:{$deal}:stock" "deal:{$deal}:info" "deal:{$deal}:buyers" "deal:{$deal}:idempotency"
   "deal:{$deal}:outbox")
 scratch_deal=""
+scripts=()
 cleanup() {
   redis_cli DEL "${keys[@]}" >/dev/null 2>&1 || true
-  [[ -n "$scratch_deal" ]] &&
-    psql "$DATABASE_URL" -qAtc "DELETE FROM deals WHERE id = '$scratch_deal'" >/dev/null 2>&1
+  [[ -n "$scratch_deal" ]] && psql "$DATABASE_URL" -qAt >/dev/null 2>&1 <<SQL
+DELETE FROM orders WHERE deal_id = '$scratch_deal';
+DELETE FROM deals WHERE id = '$scratch_deal';
+SQL
+  rm -f "${scripts[@]}"
   return 0
 }
 trap cleanup EXIT
@@ -60,14 +68,37 @@ scratch_deal=$(psql "$DATABASE_URL" -qAtc "
   FROM products LIMIT 1
   RETURNING id")
 [[ -n "$scratch_deal" ]] || { echo "limits: no product to hang a scratch deal on" >&2; exit 1; }
-script="$(mktemp)"
-cat >"$script" <<SQL
+# pgbench SCRIPT CLIENTS: transactions per second, whole.
+pgbench_tps() {
+  pgbench -n -c "$2" -j "$(($2 < 2 ? 1 : 2))" -T "$seconds" -f "$1" "$DATABASE_URL" 2>/dev/null |
+    sed -n 's/^tps = \([0-9]*\).*/\1/p' | head -n 1
+}
+decrement="$(mktemp)" inserts="$(mktemp)"
+scripts=("$decrement" "$inserts")
+cat >"$decrement" <<SQL
 UPDATE deals SET stock_remaining = stock_remaining - 1
   WHERE id = '$scratch_deal' AND stock_remaining >= 1;
 SQL
-tps=$(pgbench -n -c 32 -j 2 -T "$seconds" -f "$script" "$DATABASE_URL" 2>/dev/null |
-  sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1)
-rm -f "$script"
-echo "limits: postgres hot-row decrement ${tps%.*}/s (pgbench, 32 clients, ${seconds} s)" >&2
+tps=$(pgbench_tps "$decrement" 32)
+echo "limits: postgres hot-row decrement ${tps}/s (pgbench, 32 clients, ${seconds} s)" >&2
 
-printf '{"redisReservePerSecond": %s, "postgresHotRowPerSecond": %s}\n' "${rps%.*}" "${tps%.*}" >"$out"
+# --- Postgres: batched inserts, what the consumer does per Kafka batch minus Kafka and decoding.
+user=$(psql "$DATABASE_URL" -qAtc "SELECT id FROM users LIMIT 1")
+batch=500
+cat >"$inserts" <<SQL
+BEGIN;
+WITH t AS (SELECT lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') AS h)
+INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key,
+                    accepted_at, confirmed_at)
+SELECT (substr(h, 1, 8) || '-' || substr(h, 9, 4) || substr(gen_random_uuid()::text, 14))::uuid,
+       '$scratch_deal', '$user', 1, 100, 'confirmed', gen_random_uuid()::text, now(), now()
+FROM t, generate_series(1, $batch)
+ON CONFLICT DO NOTHING;
+UPDATE deals SET stock_remaining = stock_remaining - $batch WHERE id = '$scratch_deal';
+COMMIT;
+SQL
+rows=$(($(pgbench_tps "$inserts" 1) * batch))
+echo "limits: postgres batched inserts ${rows} orders/s (pgbench, 1 connection, ${batch} per transaction)" >&2
+
+printf '{"redisReservePerSecond": %s, "postgresHotRowPerSecond": %s, "postgresBatchInsertRowsPerSecond": %s}\n' \
+  "${rps%.*}" "$tps" "$rows" >"$out"

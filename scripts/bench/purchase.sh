@@ -191,12 +191,17 @@ if ((${#front[@]})); then
 fi
 
 # The stores' own limits, measured while nothing else runs (the pipeline is not started yet).
-((with_limits)) && run bash scripts/bench/limits.sh "$run_dir/limits.json"
+limits=()
+if ((with_limits)); then
+  run bash scripts/bench/limits.sh "$run_dir/limits.json"
+  limits=(BENCH_LIMITS="$run_dir/limits.json")
+fi
 
 start_pipeline
 if [[ -f "$summary" ]]; then
   echo "bench: relay and consumer started; draining what the front door accepted"
-  run bun services/order/src/cli/bench-check.ts --drain "$run_dir/setup.json" "$summary"
+  run env "${limits[@]}" bun services/order/src/cli/bench-check.ts --drain \
+    "$run_dir/setup.json" "$summary"
 fi
 
 if ((with_pipeline)); then
@@ -208,7 +213,5 @@ fi
 cp "$summary" "${BENCH_OUT:-/dev/null}" 2>/dev/null || true
 
 [[ -f "$summary" ]] || { echo "bench: no k6 run was made (RUNS=$runs)" >&2; exit 1; }
-limits=()
-[[ -f "$run_dir/limits.json" ]] && limits=(BENCH_LIMITS="$run_dir/limits.json")
 run env ASYNC_PIPELINE=running "${limits[@]}" \
   bun services/order/src/cli/bench-check.ts "$run_dir/setup.json" "$summary"

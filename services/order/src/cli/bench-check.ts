@@ -55,6 +55,14 @@ const goals = { asyncOverHello: 0.4, asyncOverSync: 10 }
 
 const setup = (await Bun.file(setupPath).json()) as BenchSetup
 const summary = (await Bun.file(summaryPath).json()) as BenchSummary
+/** The stores' own ceilings on this box (scripts/bench/limits.sh), when measured in this run. */
+const limits = env.BENCH_LIMITS
+  ? ((await Bun.file(env.BENCH_LIMITS).json()) as {
+      redisReservePerSecond: number
+      postgresHotRowPerSecond: number
+      postgresBatchInsertRowsPerSecond: number
+    })
+  : undefined
 const logger = createLogger({ level: 'warn', bindings: { service: 'bench-check' } })
 const sql = connect(env.DATABASE_URL ?? 'postgres://flashdeal:flashdeal@127.0.0.1:5432/flashdeal', {
   max: 1,
@@ -175,8 +183,10 @@ async function measureDrain() {
     const done = rows.reduce((sum, count) => sum + count, 0)
     const seconds = (Date.now() - started) / 1000
     if (done >= backlog) {
+      const rate = backlog / seconds
+      const baseline = limits?.postgresBatchInsertRowsPerSecond
       console.log(
-        `drain: ${backlog} orders from the outboxes through Kafka into Postgres in ${seconds.toFixed(1)} s (${Math.round(backlog / seconds)} orders/s)`,
+        `drain: ${backlog} orders from the outboxes through Kafka into Postgres in ${seconds.toFixed(1)} s (${Math.round(rate)} orders/s${baseline ? `, ${(rate / baseline).toFixed(2)} of Postgres's batched-insert rate, ${baseline}/s` : ''})`,
       )
       return
     }
@@ -226,12 +236,7 @@ console.log(
 console.log(
   `  tracing on, collector down: ${typeof summary.ratios.tracedOverAsync === 'number' ? `${summary.ratios.tracedOverAsync.toFixed(2)}x of async without tracing` : 'n/a'}`,
 )
-// The stores' own ceilings on this box (scripts/bench/limits.sh), when measured in this run.
-if (env.BENCH_LIMITS) {
-  const limits = (await Bun.file(env.BENCH_LIMITS).json()) as {
-    redisReservePerSecond: number
-    postgresHotRowPerSecond: number
-  }
+if (limits) {
   const share = (mode: Mode, limit: number) => {
     const perSecond = summary.runs[mode]?.perSecond
     return perSecond && limit > 0 ? `${(perSecond / limit).toFixed(2)} of it` : 'n/a'
@@ -242,6 +247,9 @@ if (env.BENCH_LIMITS) {
   )
   console.log(
     `  Postgres decrements one hot row ${limits.postgresHotRowPerSecond}/s (pgbench); sync accepted: ${share('sync', limits.postgresHotRowPerSecond)}`,
+  )
+  console.log(
+    `  Postgres inserts orders in batches of 500 at ${limits.postgresBatchInsertRowsPerSecond}/s (pgbench, one connection); the drain's rate is above`,
   )
 }
 console.log(failures === 0 ? 'bench-check: PASS' : `bench-check: FAIL (${failures} failed)`)
