@@ -43,38 +43,41 @@ afterAll(async () => {
 
 const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
 
-/** A deal with `count` outbox entries shaped exactly as reserve.lua writes them. */
+/** One outbox entry shaped exactly as reserve.lua writes it; returns its order id. */
+async function appendEntry(dealId: string, index: number) {
+  const orderId = crypto.randomUUID()
+  await redis.xadd(
+    dealOutboxKey(dealId),
+    '*',
+    ...[
+      'orderId',
+      orderId,
+      'dealId',
+      dealId,
+      'userId',
+      crypto.randomUUID(),
+      'quantity',
+      '1',
+      'unitPrice',
+      '4900',
+      'idempotencyKey',
+      `key-${index}`,
+      'acceptedAtMs',
+      String(Date.now()),
+      'traceparent',
+      traceparent,
+    ],
+  )
+  return orderId
+}
+
+/** A deal with `count` outbox entries. */
 async function outboxWith(count: number) {
   const registryKey = `it:outbox-registry:${uniqueSuffix()}`
   const dealId = crypto.randomUUID()
   await redis.sadd(registryKey, dealId)
   const orderIds: string[] = []
-  for (let i = 0; i < count; i++) {
-    const orderId = crypto.randomUUID()
-    orderIds.push(orderId)
-    await redis.xadd(
-      dealOutboxKey(dealId),
-      '*',
-      ...[
-        'orderId',
-        orderId,
-        'dealId',
-        dealId,
-        'userId',
-        crypto.randomUUID(),
-        'quantity',
-        '1',
-        'unitPrice',
-        '4900',
-        'idempotencyKey',
-        `key-${i}`,
-        'acceptedAtMs',
-        String(Date.now()),
-        'traceparent',
-        traceparent,
-      ],
-    )
-  }
+  for (let i = 0; i < count; i++) orderIds.push(await appendEntry(dealId, i))
   return { registryKey, dealId, orderIds }
 }
 
@@ -190,6 +193,31 @@ test('a malformed entry is dead-lettered with the reason, the good ones still go
   const dead = (await readTopic(dlqTopic, 1)).filter((m) => m.key?.toString() === dealId)
   expect(dead).toHaveLength(1)
   expect(header(dead[0] as never, 'dlq-reason')).toContain('orderId')
+})
+
+test('linger: after a round under load the relay waits for a fuller batch; a trickle goes at once', async () => {
+  const { registryKey, dealId } = await outboxWith(20)
+  const relay = relayOn(registryKey, { lingerMs: 3000 })
+  const drained = async () => {
+    const started = performance.now()
+    while ((await redis.xlen(dealOutboxKey(dealId))) > 0) {
+      if (performance.now() - started > 10_000) throw new Error('the outbox did not drain')
+      await Bun.sleep(20)
+    }
+    return performance.now() - started
+  }
+  relay.start()
+  try {
+    await drained() // a round of 20 entries: load, so the relay lingers 3 s after it
+    await appendEntry(dealId, 20)
+    expect(await drained()).toBeGreaterThan(2000)
+    // That round moved one entry, a trickle: the next read comes at once.
+    await Bun.sleep(100)
+    await appendEntry(dealId, 21)
+    expect(await drained()).toBeLessThan(1500)
+  } finally {
+    await relay.stop()
+  }
 })
 
 test('stop() lets the running loop finish and returns', async () => {

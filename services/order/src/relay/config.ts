@@ -14,8 +14,8 @@ export const RelayConfig = T.Object({
   RELAY_NAME: T.String({ minLength: 1, default: 'relay-1' }),
   RELAY_BATCH_SIZE: T.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
   RELAY_BLOCK_MS: T.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
-  /** Pause after a partial batch so the next one is fuller (fewer, larger Kafka batches). */
-  RELAY_LINGER_MS: T.Integer({ minimum: 0, maximum: 1000, default: 20 }),
+  /** Under load, pause after a partial batch so the next one is fuller (fewer, larger Kafka batches). */
+  RELAY_LINGER_MS: T.Integer({ minimum: 0, maximum: 1000, default: 100 }),
   RELAY_CLAIM_IDLE_MS: T.Integer({ minimum: 1000, default: 30_000 }),
   /**
    * How long after a deal's end its purchase state stays in Redis (Idempotency-Key retries answer

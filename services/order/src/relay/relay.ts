@@ -37,8 +37,10 @@ export interface RelayOptions {
   /** How long one read waits for new entries. */
   blockMs?: number
   /**
-   * After a round smaller than a full batch, wait this long before the next read, so entries
-   * accumulate into fewer, larger Kafka batches (Kafka's own `linger.ms`). 0 reads at once.
+   * Under load (a round that moved at least `LINGER_MIN_ENTRIES` but less than a full batch),
+   * wait this long before the next read, so entries accumulate into fewer, larger Kafka batches
+   * and consumer transactions (Kafka's own `linger.ms`): the drain costs less CPU per order when
+   * it competes with the spike. A trickle is sent at once. 0 never waits.
    */
   lingerMs?: number
   /** Entries another relay left unacknowledged this long are taken over (it is presumed dead). */
@@ -65,6 +67,8 @@ type StreamReply = [key: string, entries: StreamEntry[]][] | null
 
 /** How long after its end a deal with an empty outbox stays in the registry. */
 const ENDED_GRACE_MS = 60_000
+/** A round that moved fewer entries than this is a trickle: no linger, lowest latency. */
+const LINGER_MIN_ENTRIES = 16
 /** A day: the usual lifetime of an Idempotency-Key. */
 const DEFAULT_RETENTION_MS = 86_400_000
 
@@ -379,7 +383,8 @@ export function createRelay(options: RelayOptions) {
         failures = 0
         // Nothing to relay and no stream to block on: do not spin.
         if (moved === 0 && deals.length === 0) await Bun.sleep(blockMs)
-        else if (moved > 0 && moved < batchSize && lingerMs > 0) await Bun.sleep(lingerMs)
+        else if (moved >= LINGER_MIN_ENTRIES && moved < batchSize && lingerMs > 0)
+          await Bun.sleep(lingerMs)
       } catch (error) {
         failures++
         const backoffMs = Math.min(5000, 100 * 2 ** Math.min(failures, 6))
