@@ -1,4 +1,4 @@
-// The purchase under a spike: runs of the same load one after the other, on this box.
+// The purchase under a spike: runs of the same load on this box, taking turns (ROUNDS below).
 //   hello     the ceiling: an Elysia route that does nothing, same box, same load generator
 //   sync      Phase 1: the sync gateway hands the purchase to the order service's Postgres
 //             transaction (201)
@@ -20,8 +20,14 @@ const setup = JSON.parse(open(__ENV.SETUP_FILE))
 const vus = Number(__ENV.VUS || 32)
 const duration = __ENV.DURATION || '15s'
 const seconds = durationSeconds(duration)
-// Each run starts this long after the previous one began, leaving a short pause between them.
-const slot = seconds + 2
+// Each run is cut into ROUNDS slices, and the runs take turns slice by slice (hello, sync, async,
+// traced, hello, sync, ...): on a shared, noisy box a slow minute then weighs on every run alike
+// instead of on whichever ran in it, so the ratios hold still from one bench to the next.
+const rounds = Math.max(1, Math.floor(Number(__ENV.ROUNDS || 3)))
+const sliceMs = Math.round((seconds * 1000) / rounds)
+// A slice starts this long after the previous one began: a short pause, enough for the
+// iterations in flight to end (gracefulStop) so the next slice reuses the same VUs.
+const slotMs = sliceMs + 1000
 const purchaseBody = JSON.stringify({ quantity: 1 })
 // Idempotency-Keys must be new on every run, even when the deal ids were reused.
 const runId = Date.now().toString(36)
@@ -44,24 +50,28 @@ const statuses = [0, 200, 201, 202, 400, 401, 403, 404, 409, 422, 429, 500, 502,
 export const options = {
   discardResponseBodies: true,
   scenarios: Object.fromEntries(
-    order.map((name, index) => [
-      name,
-      {
-        executor: 'constant-vus',
-        vus,
-        duration,
-        startTime: `${index * slot}s`,
-        exec: name,
-      },
-    ]),
+    Array.from({ length: rounds }, (_, round) =>
+      order.map((name, index) => [
+        `${name}_${round + 1}`,
+        {
+          executor: 'constant-vus',
+          vus,
+          duration: `${sliceMs}ms`,
+          gracefulStop: '500ms',
+          startTime: `${(round * order.length + index) * slotMs}ms`,
+          exec: name,
+          tags: { run: name },
+        },
+      ]),
+    ).flat(),
   ),
-  // Declared so the summary carries per-scenario figures (a threshold makes k6 keep the
-  // sub-metric); none of them can fail: the correctness check after the run decides.
+  // Declared so the summary carries per-run figures (a threshold makes k6 keep the sub-metric);
+  // none of them can fail: the correctness check after the run decides.
   thresholds: Object.fromEntries(
     order.flatMap((name) => [
-      [`http_req_duration{scenario:${name}}`, ['p(99)>=0']],
-      [`http_reqs{scenario:${name}}`, ['count>=0']],
-      ...statuses.map((status) => [`http_reqs{scenario:${name},status:${status}}`, ['count>=0']]),
+      [`http_req_duration{run:${name}}`, ['p(99)>=0']],
+      [`http_reqs{run:${name}}`, ['count>=0']],
+      ...statuses.map((status) => [`http_reqs{run:${name},status:${status}}`, ['count>=0']]),
     ]),
   ),
   summaryTrendStats: ['med', 'p(99)'],
@@ -101,14 +111,14 @@ export const pipeline = purchaseRun('pipeline')
 export function handleSummary(data) {
   const value = (metric, stat) => data.metrics[metric]?.values?.[stat] ?? 0
   const row = (name) => {
-    const requests = value(`http_reqs{scenario:${name}}`, 'count')
+    const requests = value(`http_reqs{run:${name}}`, 'count')
     // For the purchases the figure that matters is accepted purchases, not answers.
-    const done = value(`http_reqs{scenario:${name},status:${runs[name].expect}}`, 'count')
+    const done = value(`http_reqs{run:${name},status:${runs[name].expect}}`, 'count')
     const errors = requests - done
     const byStatus = Object.fromEntries(
       statuses
         .filter((status) => status !== runs[name].expect)
-        .map((status) => [status, value(`http_reqs{scenario:${name},status:${status}}`, 'count')])
+        .map((status) => [status, value(`http_reqs{run:${name},status:${status}}`, 'count')])
         .filter(([, count]) => count > 0),
     )
     return {
@@ -117,8 +127,8 @@ export function handleSummary(data) {
       errorsByStatus: byStatus,
       accepted: done,
       perSecond: done / seconds,
-      p50: value(`http_req_duration{scenario:${name}}`, 'med'),
-      p99: value(`http_req_duration{scenario:${name}}`, 'p(99)'),
+      p50: value(`http_req_duration{run:${name}}`, 'med'),
+      p99: value(`http_req_duration{run:${name}}`, 'p(99)'),
       errors,
     }
   }
@@ -147,7 +157,7 @@ export function handleSummary(data) {
     ].join(' ')
   const text = [
     '',
-    `purchase spike, ${vus} VUs x ${duration} per run, one after the other, same box`,
+    `purchase spike, ${vus} VUs x ${duration} per run${rounds > 1 ? `, the runs taking turns in ${rounds} slices` : ''}, same box`,
     'run          per s   p50 ms    p99 ms  errors   (per s: answers for hello, accepted purchases otherwise)',
     ...shownRuns.map((name) => line(rows[name])),
     `async / hello: ${shown(ratios.asyncOverHello)}   async / sync: ${shown(ratios.asyncOverSync)}   traced (collector down) / async: ${shown(ratios.tracedOverAsync)}`,
@@ -167,6 +177,7 @@ export function handleSummary(data) {
     vus,
     duration,
     seconds,
+    rounds,
     deals: setup.deals,
     stock: setup.stock,
     runs: rows,

@@ -18,7 +18,8 @@
 # tracing on and its collector down; each also BENCH_*_PORT),
 # BENCH_DIR (where logs and results go), BENCH_OUT (a copy of the summary JSON),
 # BENCH_DRAIN_TIMEOUT_S (60), BENCH_CUSTOMERS (20), BENCH_STOCK (1000000),
-# RUNS (hello,sync,async,traced,limits,pipeline: the runs to make),
+# RUNS (hello,sync,async,traced,limits,pipeline: the runs to make), ROUNDS (3: the front-door
+# runs take turns in this many slices of DURATION/ROUNDS each),
 # BENCH_PROFILE (1: every Bun process writes a CPU profile, as markdown, to $BENCH_DIR/profiles).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -182,7 +183,8 @@ k6_run() {
     -e SETUP_FILE="$run_dir/setup.json" \
     -e HELLO_URL="$(local_url "$hello_port")" -e ASYNC_URL="$(local_url "$async_port")" \
     -e SYNC_URL="$(local_url "$sync_port")" -e TRACED_URL="$(local_url "$traced_port")" \
-    -e VUS="${VUS:-32}" -e DURATION="${DURATION:-15s}" "$@" infra/k6/purchase-spike.js
+    -e VUS="${VUS:-32}" -e DURATION="${DURATION:-15s}" -e ROUNDS="${ROUNDS:-3}" "$@" \
+    infra/k6/purchase-spike.js
 }
 summary="$run_dir/bench-purchase.json"
 if ((${#front[@]})); then
@@ -207,7 +209,7 @@ fi
 if ((with_pipeline)); then
   previous=()
   [[ -f "$summary" ]] && previous=(-e PREVIOUS_SUMMARY="$summary")
-  k6_run -e RUNS=pipeline "${previous[@]}" -e SUMMARY_FILE="$run_dir/all.json"
+  k6_run -e RUNS=pipeline -e ROUNDS=1 "${previous[@]}" -e SUMMARY_FILE="$run_dir/all.json"
   mv "$run_dir/all.json" "$summary"
 fi
 cp "$summary" "${BENCH_OUT:-/dev/null}" 2>/dev/null || true
