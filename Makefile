@@ -143,7 +143,11 @@ observe: ## Run the local collector: OTLP 127.0.0.1:4318 (HTTP) / :4317 (gRPC), 
 # ---------------------------------------------------------------------------------------------
 # Load
 
-.PHONY: k6-smoke bench-login bench-product bench-purchase
+.PHONY: k6-smoke bench bench-login bench-product bench-purchase
+bench: deps infra-up ## Every benchmark on this box, ratios side by side: product reads (cache on/off), the purchase spike (starts the dev infrastructure if needed)
+	@$(MAKE) --no-print-directory bench-product
+	@$(MAKE) --no-print-directory bench-purchase
+
 k6-smoke: ## A 10 s k6 smoke run against the gateway of a running `make dev`
 	@K6="$$(bash infra/k6/install.sh)" && K6_AUTO_EXTENSION_RESOLUTION=false "$$K6" run -e GATEWAY_URL=$${GATEWAY_URL:-http://127.0.0.1:8080} infra/k6/smoke.js
 
