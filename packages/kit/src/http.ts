@@ -234,24 +234,24 @@ function requestDurationHistogram(meter: Meter) {
   })
 }
 
-/** The HTTP server span (semantic conventions); named `METHOD route` once the route is known. */
+/**
+ * The HTTP server span (semantic conventions); named `METHOD route` once the route is known. Its
+ * attributes are built only when it records: a span the sampler drops (e.g. while the collector
+ * is unreachable) costs no URL parsing.
+ */
 function startServerSpan(telemetry: Telemetry, request: Request, caller: TraceContext): Span {
+  const span = telemetry.tracer.startSpan(request.method, { kind: SpanKind.SERVER }, caller)
+  if (!span.isRecording()) return span
   const url = new URL(request.url)
-  return telemetry.tracer.startSpan(
-    request.method,
-    {
-      kind: SpanKind.SERVER,
-      attributes: {
-        'http.request.method': request.method,
-        'url.path': url.pathname,
-        'url.scheme': url.protocol.replace(':', ''),
-        'server.address': url.hostname,
-        'server.port': Number(url.port) || undefined,
-        'user_agent.original': request.headers.get('user-agent') ?? undefined,
-      },
-    },
-    caller,
-  )
+  span.setAttributes({
+    'http.request.method': request.method,
+    'url.path': url.pathname,
+    'url.scheme': url.protocol.replace(':', ''),
+    'server.address': url.hostname,
+    'server.port': Number(url.port) || undefined,
+    'user_agent.original': request.headers.get('user-agent') ?? undefined,
+  })
+  return span
 }
 
 function endServerSpan(span: Span, method: string, route: string | undefined, status: number) {
