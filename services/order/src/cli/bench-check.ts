@@ -198,25 +198,18 @@ async function measureDrain() {
   }
 }
 
-if (drainOnly) {
-  try {
-    await measureDrain()
-  } finally {
-    await sql.end({ timeout: 5 })
-    await closeRedis(redis)
-  }
-  process.exit(0)
-}
-
 try {
-  for (const mode of ['sync', 'async', 'traced', 'pipeline'] as const) {
-    const run = summary.runs[mode]
-    if (run) await checkDeal(mode, setup.deals[mode], run.accepted)
-  }
+  if (drainOnly) await measureDrain()
+  else
+    for (const mode of ['sync', 'async', 'traced', 'pipeline'] as const) {
+      const run = summary.runs[mode]
+      if (run) await checkDeal(mode, setup.deals[mode], run.accepted)
+    }
 } finally {
   await sql.end({ timeout: 5 })
   await closeRedis(redis)
 }
+if (drainOnly) process.exit(0)
 
 // A ratio is null in the JSON when a run had nothing to divide by (NaN does not survive JSON).
 const goal = (ratio: number | null, target: number) =>

@@ -155,9 +155,9 @@ export function createRelay(options: RelayOptions) {
     for (const { dealId, endsAt } of done)
       for (const key of dealPurchaseStateKeys(dealId)) expiries.pexpireat(key, endsAt + retentionMs)
     for (const [error] of (await expiries.exec()) ?? []) if (error) throw error
-    await redis.srem(registryKey, ...done.map(({ dealId }) => dealId))
-    logger.info('relay: ended deals no longer drained', { deals: done.length })
     const gone = new Set(done.map(({ dealId }) => dealId))
+    await redis.srem(registryKey, ...gone)
+    logger.info('relay: ended deals no longer drained', { deals: gone.size })
     return members.filter((dealId) => !gone.has(dealId))
   }
 
