@@ -2,21 +2,27 @@
 # `make test`: every check, against real servers this script starts and stops itself.
 #
 # It runs its own Postgres, Redis and Kafka (state in .state/test, ports 55432/56379/59092) and
-# its own services (ports 18080-18083), so it never touches a `make dev` stack running beside it,
-# and it leaves nothing running when it exits, whether it passes or fails.
+# its own services (ports 18079-18085; system tests 19080-19199), so it never touches a `make dev`
+# stack running beside it, and it leaves nothing running when it exits, whether it passes or fails.
+# TEST_PORT_OFFSET=N (0-9) moves every one of those ports (infrastructure and services by 10*N,
+# system tests by 200*N), so several checkouts can run `make test` side by side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 
+offset="${TEST_PORT_OFFSET:-0}"
+[[ $offset =~ ^[0-9]$ ]] || { echo "TEST_PORT_OFFSET must be a digit 0-9 (got '$offset')" >&2; exit 2; }
+port() { echo $(($1 + 10 * offset)); }
 export FLASH_STATE_DIR="$root/.state/test"
-export PGPORT="${TEST_PGPORT:-55432}" PGUSER=flashdeal PGPASSWORD=flashdeal PGDATABASE=flashdeal
-export REDIS_PORT="${TEST_REDIS_PORT:-56379}"
-export KAFKA_PORT="${TEST_KAFKA_PORT:-59092}" KAFKA_CONTROLLER_PORT="${TEST_KAFKA_CONTROLLER_PORT:-59093}"
+export PGPORT="${TEST_PGPORT:-$(port 55432)}" PGUSER=flashdeal PGPASSWORD=flashdeal PGDATABASE=flashdeal
+export REDIS_PORT="${TEST_REDIS_PORT:-$(port 56379)}"
+export KAFKA_PORT="${TEST_KAFKA_PORT:-$(port 59092)}" KAFKA_CONTROLLER_PORT="${TEST_KAFKA_CONTROLLER_PORT:-$(port 59093)}"
+export SYSTEM_TEST_PORT_BASE=$((19080 + 200 * offset))
 export DATABASE_URL="postgres://$PGUSER:$PGPASSWORD@127.0.0.1:$PGPORT/$PGDATABASE"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
-export GATEWAY_PORT=18080 AUTH_PORT=18081 PRODUCT_PORT=18082 ORDER_PORT=18083
-export RELAY_PORT=18084 CONSUMER_PORT=18085 UPSTASH_PORT=18079
+export GATEWAY_PORT=$(port 18080) AUTH_PORT=$(port 18081) PRODUCT_PORT=$(port 18082) ORDER_PORT=$(port 18083)
+export RELAY_PORT=$(port 18084) CONSUMER_PORT=$(port 18085) UPSTASH_PORT=$(port 18079)
 export GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT" AUTH_URL="http://127.0.0.1:$AUTH_PORT"
 export PRODUCT_URL="http://127.0.0.1:$PRODUCT_PORT" ORDER_URL="http://127.0.0.1:$ORDER_PORT"
 export ADMIN_EMAIL=admin@flash-deal.test ADMIN_PASSWORD=test-admin-password-1

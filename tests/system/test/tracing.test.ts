@@ -5,7 +5,7 @@
  * Redis reservation, the relay's Kafka produce and the consumer's Postgres statements, each from
  * the right service, and the gateway's log line of that request must carry the trace id.
  *
- * Ports 19180-19189 (a stack of its own beside the other system tests' 19080+).
+ * Ports 19180-19189 by default (a stack of its own beside the other system tests' 19080+).
  */
 import { afterAll, expect, setDefaultTimeout, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -20,7 +20,8 @@ import { buyers, closeHarness, kv, liveDeal, purchase, settle, startStack } from
 // The first build of the collector takes minutes; `make otelcol` (before `bun test`) caches it.
 setDefaultTimeout(600_000)
 
-const portBase = 19180
+// A stack of its own, 100 ports above the other system tests' (SYSTEM_TEST_PORT_BASE, default 19080).
+const portBase = Number(process.env.SYSTEM_TEST_PORT_BASE ?? 19080) + 100
 const collectorHttp = portBase + 6
 const collectorGrpc = portBase + 7
 const scratch = mkdtempSync(join(tmpdir(), 'flash-deal-otel-'))
