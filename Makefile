@@ -144,7 +144,7 @@ observe: ## Run the local collector: OTLP 127.0.0.1:4318 (HTTP) / :4317 (gRPC), 
 # Load
 
 .PHONY: k6-smoke bench bench-login bench-product bench-purchase
-bench: deps infra-up ## Every benchmark on this box, ratios side by side: product reads (cache on/off), the purchase spike (starts the dev infrastructure if needed)
+bench: deps ## Every benchmark on this box, ratios side by side: product reads (cache on/off), the purchase spike
 	@$(MAKE) --no-print-directory bench-product
 	@$(MAKE) --no-print-directory bench-purchase
 
@@ -157,5 +157,5 @@ bench-login: ## Logins per second (argon2id) through the gateway of a running `m
 bench-product: deps ## Hot product reads, cache on vs off, side by side (needs `make infra-up`)
 	@bash scripts/bench/product.sh
 
-bench-purchase: deps ## Purchase spike: async vs sync vs an Elysia hello, then a correctness check (needs `make infra-up`)
+bench-purchase: deps ## Purchase spike: async vs sync vs an Elysia hello, CPU per operation, a correctness check (own infrastructure in .state/bench)
 	@bash scripts/bench/purchase.sh

@@ -16,7 +16,7 @@
 //     -e TRACED_URL=... -e SUMMARY_FILE=/abs/bench-purchase.json infra/k6/purchase-spike.js
 import http from 'k6/http'
 
-const setup = JSON.parse(open(__ENV.SETUP_FILE))
+const benchSetup = JSON.parse(open(__ENV.SETUP_FILE))
 const vus = Number(__ENV.VUS || 32)
 const duration = __ENV.DURATION || '15s'
 const seconds = durationSeconds(duration)
@@ -34,36 +34,45 @@ const runId = Date.now().toString(36)
 
 const runs = {
   hello: { base: __ENV.HELLO_URL, expect: 200 },
-  sync: { base: __ENV.SYNC_URL, deal: setup.deals.sync, expect: 201 },
-  async: { base: __ENV.ASYNC_URL, deal: setup.deals.async, expect: 202 },
-  traced: { base: __ENV.TRACED_URL, deal: setup.deals.traced, expect: 202 },
-  pipeline: { base: __ENV.ASYNC_URL, deal: setup.deals.pipeline, expect: 202 },
+  sync: { base: __ENV.SYNC_URL, deal: benchSetup.deals.sync, expect: 201 },
+  async: { base: __ENV.ASYNC_URL, deal: benchSetup.deals.async, expect: 202 },
+  traced: { base: __ENV.TRACED_URL, deal: benchSetup.deals.traced, expect: 202 },
+  pipeline: { base: __ENV.ASYNC_URL, deal: benchSetup.deals.pipeline, expect: 202 },
 }
 // RUNS=async (or hello,async ...) runs only those, e.g. to profile one path.
 const order = (__ENV.RUNS || 'hello,sync,async,traced').split(',').filter((name) => name in runs)
 // The rows of an earlier invocation of this script, shown and written with this one's.
-const previous = __ENV.PREVIOUS_SUMMARY ? JSON.parse(open(__ENV.PREVIOUS_SUMMARY)).runs : {}
+const previousSummary = __ENV.PREVIOUS_SUMMARY ? JSON.parse(open(__ENV.PREVIOUS_SUMMARY)) : {}
+const previous = previousSummary.runs ?? {}
+const previousSchedule = previousSummary.schedule
 // Statuses the answers are broken down by in the summary (0: no answer, e.g. a timeout). k6 tags
 // every request with its status, so counting costs nothing per request (no custom metric).
 const statuses = [0, 200, 201, 202, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504]
 
+// The slices, in the order they run: each run's turn in each round.
+const slices = Array.from({ length: rounds }, (_, round) =>
+  order.map((name, index) => ({
+    key: `${name}_${round + 1}`,
+    run: name,
+    startMs: (round * order.length + index) * slotMs,
+  })),
+).flat()
+
 export const options = {
   discardResponseBodies: true,
   scenarios: Object.fromEntries(
-    Array.from({ length: rounds }, (_, round) =>
-      order.map((name, index) => [
-        `${name}_${round + 1}`,
-        {
-          executor: 'constant-vus',
-          vus,
-          duration: `${sliceMs}ms`,
-          gracefulStop: '500ms',
-          startTime: `${(round * order.length + index) * slotMs}ms`,
-          exec: name,
-          tags: { run: name },
-        },
-      ]),
-    ).flat(),
+    slices.map((slice) => [
+      slice.key,
+      {
+        executor: 'constant-vus',
+        vus,
+        duration: `${sliceMs}ms`,
+        gracefulStop: '500ms',
+        startTime: `${slice.startMs}ms`,
+        exec: slice.run,
+        tags: { run: slice.run },
+      },
+    ]),
   ),
   // Declared so the summary carries per-run figures (a threshold makes k6 keep the sub-metric);
   // none of them can fail: the correctness check after the run decides.
@@ -75,6 +84,13 @@ export const options = {
     ]),
   ),
   summaryTrendStats: ['med', 'p(99)'],
+}
+
+// When the scenarios' clock started (setup runs just before it): the summary turns each slice's
+// startTime into epoch milliseconds, so scripts/bench/cpu-report.ts can charge the servers' CPU
+// (sampled from /proc) to the run whose slice it fell in.
+export function setup() {
+  return { startedAt: Date.now() }
 }
 
 // The load generator shares the box with what it measures, so an iteration does as little as
@@ -89,7 +105,7 @@ function purchaseRun(name) {
   const run = runs[name]
   if (!run.base) return () => {}
   const url = `${run.base}/v1/deals/${run.deal}/purchase`
-  const authorizations = setup.tokens.map((token) => `Bearer ${token}`)
+  const authorizations = benchSetup.tokens.map((token) => `Bearer ${token}`)
   const keyPrefix = `bench-${runId}-${name}-`
   let iteration = 0
   return () => {
@@ -173,15 +189,25 @@ export function handleSummary(data) {
       }),
     '',
   ].join('\n')
+  // Each slice of each run as epoch milliseconds (the earlier invocation's slices kept).
+  const startedAt = data.setup_data?.startedAt ?? 0
+  const schedule = [
+    ...(previousSchedule ?? []),
+    ...slices.map((slice) => {
+      const from = startedAt + slice.startMs
+      return { run: slice.run, from, to: from + sliceMs }
+    }),
+  ]
   const summary = {
     vus,
     duration,
     seconds,
     rounds,
-    deals: setup.deals,
-    stock: setup.stock,
+    deals: benchSetup.deals,
+    stock: benchSetup.stock,
     runs: rows,
     ratios,
+    schedule,
   }
   return {
     stdout: text,

@@ -3,15 +3,18 @@
 # (Postgres transaction, 201) against the ceiling (an Elysia "hello" route), in one bench run on
 # this box, then a correctness check of what Postgres and Redis hold afterwards.
 #
-# Starts its own processes on spare ports against the dev Postgres, Redis and Kafka
-# (`make infra-up`): auth, product, the order API, two gateways (ORDER_MODE=async and sync, purchase
+# Runs on infrastructure of its own (scripts/bench/infra.sh: Postgres, Redis and Kafka in
+# .state/bench on ports of their own), so a running `make dev` neither drains its outboxes nor
+# blocks its set-up, and starts its own processes on spare ports against it:
+# auth, product, the order API, two gateways (ORDER_MODE=async and sync, purchase
 # rate limits off), the hello server, and, once the front-door runs are over, the outbox relay
 # and Kafka consumer. Sets up a product, four deals and a few customers
 # (scripts/bench/purchase-setup.ts), runs infra/k6/purchase-spike.js (hello, sync, async, traced),
 # starts the relay and consumer and times the drain of the backlog, runs the `pipeline` run (the
 # async gateway with the drain on the same cores), checks (services/order/src/cli/bench-check.ts)
 # and stops everything it started, whatever happened. Exits non-zero when any correctness check
-# fails.
+# fails. Every server process's CPU is sampled from /proc throughout (scripts/bench/cpu.ts) and
+# reported per operation, per run (scripts/bench/cpu-report.ts).
 #
 # Environment: VUS (32), DURATION (15s), BENCH_PORT_BASE (18480: +1 auth, +2 product, +3 order,
 # +4 async gateway, +5 sync gateway, +6 hello, +7 relay, +8 consumer, +9 async gateway with
@@ -34,10 +37,8 @@ hello_port="${BENCH_HELLO_PORT:-$((base + 6))}"
 relay_port="${BENCH_RELAY_PORT:-$((base + 7))}"
 consumer_port="${BENCH_CONSUMER_PORT:-$((base + 8))}"
 traced_port="${BENCH_TRACED_GATEWAY_PORT:-$((base + 9))}"
-# The dev infrastructure, as the Makefile exports it, so the script also runs on its own.
-export DATABASE_URL="${DATABASE_URL:-postgres://flashdeal:flashdeal@127.0.0.1:5432/flashdeal}"
-export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
-export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}"
+# shellcheck source=scripts/bench/infra.sh
+source scripts/bench/infra.sh
 relay_entry=services/order/src/relay/main.ts
 consumer_entry=services/order/src/consumer/main.ts
 
@@ -51,9 +52,14 @@ names=()
 ports=()
 pids=()
 step=""
+sampler=""
 cleanup() {
   [[ -n "$step" ]] && kill -TERM "$step" 2>/dev/null
-  ((${#pids[@]})) || return 0
+  [[ -n "$sampler" ]] && kill -TERM "$sampler" 2>/dev/null
+  if ((${#pids[@]})); then stop_processes; fi
+  bench_infra_down
+}
+stop_processes() {
   kill -TERM "${pids[@]}" 2>/dev/null || true
   # Each service drains and closes its clients on SIGTERM; give them that, then insist.
   local alive
@@ -92,6 +98,7 @@ start() {
     flags=(--cpu-prof-md "--cpu-prof-dir=$run_dir/profiles" "--cpu-prof-name=$name.md")
   env LOG_LEVEL=warn PORT="$port" "$@" bun "${flags[@]}" "$entry" >"$run_dir/$name.log" 2>&1 &
   pids+=($!)
+  echo "$name $!" >>"$pids_file"
   names+=("$name")
   ports+=("$port")
 }
@@ -122,7 +129,23 @@ for port in "$auth_port" "$product_port" "$order_port" "$async_port" "$sync_port
   fi
 done
 
-bun packages/db/src/migrate.ts >/dev/null
+bench_infra_up
+# The sampler charges each server process's CPU (its whole tree: Postgres's backends too) to the
+# run in whose slices it fell; the stores' pids come from infra/local/status.sh.
+pids_file="$run_dir/pids"
+: >"$pids_file"
+while read -r piece _ _ _ pid; do echo "$piece $pid" >>"$pids_file"; done < <(bash infra/local/status.sh)
+bun scripts/bench/cpu.ts sample "$pids_file" "$run_dir/cpu-samples.jsonl" &
+sampler=$!
+idle_windows=()
+# quiet_window: two seconds in which every process is up and nothing is asked of it; their
+# idle CPU (poll loops, timers) is subtracted from what the runs are charged.
+quiet_window() {
+  local from
+  from=$(date +%s%3N)
+  sleep 2
+  idle_windows+=("{\"from\":$from,\"to\":$(date +%s%3N)}")
+}
 jwks="JWKS_URL=$(local_url "$auth_port")/.well-known/jwks.json"
 gateway_env=(
   "AUTH_URL=$(local_url "$auth_port")" "PRODUCT_URL=$(local_url "$product_port")"
@@ -157,6 +180,7 @@ start_pipeline() {
 
 for index in "${!names[@]}"; do wait_ready "$index"; done
 echo "bench: ${names[*]} ready; logs in $run_dir"
+quiet_window
 
 # RUNS picks the runs (default all, in this order); pipeline is the second k6 invocation, limits
 # the stores' own ceilings (scripts/bench/limits.sh: redis-benchmark and pgbench).
@@ -178,8 +202,13 @@ for name in "${requested[@]}"; do
 done
 
 GATEWAY_URL="$(local_url "$async_port")" run bun scripts/bench/purchase-setup.ts "$run_dir/setup.json"
+# k6_run REPORT ARGS...: one k6 invocation; REPORT names k6's own HTML report of it (the web
+# dashboard's export: throughput and latency over time), left in $run_dir (no dashboard port).
 k6_run() {
-  K6_AUTO_EXTENSION_RESOLUTION=false run "$k6" run --quiet \
+  local report=$1
+  shift
+  K6_WEB_DASHBOARD=true K6_WEB_DASHBOARD_PORT=-1 K6_WEB_DASHBOARD_EXPORT="$run_dir/k6-$report.html" \
+    K6_AUTO_EXTENSION_RESOLUTION=false run "$k6" run --quiet \
     -e SETUP_FILE="$run_dir/setup.json" \
     -e HELLO_URL="$(local_url "$hello_port")" -e ASYNC_URL="$(local_url "$async_port")" \
     -e SYNC_URL="$(local_url "$sync_port")" -e TRACED_URL="$(local_url "$traced_port")" \
@@ -188,7 +217,7 @@ k6_run() {
 }
 summary="$run_dir/bench-purchase.json"
 if ((${#front[@]})); then
-  k6_run -e RUNS="$(IFS=,; echo "${front[*]}")" -e SUMMARY_FILE="$run_dir/front.json"
+  k6_run front -e RUNS="$(IFS=,; echo "${front[*]}")" -e SUMMARY_FILE="$run_dir/front.json"
   cp "$run_dir/front.json" "$summary"
 fi
 
@@ -199,21 +228,32 @@ if ((with_limits)); then
   limits=(BENCH_LIMITS="$run_dir/limits.json")
 fi
 
+if [[ -f "$summary" ]]; then
+  run bun services/order/src/cli/bench-check.ts --backlog "$run_dir/setup.json" "$summary"
+fi
 start_pipeline
 if [[ -f "$summary" ]]; then
   echo "bench: relay and consumer started; draining what the front door accepted"
-  run env "${limits[@]}" bun services/order/src/cli/bench-check.ts --drain \
-    "$run_dir/setup.json" "$summary"
+  run env "${limits[@]}" BENCH_DRAIN_OUT="$run_dir/drain.json" \
+    bun services/order/src/cli/bench-check.ts --drain "$run_dir/setup.json" "$summary"
 fi
+quiet_window
 
 if ((with_pipeline)); then
   previous=()
   [[ -f "$summary" ]] && previous=(-e PREVIOUS_SUMMARY="$summary")
-  k6_run -e RUNS=pipeline -e ROUNDS=1 "${previous[@]}" -e SUMMARY_FILE="$run_dir/all.json"
+  k6_run pipeline -e RUNS=pipeline -e ROUNDS=1 "${previous[@]}" -e SUMMARY_FILE="$run_dir/all.json"
   mv "$run_dir/all.json" "$summary"
 fi
-cp "$summary" "${BENCH_OUT:-/dev/null}" 2>/dev/null || true
-
 [[ -f "$summary" ]] || { echo "bench: no k6 run was made (RUNS=$runs)" >&2; exit 1; }
+kill -TERM "$sampler" && wait "$sampler" || true
+sampler=""
+(IFS=,; echo "[${idle_windows[*]}]") >"$run_dir/idle.json"
+drain_file=()
+[[ -f "$run_dir/drain.json" ]] && drain_file=("$run_dir/drain.json")
+run bun scripts/bench/cpu-report.ts "$run_dir/cpu-samples.jsonl" "$run_dir/idle.json" "$summary" \
+  "${drain_file[@]}"
+run bun scripts/bench/chart.ts "$summary" "$run_dir/bench-purchase.svg"
+cp "$summary" "${BENCH_OUT:-/dev/null}" 2>/dev/null || true
 run env ASYNC_PIPELINE=running "${limits[@]}" \
   bun services/order/src/cli/bench-check.ts "$run_dir/setup.json" "$summary"

@@ -9,8 +9,13 @@
  *
  *   ASYNC_PIPELINE=running|absent bun services/order/src/cli/bench-check.ts setup.json summary.json
  *
+ * With `--backlog` (before the relay and consumer start) it checks that the async runs' orders
+ * are really waiting: every accepted purchase is an outbox record and none is in Postgres yet —
+ * else the drain figure would time a backlog someone else already drained.
  * With `--drain` it only waits until the async runs' orders (async, traced) are all in Postgres
- * and prints how fast the backlog drained (the relay and consumer were started just before).
+ * and prints how fast the backlog drained, timed from the first order that reached Postgres to
+ * the last (the relay's and consumer's start-up is not the drain); BENCH_DRAIN_OUT names a file
+ * for that window and the order count (scripts/bench/cpu-report.ts charges its CPU).
  *
  * ASYNC_PIPELINE=absent (no relay or consumer in this tree): the async orders cannot reach
  * Postgres, so the check says so and fails at once instead of waiting for nothing.
@@ -41,11 +46,12 @@ interface BenchSummary {
 }
 
 const env = process.env
-const drainOnly = process.argv[2] === '--drain'
-const [setupPath, summaryPath] = process.argv.slice(drainOnly ? 3 : 2)
+const phase =
+  process.argv[2] === '--drain' || process.argv[2] === '--backlog' ? process.argv[2] : ''
+const [setupPath, summaryPath] = process.argv.slice(phase ? 3 : 2)
 if (!setupPath || !summaryPath) {
   console.error(
-    'usage: bun services/order/src/cli/bench-check.ts [--drain] <setup.json> <summary.json>',
+    'usage: bun services/order/src/cli/bench-check.ts [--backlog|--drain] <setup.json> <summary.json>',
   )
   process.exit(64)
 }
@@ -170,28 +176,56 @@ async function checkDeal(mode: Mode, dealId: string, accepted: number) {
  * consumer started just before, with the whole spike waiting in the outboxes) and prints the
  * rate: orders from the Redis outbox through Kafka into Postgres per second.
  */
-async function measureDrain() {
-  const deals = (['async', 'traced'] as const).flatMap((mode) => {
+/** The deals of the async front-door runs, with what the gateway accepted for each. */
+const asyncDeals = () =>
+  (['async', 'traced'] as const).flatMap((mode) => {
     const run = summary.runs[mode]
-    return run && run.accepted > 0 ? [{ dealId: setup.deals[mode], accepted: run.accepted }] : []
+    return run && run.accepted > 0
+      ? [{ mode, dealId: setup.deals[mode], accepted: run.accepted }]
+      : []
   })
+
+/** Before the relay starts: the whole spike waits in the outboxes, none of it in Postgres. */
+async function checkBacklog() {
+  for (const deal of asyncDeals()) {
+    const [outbox, rows] = await Promise.all([
+      redis.xlen(dealOutboxKey(deal.dealId)),
+      totals(deal.dealId),
+    ])
+    verdict(
+      outbox >= deal.accepted && rows.orders === 0,
+      `${deal.mode}: backlog in place before the drain: ${outbox} outbox records for ${deal.accepted} accepted, ${rows.orders} already in Postgres`,
+    )
+  }
+}
+
+async function measureDrain() {
+  const deals = asyncDeals()
   const backlog = deals.reduce((sum, deal) => sum + deal.accepted, 0)
   if (backlog === 0) return
   const started = Date.now()
+  let first: { at: number; done: number } | undefined
   for (;;) {
     const rows = await Promise.all(deals.map(async (deal) => (await totals(deal.dealId)).orders))
     const done = rows.reduce((sum, count) => sum + count, 0)
-    const seconds = (Date.now() - started) / 1000
-    if (done >= backlog) {
-      const rate = backlog / seconds
+    const now = Date.now()
+    if (!first && done > 0) first = { at: now, done }
+    if (first && done >= backlog && now > first.at) {
+      const orders = backlog - first.done
+      const seconds = (now - first.at) / 1000
+      const rate = orders / seconds
       const baseline = limits?.postgresBatchInsertRowsPerSecond
       console.log(
-        `drain: ${backlog} orders from the outboxes through Kafka into Postgres in ${seconds.toFixed(1)} s (${Math.round(rate)} orders/s${baseline ? `, ${(rate / baseline).toFixed(2)} of Postgres's batched-insert rate, ${baseline}/s` : ''})`,
+        `drain: ${orders} orders from the outboxes through Kafka into Postgres in ${seconds.toFixed(1)} s (${Math.round(rate)} orders/s${baseline ? `, ${(rate / baseline).toFixed(2)} of Postgres's batched-insert rate, ${baseline}/s` : ''}), after ${((first.at - started) / 1000).toFixed(1)} s of start-up`,
       )
+      if (env.BENCH_DRAIN_OUT)
+        await Bun.write(env.BENCH_DRAIN_OUT, JSON.stringify({ from: first.at, to: now, orders }))
       return
     }
-    if (Date.now() - started >= drainTimeoutMs) {
-      console.log(`drain: ${done} / ${backlog} orders in Postgres after ${seconds.toFixed(0)} s`)
+    if (now - started >= drainTimeoutMs) {
+      console.log(
+        `drain: ${done} / ${backlog} orders in Postgres after ${((now - started) / 1000).toFixed(0)} s`,
+      )
       return
     }
     await Bun.sleep(100)
@@ -199,7 +233,8 @@ async function measureDrain() {
 }
 
 try {
-  if (drainOnly) await measureDrain()
+  if (phase === '--drain') await measureDrain()
+  else if (phase === '--backlog') await checkBacklog()
   else
     for (const mode of ['sync', 'async', 'traced', 'pipeline'] as const) {
       const run = summary.runs[mode]
@@ -209,7 +244,7 @@ try {
   await sql.end({ timeout: 5 })
   await closeRedis(redis)
 }
-if (drainOnly) process.exit(0)
+if (phase) process.exit(failures === 0 ? 0 : 1)
 
 // A ratio is null in the JSON when a run had nothing to divide by (NaN does not survive JSON).
 const goal = (ratio: number | null, target: number) =>
