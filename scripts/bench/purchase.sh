@@ -207,7 +207,7 @@ GATEWAY_URL="$(local_url "$async_port")" run bun scripts/bench/purchase-setup.ts
 k6_run() {
   local report=$1
   shift
-  K6_WEB_DASHBOARD=true K6_WEB_DASHBOARD_PORT=-1 K6_WEB_DASHBOARD_EXPORT="$run_dir/k6-$report.html" \
+  K6_WEB_DASHBOARD=true K6_WEB_DASHBOARD_PORT=-1 K6_WEB_DASHBOARD_PERIOD=1s K6_WEB_DASHBOARD_EXPORT="$run_dir/k6-$report.html" \
     K6_AUTO_EXTENSION_RESOLUTION=false run "$k6" run --quiet \
     -e SETUP_FILE="$run_dir/setup.json" \
     -e HELLO_URL="$(local_url "$hello_port")" -e ASYNC_URL="$(local_url "$async_port")" \
