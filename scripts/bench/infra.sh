@@ -5,14 +5,15 @@
 # relay would drain the bench's outboxes (its deals would join the dev registry), the dev
 # consumer would split the bench's Kafka partitions, and a locked-out dev admin would stop the
 # set-up. So a bench starts its own Postgres, Redis and Kafka (state in .state/bench, ports
-# BENCH_PGPORT 54432, BENCH_REDIS_PORT 54379, BENCH_KAFKA_PORT 54092/54093), migrates, creates
+# BENCH_PGPORT 25432, BENCH_REDIS_PORT 26379, BENCH_KAFKA_PORT 29092/29093: below the
+# ephemeral range 32768-60999, so a busy client socket never holds one), migrates, creates
 # the topics and seeds an admin of its own, and stops them when it ends (data stays for the next
 # run). Call `bench_infra_up` once; register `bench_infra_down` in the EXIT trap.
 bench_infra_env() {
   export FLASH_STATE_DIR="$PWD/.state/bench"
-  export PGPORT="${BENCH_PGPORT:-54432}" PGUSER=flashdeal PGPASSWORD=flashdeal PGDATABASE=flashdeal
-  export REDIS_PORT="${BENCH_REDIS_PORT:-54379}"
-  export KAFKA_PORT="${BENCH_KAFKA_PORT:-54092}" KAFKA_CONTROLLER_PORT="${BENCH_KAFKA_CONTROLLER_PORT:-54093}"
+  export PGPORT="${BENCH_PGPORT:-25432}" PGUSER=flashdeal PGPASSWORD=flashdeal PGDATABASE=flashdeal
+  export REDIS_PORT="${BENCH_REDIS_PORT:-26379}"
+  export KAFKA_PORT="${BENCH_KAFKA_PORT:-29092}" KAFKA_CONTROLLER_PORT="${BENCH_KAFKA_CONTROLLER_PORT:-29093}"
   export DATABASE_URL="postgres://$PGUSER:$PGPASSWORD@127.0.0.1:$PGPORT/$PGDATABASE"
   export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
   export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"

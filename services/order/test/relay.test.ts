@@ -220,6 +220,35 @@ test('linger: after a round under load the relay waits for a fuller batch; a tri
   }
 })
 
+/** How many XREADGROUP calls this Redis has served so far. */
+async function xreadgroupCalls() {
+  const stats = (await redis.info('commandstats')) as string
+  return Number(/cmdstat_xreadgroup:calls=(\d+)/.exec(stats)?.[1] ?? 0)
+}
+
+test('idle: a quiet relay reads with the long wait, and a new entry still wakes it at once', async () => {
+  const { registryKey, dealId } = await outboxWith(0)
+  const relay = relayOn(registryKey, { blockMs: 50, idleBlockMs: 3000 })
+  relay.start()
+  try {
+    await Bun.sleep(1500) // a second with nothing moved: the reads switch to the long wait
+    const before = await xreadgroupCalls()
+    await Bun.sleep(3000)
+    // With the 50 ms wait that would be about 60 reads; with the 3 s wait one or two.
+    expect((await xreadgroupCalls()) - before).toBeLessThanOrEqual(3)
+    const started = performance.now()
+    await appendEntry(dealId, 0)
+    while ((await redis.xlen(dealOutboxKey(dealId))) > 0) {
+      if (performance.now() - started > 10_000) throw new Error('the outbox did not drain')
+      await Bun.sleep(20)
+    }
+    // The blocked read returns as the entry lands, well before its 3 s wait is over.
+    expect(performance.now() - started).toBeLessThan(2000)
+  } finally {
+    await relay.stop()
+  }
+})
+
 test('stop() lets the running loop finish and returns', async () => {
   const { registryKey, dealId } = await outboxWith(4)
   const relay = relayOn(registryKey)

@@ -31,6 +31,7 @@ const orders = createOrderConsumer({
   logger,
   groupId: config.CONSUMER_GROUP,
   sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
+  maxWaitMs: config.CONSUMER_MAX_WAIT_MS,
   telemetry,
   databaseName: new URL(config.DATABASE_URL).pathname.slice(1) || undefined,
 })

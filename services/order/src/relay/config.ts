@@ -14,6 +14,8 @@ export const RelayConfig = T.Object({
   RELAY_NAME: T.String({ minLength: 1, default: 'relay-1' }),
   RELAY_BATCH_SIZE: T.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
   RELAY_BLOCK_MS: T.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
+  /** The read's wait once the outboxes have been quiet for a second (an idle relay's rounds). */
+  RELAY_IDLE_BLOCK_MS: T.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
   /** Under load, pause after a partial batch so the next one is fuller (fewer, larger Kafka batches). */
   RELAY_LINGER_MS: T.Integer({ minimum: 0, maximum: 1000, default: 100 }),
   RELAY_CLAIM_IDLE_MS: T.Integer({ minimum: 1000, default: 30_000 }),

@@ -41,6 +41,7 @@ const relay = createRelay({
   consumerName: config.RELAY_NAME,
   batchSize: config.RELAY_BATCH_SIZE,
   blockMs: config.RELAY_BLOCK_MS,
+  idleBlockMs: config.RELAY_IDLE_BLOCK_MS,
   lingerMs: config.RELAY_LINGER_MS,
   claimIdleMs: config.RELAY_CLAIM_IDLE_MS,
   retentionMs: config.DEAL_RETENTION_MS,

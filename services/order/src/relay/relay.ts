@@ -37,6 +37,13 @@ export interface RelayOptions {
   /** How long one read waits for new entries. */
   blockMs?: number
   /**
+   * How long one read waits once nothing has arrived for a second: an idle relay makes one round
+   * a second instead of ten (an idle `make dev` costs next to nothing). Entries of deals the
+   * relay already reads wake it at once either way; only a deal registered during the wait is
+   * picked up when the wait ends.
+   */
+  idleBlockMs?: number
+  /**
    * Under load (a round that moved at least `LINGER_MIN_ENTRIES` but less than a full batch),
    * wait this long before the next read, so entries accumulate into fewer, larger Kafka batches
    * and consumer transactions (Kafka's own `linger.ms`): the drain costs less CPU per order when
@@ -88,6 +95,7 @@ export function createRelay(options: RelayOptions) {
   const dlqTopic = options.dlqTopic ?? ORDERS_DLQ
   const batchSize = options.batchSize ?? 500
   const blockMs = options.blockMs ?? 100
+  const idleBlockMs = Math.max(blockMs, options.idleBlockMs ?? 1000)
   const lingerMs = options.lingerMs ?? 0
   const claimIdleMs = options.claimIdleMs ?? 30_000
   const registryKey = options.registryKey ?? OUTBOX_REGISTRY_KEY
@@ -100,6 +108,8 @@ export function createRelay(options: RelayOptions) {
   // After a start or a failed send, first re-read what this relay holds unacknowledged.
   let ownPending = true
   let lastClaimAt = 0
+  // When a round last moved entries: a second after it, reads wait idleBlockMs.
+  let busyAt = 0
   let lastPruneAt = 0
   let stopping = false
   let loop: Promise<void> | undefined
@@ -213,7 +223,7 @@ export function createRelay(options: RelayOptions) {
       consumerName,
       'COUNT',
       batchSize,
-      ...(from === '>' ? ['BLOCK', blockMs] : []),
+      ...(from === '>' ? ['BLOCK', Date.now() - busyAt > 1000 ? idleBlockMs : blockMs] : []),
       'STREAMS',
       ...keys,
       ...keys.map(() => from),
@@ -379,10 +389,12 @@ export function createRelay(options: RelayOptions) {
     while (!stopping) {
       try {
         const moved = await relayOnce()
+        if (moved > 0) busyAt = Date.now()
         if (failures > 0) logger.info('relay recovered', { afterFailures: failures })
         failures = 0
         // Nothing to relay and no stream to block on: do not spin.
-        if (moved === 0 && deals.length === 0) await Bun.sleep(blockMs)
+        if (moved === 0 && deals.length === 0)
+          await Bun.sleep(Date.now() - busyAt > 1000 ? idleBlockMs : blockMs)
         else if (moved >= LINGER_MIN_ENTRIES && moved < batchSize && lingerMs > 0)
           await Bun.sleep(lingerMs)
       } catch (error) {
