@@ -1,7 +1,8 @@
 /**
- * The set-up of `make bench-purchase`, through a gateway like any client: logs in the dev admin,
- * creates a product and four live deals (one per purchase run, so the runs never share stock or
- * buyers), and signs up and logs in a few customers whose access tokens the k6 VUs share.
+ * The set-up of `make bench-purchase`, through a gateway like any client: logs in the admin,
+ * creates a product and five live deals (one per purchase run and one for the crowd run, so the
+ * runs never share stock or buyers), and signs up and logs in a few customers whose access tokens
+ * the k6 VUs share.
  * Writes what the load script and the correctness check need as JSON to the path in argv[2].
  *
  * Logins are few on purpose: argon2id costs tens of milliseconds of CPU each, which the two
@@ -14,6 +15,8 @@
 const env = process.env
 const gateway = env.GATEWAY_URL ?? 'http://127.0.0.1:8080'
 const stock = Number(env.BENCH_STOCK ?? 1_000_000)
+/** The crowd run's hot deal: fewer units than arrivals, so it sells out mid-crowd. */
+const crowdStock = Number(env.BENCH_CROWD_STOCK ?? 1000)
 const customerCount = Number(env.BENCH_CUSTOMERS ?? 20)
 const dealMinutes = Number(env.BENCH_DEAL_MINUTES ?? 60)
 const customerPassword = 'bench-buyer-password-1'
@@ -24,7 +27,9 @@ export interface PurchaseBenchSetup {
   productId: string
   /** Units each deal starts with; also every customer's per-user limit. */
   stock: number
-  deals: { async: string; sync: string; traced: string; pipeline: string }
+  deals: { async: string; sync: string; traced: string; pipeline: string; crowd: string }
+  /** Units of the crowd deal (its per-user limit too: only the stock refuses). */
+  crowdStock: number
   /** Access tokens of the customers, shared round-robin by the VUs. */
   tokens: string[]
 }
@@ -61,7 +66,7 @@ async function customerToken(index: number): Promise<string> {
   return login(email, customerPassword)
 }
 
-async function createDeal(adminToken: string, productId: string): Promise<string> {
+async function createDeal(adminToken: string, productId: string, units = stock): Promise<string> {
   const now = Date.now()
   const deal = await call<{ id: string; status: string }>(
     'POST',
@@ -69,9 +74,9 @@ async function createDeal(adminToken: string, productId: string): Promise<string
     {
       productId,
       price: 9_900,
-      stock,
+      stock: units,
       // As many as the stock: every request of the run should be a purchase, not a refusal.
-      perUserLimit: stock,
+      perUserLimit: units,
       startsAt: new Date(now).toISOString(),
       endsAt: new Date(now + dealMinutes * 60_000).toISOString(),
     },
@@ -105,6 +110,7 @@ const deals = {
   sync: await createDeal(adminToken, product.id),
   traced: await createDeal(adminToken, product.id),
   pipeline: await createDeal(adminToken, product.id),
+  crowd: await createDeal(adminToken, product.id, crowdStock),
 }
 
 // Two at a time: one per core, so the auth service hashes without queueing behind itself.
@@ -119,11 +125,12 @@ const setup: PurchaseBenchSetup = {
   productId: product.id,
   stock,
   deals,
+  crowdStock,
   tokens,
 }
 await Bun.write(outputPath, JSON.stringify(setup, null, 2))
 console.log(
   `setup: product ${product.id}, async deal ${deals.async}, sync deal ${deals.sync}, traced deal ${deals.traced}, ` +
-    `pipeline deal ${deals.pipeline}, ` +
+    `pipeline deal ${deals.pipeline}, crowd deal ${deals.crowd} (${crowdStock} units), ` +
     `${stock} units each, ${tokens.length} customers`,
 )

@@ -184,18 +184,20 @@ quiet_window
 
 # RUNS picks the runs (default all, in this order); pipeline is the second k6 invocation, limits
 # the stores' own ceilings (scripts/bench/limits.sh: redis-benchmark and pgbench).
-runs="${RUNS:-hello,sync,async,traced,limits,pipeline}"
+runs="${RUNS:-hello,sync,async,traced,limits,pipeline,crowd}"
 front=()
 with_pipeline=0
+with_crowd=0
 with_limits=0
 IFS=, read -ra requested <<<"$runs"
 for name in "${requested[@]}"; do
   case "$name" in
   hello | sync | async | traced) front+=("$name") ;;
   pipeline) with_pipeline=1 ;;
+  crowd) with_crowd=1 ;;
   limits) with_limits=1 ;;
   *)
-    echo "bench: unknown run '$name' in RUNS (hello, sync, async, traced, limits, pipeline)" >&2
+    echo "bench: unknown run '$name' in RUNS (hello, sync, async, traced, limits, pipeline, crowd)" >&2
     exit 1
     ;;
   esac
@@ -245,6 +247,17 @@ if ((with_pipeline)); then
   k6_run pipeline -e RUNS=pipeline -e ROUNDS=1 "${previous[@]}" -e SUMMARY_FILE="$run_dir/all.json"
   mv "$run_dir/all.json" "$summary"
 fi
+# The crowd: CROWD (2,000) arrivals within a few seconds on one deal of BENCH_CROWD_STOCK (1,000)
+# units, the relay and consumer draining meanwhile; only 202 and 409 are meant answers.
+crowd=()
+if ((with_crowd)); then
+  K6_WEB_DASHBOARD=true K6_WEB_DASHBOARD_PORT=-1 K6_WEB_DASHBOARD_PERIOD=1s \
+    K6_WEB_DASHBOARD_EXPORT="$run_dir/k6-crowd.html" K6_AUTO_EXTENSION_RESOLUTION=false \
+    run "$k6" run --quiet -e SETUP_FILE="$run_dir/setup.json" -e ASYNC_URL="$(local_url "$async_port")" \
+    -e CROWD="${CROWD:-2000}" -e SUMMARY_FILE="$run_dir/crowd.json" infra/k6/crowd.js
+  crowd=(BENCH_CROWD="$run_dir/crowd.json")
+fi
+
 [[ -f "$summary" ]] || { echo "bench: no k6 run was made (RUNS=$runs)" >&2; exit 1; }
 kill -TERM "$sampler" && wait "$sampler" || true
 sampler=""
@@ -255,5 +268,5 @@ run bun scripts/bench/cpu-report.ts "$run_dir/cpu-samples.jsonl" "$run_dir/idle.
   "${drain_file[@]}"
 run bun scripts/bench/chart.ts "$summary" "$run_dir/bench-purchase.svg"
 cp "$summary" "${BENCH_OUT:-/dev/null}" 2>/dev/null || true
-run env ASYNC_PIPELINE=running "${limits[@]}" \
+run env ASYNC_PIPELINE=running "${limits[@]}" "${crowd[@]}" \
   bun services/order/src/cli/bench-check.ts "$run_dir/setup.json" "$summary"

@@ -25,12 +25,21 @@ import { connect, queries } from '@flash-deal/db'
 import { createLogger } from '@flash-deal/kit'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 
-type Mode = 'sync' | 'async' | 'traced' | 'pipeline'
+type Mode = 'sync' | 'async' | 'traced' | 'pipeline' | 'crowd'
 
 /** The parts of scripts/bench/purchase-setup.ts's output this check reads. */
 interface BenchSetup {
   stock: number
+  crowdStock?: number
   deals: Record<Mode, string>
+}
+
+/** The parts of infra/k6/crowd.js's summary this check reads (BENCH_CROWD names it). */
+interface CrowdSummary {
+  arrivals: number
+  accepted: { count: number; p50: number; p99: number }
+  soldOut: { count: number; p50: number; p99: number }
+  errors: number
 }
 
 /** The parts of infra/k6/purchase-spike.js's summary this check reads. */
@@ -57,7 +66,10 @@ if (!setupPath || !summaryPath) {
 }
 const pipelineRunning = env.ASYNC_PIPELINE !== 'absent'
 const drainTimeoutMs = Number(env.BENCH_DRAIN_TIMEOUT_S ?? 60) * 1000
-const goals = { asyncOverHello: 0.4, asyncOverSync: 10 }
+const goals = { asyncOverHello: 0.4, asyncOverSync: 10, crowdAcceptedP99Ms: 50 }
+const crowd = env.BENCH_CROWD
+  ? ((await Bun.file(env.BENCH_CROWD).json()) as CrowdSummary)
+  : undefined
 
 const setup = (await Bun.file(setupPath).json()) as BenchSetup
 const summary = (await Bun.file(summaryPath).json()) as BenchSummary
@@ -120,7 +132,7 @@ async function waitForOrders(mode: Mode, dealId: string, accepted: number) {
   }
 }
 
-async function checkDeal(mode: Mode, dealId: string, accepted: number) {
+async function checkDeal(mode: Mode, dealId: string, accepted: number, stock = setup.stock) {
   console.log(`${mode} deal ${dealId}: ${accepted} purchases accepted by the gateway`)
   // Zero accepted would make every comparison below hold trivially.
   verdict(accepted > 0, `${mode}: the run had purchases accepted (${accepted})`)
@@ -133,8 +145,8 @@ async function checkDeal(mode: Mode, dealId: string, accepted: number) {
     // Redis alone can still be checked: every 202 took one unit and left one outbox record.
     const [stockNow, outbox] = await Promise.all([redisStock(), redis.xlen(dealOutboxKey(dealId))])
     verdict(
-      stockNow === setup.stock - accepted,
-      `${mode}: Redis stock ${stockNow} == ${setup.stock} - ${accepted} accepted`,
+      stockNow === stock - accepted,
+      `${mode}: Redis stock ${stockNow} == ${stock} - ${accepted} accepted`,
     )
     console.log(`  ${mode}: outbox stream holds ${outbox} records waiting for a relay`)
     verdict(
@@ -232,6 +244,17 @@ async function measureDrain() {
   }
 }
 
+/** The crowd sold its deal out exactly: every unit once, nobody past the stock, no other answer. */
+async function checkCrowd(run: CrowdSummary) {
+  const stock = setup.crowdStock ?? 0
+  await checkDeal('crowd', setup.deals.crowd, run.accepted.count, stock)
+  verdict(
+    run.arrivals <= stock ? run.accepted.count === run.arrivals : run.accepted.count === stock,
+    `crowd: ${run.accepted.count} accepted of ${run.arrivals} arrivals for ${stock} units (sold out exactly, never past it)`,
+  )
+  verdict(run.errors === 0, `crowd: no answer but 202 and 409 (${run.errors} others)`)
+}
+
 try {
   if (phase === '--drain') await measureDrain()
   else if (phase === '--backlog') await checkBacklog()
@@ -240,6 +263,7 @@ try {
       const run = summary.runs[mode]
       if (run) await checkDeal(mode, setup.deals[mode], run.accepted)
     }
+  if (!phase && crowd) await checkCrowd(crowd)
 } finally {
   await sql.end({ timeout: 5 })
   await closeRedis(redis)
@@ -264,6 +288,13 @@ console.log(
 console.log(
   `  tracing on, collector down: ${typeof summary.ratios.tracedOverAsync === 'number' ? `${summary.ratios.tracedOverAsync.toFixed(2)}x of async without tracing` : 'n/a'}`,
 )
+if (crowd) {
+  const ms = (figure: { p50: number; p99: number }) =>
+    `p50 ${figure.p50.toFixed(1)} ms, p99 ${figure.p99.toFixed(1)} ms`
+  console.log(
+    `  crowd: accepted ${ms(crowd.accepted)} (p99 < ${goals.crowdAcceptedP99Ms} ms: ${crowd.accepted.p99 < goals.crowdAcceptedP99Ms ? 'met' : 'not met'}), sold out ${ms(crowd.soldOut)}`,
+  )
+}
 if (limits) {
   const share = (mode: Mode, limit: number) => {
     const perSecond = summary.runs[mode]?.perSecond
