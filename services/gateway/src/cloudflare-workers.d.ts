@@ -1,0 +1,5 @@
+// The one workerd built-in module the Worker entry uses; bindings are the Worker's variables and
+// secrets (text, in this project).
+declare module 'cloudflare:workers' {
+  export const env: Record<string, unknown>
+}
