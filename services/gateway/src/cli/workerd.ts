@@ -21,7 +21,8 @@ const port = Number(env.PORT ?? 8080)
 const host = env.HOST ?? '127.0.0.1'
 const stateDir = `${env.FLASH_STATE_DIR ?? `${new URL('../../../../.state/dev', import.meta.url).pathname}`}/workerd-${port}`
 
-const report = await buildWorkerBundle()
+await mkdir(stateDir, { recursive: true })
+const report = await buildWorkerBundle(stateDir)
 if (report.problems.length > 0) {
   console.error(
     `the Worker bundle pulls in what workerd cannot run:\n  ${report.problems.join('\n  ')}`,
@@ -36,8 +37,6 @@ for (const name of Object.keys(GatewayConfig.properties)) {
 }
 bindings.PORT = String(port)
 
-await mkdir(stateDir, { recursive: true })
-await Bun.write(`${stateDir}/worker.js`, Bun.file(report.file))
 await Bun.write(
   `${stateDir}/gateway.capnp`,
   workerdConfig({
