@@ -24,7 +24,14 @@ export interface PurchaseBenchSetup {
   productId: string
   /** Units each deal starts with; also every customer's per-user limit. */
   stock: number
-  deals: { async: string; sync: string; traced: string; pipeline: string }
+  deals: {
+    async: string
+    sync: string
+    traced: string
+    pipeline: string
+    'async-upstash': string
+    edge: string
+  }
   /** Access tokens of the customers, shared round-robin by the VUs. */
   tokens: string[]
 }
@@ -105,6 +112,8 @@ const deals = {
   sync: await createDeal(adminToken, product.id),
   traced: await createDeal(adminToken, product.id),
   pipeline: await createDeal(adminToken, product.id),
+  'async-upstash': await createDeal(adminToken, product.id),
+  edge: await createDeal(adminToken, product.id),
 }
 
 // Two at a time: one per core, so the auth service hashes without queueing behind itself.
@@ -124,6 +133,6 @@ const setup: PurchaseBenchSetup = {
 await Bun.write(outputPath, JSON.stringify(setup, null, 2))
 console.log(
   `setup: product ${product.id}, async deal ${deals.async}, sync deal ${deals.sync}, traced deal ${deals.traced}, ` +
-    `pipeline deal ${deals.pipeline}, ` +
+    `pipeline deal ${deals.pipeline}, async-upstash deal ${deals['async-upstash']}, edge deal ${deals.edge}, ` +
     `${stock} units each, ${tokens.length} customers`,
 )

@@ -9,7 +9,8 @@
  *
  *   ASYNC_PIPELINE=running|absent bun services/order/src/cli/bench-check.ts setup.json summary.json
  *
- * With `--drain` it only waits until the async runs' orders (async, traced) are all in Postgres
+ * With `--drain` it only waits until the async front-door runs' orders (async, traced,
+ * async-upstash, edge) are all in Postgres
  * and prints how fast the backlog drained (the relay and consumer were started just before).
  *
  * ASYNC_PIPELINE=absent (no relay or consumer in this tree): the async orders cannot reach
@@ -20,7 +21,7 @@ import { connect, queries } from '@flash-deal/db'
 import { createLogger } from '@flash-deal/kit'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 
-type Mode = 'sync' | 'async' | 'traced' | 'pipeline'
+type Mode = 'sync' | 'async' | 'traced' | 'pipeline' | 'async-upstash' | 'edge'
 
 /** The parts of scripts/bench/purchase-setup.ts's output this check reads. */
 interface BenchSetup {
@@ -37,6 +38,9 @@ interface BenchSummary {
     tracedOverAsync?: number | null
     pipelineOverHello?: number | null
     pipelineOverSync?: number | null
+    upstashOverAsync?: number | null
+    edgeOverAsync?: number | null
+    edgeOverUpstash?: number | null
   }
 }
 
@@ -171,7 +175,7 @@ async function checkDeal(mode: Mode, dealId: string, accepted: number) {
  * rate: orders from the Redis outbox through Kafka into Postgres per second.
  */
 async function measureDrain() {
-  const deals = (['async', 'traced'] as const).flatMap((mode) => {
+  const deals = (['async', 'traced', 'async-upstash', 'edge'] as const).flatMap((mode) => {
     const run = summary.runs[mode]
     return run && run.accepted > 0 ? [{ dealId: setup.deals[mode], accepted: run.accepted }] : []
   })
@@ -201,7 +205,7 @@ async function measureDrain() {
 try {
   if (drainOnly) await measureDrain()
   else
-    for (const mode of ['sync', 'async', 'traced', 'pipeline'] as const) {
+    for (const mode of ['sync', 'async', 'traced', 'pipeline', 'async-upstash', 'edge'] as const) {
       const run = summary.runs[mode]
       if (run) await checkDeal(mode, setup.deals[mode], run.accepted)
     }
@@ -225,6 +229,11 @@ console.log(
 )
 console.log(
   `  with the relay, Kafka and the consumer draining on the same cores (pipeline): ${goal(summary.ratios.pipelineOverHello ?? null, goals.asyncOverHello)} (x hello), ${goal(summary.ratios.pipelineOverSync ?? null, goals.asyncOverSync)} (x sync)`,
+)
+const shown = (ratio: number | null | undefined) =>
+  typeof ratio === 'number' ? `${ratio.toFixed(2)}x` : 'n/a'
+console.log(
+  `  the Redis adapter and the runtime: async-upstash (Bun, HTTP) / async (Bun, TCP) ${shown(summary.ratios.upstashOverAsync)}, edge (workerd, HTTP) / async ${shown(summary.ratios.edgeOverAsync)}, edge / async-upstash ${shown(summary.ratios.edgeOverUpstash)}`,
 )
 console.log(
   `  tracing on, collector down: ${typeof summary.ratios.tracedOverAsync === 'number' ? `${summary.ratios.tracedOverAsync.toFixed(2)}x of async without tracing` : 'n/a'}`,
