@@ -3,3 +3,9 @@
 declare module 'cloudflare:workers' {
   export const env: Record<string, unknown>
 }
+
+// Bun imports TOML files as objects (test/wrangler.test.ts reads wrangler.toml).
+declare module '*.toml' {
+  const value: Record<string, unknown>
+  export default value
+}

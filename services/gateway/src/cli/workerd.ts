@@ -11,10 +11,7 @@
 import { mkdir } from 'node:fs/promises'
 import { GatewayConfig } from '../config'
 import { buildWorkerBundle } from '../edge/bundle'
-import { workerdConfig } from '../edge/workerd-config'
-
-/** The compatibility date the Worker is written and tested against (also in wrangler.toml). */
-export const COMPATIBILITY_DATE = '2026-11-01'
+import { COMPATIBILITY_DATE, workerdConfig } from '../edge/workerd-config'
 
 const env = process.env
 const port = Number(env.PORT ?? 8080)

@@ -4,6 +4,9 @@
  * TypeBox schema as on Bun. The generated file holds secrets (the Upstash token), so it is
  * written under the state directory, never committed.
  */
+/** The compatibility date the Worker is written and tested against (also in wrangler.toml). */
+export const COMPATIBILITY_DATE = '2026-11-01'
+
 export interface WorkerdConfigOptions {
   /** The bundle's file name, relative to the config file. */
   bundle: string
