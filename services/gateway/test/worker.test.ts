@@ -14,6 +14,7 @@ import {
   startWorkerdGateway,
   upstashToken,
   type WorkerdGateway,
+  workerdRefusal,
 } from './workerd-support'
 
 interface Seen {
@@ -289,6 +290,16 @@ test('Upstash unreachable: 503 "retry with the same Idempotency-Key", never 202,
   const ready = await fetch(`${cut.url}/health/ready`)
   expect(ready.status).toBe(503)
   expect((await dealState(redis, dealId)).stock).toBe(5)
+})
+
+test.each([
+  ['REDIS_DRIVER', 'ioredis', 'only upstash can run here'],
+  ['MAX_BODY_BYTES', '12', 'greater or equal to 1024'],
+])('the Worker refuses to start on %s=%s, naming the variable', async (name, value, reason) => {
+  const { code, output } = await workerdRefusal(bindings({ [name]: value }))
+  expect(code).not.toBe(0)
+  expect(output).toContain(`invalid environment variable ${name}`)
+  expect(output).toContain(reason)
 })
 
 test('the bundle check refuses ioredis, Node built-ins and Bun API calls', async () => {

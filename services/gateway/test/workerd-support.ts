@@ -33,27 +33,44 @@ export interface WorkerdGateway {
   stop(): Promise<void>
 }
 
+function spawnWorkerd(
+  port: number,
+  bindings: Record<string, string>,
+): Subprocess<'ignore', 'pipe', 'pipe'> {
+  return Bun.spawn(['bun', 'services/gateway/src/cli/workerd.ts'], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH ?? '',
+      FLASH_STATE_DIR: `${repoRoot}.state/workerd-tests`,
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      ...bindings,
+    },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+}
+
+/** Runs the Worker with bindings it must refuse: its exit code and what it said. */
+export async function workerdRefusal(bindings: Record<string, string>) {
+  const child = spawnWorkerd(await freePort(), bindings)
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+  const [code, out, err] = await Promise.all([
+    child.exited,
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+  ])
+  clearTimeout(timer)
+  return { code, output: out + err }
+}
+
 /** Starts the Worker with these bindings; resolves once /health/live answers. */
 export async function startWorkerdGateway(
   bindings: Record<string, string>,
 ): Promise<WorkerdGateway> {
   const port = await freePort()
-  const child: Subprocess<'ignore', 'pipe', 'pipe'> = Bun.spawn(
-    ['bun', 'services/gateway/src/cli/workerd.ts'],
-    {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH ?? '',
-        FLASH_STATE_DIR: `${repoRoot}.state/workerd-tests`,
-        LOG_LEVEL: 'warn',
-        PORT: String(port),
-        ...bindings,
-      },
-      stdin: 'ignore',
-      stdout: 'pipe',
-      stderr: 'pipe',
-    },
-  )
+  const child: Subprocess<'ignore', 'pipe', 'pipe'> = spawnWorkerd(port, bindings)
   const output: string[] = []
   for (const stream of [child.stdout, child.stderr]) {
     void (async () => {
