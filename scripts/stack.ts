@@ -14,6 +14,8 @@ interface ProcessSpec {
   entry: string
   port?: number
   env?: Record<string, string>
+  /** false: never restarted on file changes (it runs a child of its own that would outlive it). */
+  watch?: false
 }
 
 const root = new URL('..', import.meta.url).pathname
@@ -48,9 +50,21 @@ const specs: ProcessSpec[] = [
   },
 ]
 
+// GATEWAY_RUNTIME=workerd: the same gateway app as a Worker on workerd (the Cloudflare Workers
+// runtime), which has no TCP sockets: it reaches Redis through the Upstash adapter only.
+const edge = env.GATEWAY_RUNTIME === 'workerd'
+if (edge) {
+  const gateway = specs.find((spec) => spec.name === 'gateway')
+  if (gateway) {
+    gateway.entry = 'services/gateway/src/cli/workerd.ts'
+    gateway.watch = false
+    gateway.env = { ...gateway.env, REDIS_DRIVER: 'upstash' }
+  }
+}
+
 // REDIS_DRIVER=upstash without an Upstash endpoint: run the local Upstash emulator over the same
 // Redis and point the gateway at it, so the HTTP adapter can be tried on a laptop.
-if (env.REDIS_DRIVER === 'upstash' && !env.UPSTASH_REDIS_REST_URL) {
+if ((edge || env.REDIS_DRIVER === 'upstash') && !env.UPSTASH_REDIS_REST_URL) {
   const port = Number(env.UPSTASH_PORT ?? 8079)
   const token = 'local-upstash-token'
   specs.unshift({
@@ -93,18 +107,21 @@ function start(spec: ProcessSpec, index: number) {
   const colour = process.stdout.isTTY ? colours[index % colours.length] : undefined
   const label = spec.name.padEnd(width)
   const prefix = colour ? `\x1b[${colour}m${label} |\x1b[0m` : `${label} |`
-  const child = Bun.spawn(['bun', ...(watch ? ['--watch'] : []), spec.entry], {
-    cwd: root,
-    env: {
-      ...env,
-      // Every service that verifies tokens fetches the keys from this stack's auth service.
-      JWKS_URL: `${local(ports.auth)}/.well-known/jwks.json`,
-      ...(spec.port ? { PORT: String(spec.port) } : {}),
-      ...spec.env,
+  const child = Bun.spawn(
+    ['bun', ...(watch && spec.watch !== false ? ['--watch'] : []), spec.entry],
+    {
+      cwd: root,
+      env: {
+        ...env,
+        // Every service that verifies tokens fetches the keys from this stack's auth service.
+        JWKS_URL: `${local(ports.auth)}/.well-known/jwks.json`,
+        ...(spec.port ? { PORT: String(spec.port) } : {}),
+        ...spec.env,
+      },
+      stdout: 'pipe',
+      stderr: 'pipe',
     },
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
+  )
   void pipe(child.stdout, prefix, process.stdout)
   void pipe(child.stderr, prefix, process.stderr)
   void child.exited.then((code) => {
@@ -168,7 +185,7 @@ console.log(
     `  order     ${local(ports.order)}/swagger`,
     `  relay     ${local(ports.relay)}/health/ready     (outbox → Kafka)`,
     `  consumer  ${local(ports.consumer)}/health/ready     (Kafka → Postgres)`,
-    `  purchases ORDER_MODE=${env.ORDER_MODE ?? 'async'}, REDIS_DRIVER=${env.REDIS_DRIVER ?? 'ioredis'}`,
+    `  purchases ORDER_MODE=${env.ORDER_MODE ?? 'async'}, REDIS_DRIVER=${edge ? 'upstash' : (env.REDIS_DRIVER ?? 'ioredis')}${edge ? ', gateway on workerd' : ''}`,
     'stack: ready',
     '',
   ].join('\n'),

@@ -122,3 +122,13 @@ step "Tavern purchase scenarios through the Upstash adapter (REST, local emulato
 start_stack upstash ORDER_MODE=async REDIS_DRIVER=upstash
 ORDER_MODE=async tavern scenarios/test_purchase.tavern.yaml
 stop_stack
+
+step "Worker bundle check (no ioredis, kafkajs, node: modules or Bun API in the edge gateway)"
+bun services/gateway/src/cli/build-worker.ts
+
+step "Tavern E2E scenarios, all of them, through the gateway on workerd (Worker, Upstash adapter, async)"
+edge_started=$SECONDS
+start_stack workerd ORDER_MODE=async GATEWAY_RUNTIME=workerd
+ORDER_MODE=async tavern
+stop_stack
+echo "workerd gateway: stack start and Tavern took $((SECONDS - edge_started))s"

@@ -5,6 +5,10 @@
 //   async     Phase 2, the front door: the async gateway reserves in Redis with one Lua call and
 //             answers (202) while the outbox absorbs the spike (no relay or consumer running)
 //   traced    the same with tracing on and its collector down: export must cost nothing
+//   async-upstash  the async gateway on Bun with the Upstash adapter (Redis over HTTP, through
+//             the local Upstash emulator) instead of ioredis (TCP)
+//   edge      the same gateway as a Worker on workerd (Cloudflare's runtime), Upstash adapter,
+//             same emulator: what the runtime costs beside the adapter
 //   pipeline  the async gateway again while the relay, Kafka and the consumer drain into
 //             Postgres on the same two cores
 // scripts/bench/purchase.sh runs k6 twice: hello..traced, then (relay and consumer started, the
@@ -38,6 +42,13 @@ const runs = {
   async: { base: __ENV.ASYNC_URL, deal: benchSetup.deals.async, expect: 202 },
   traced: { base: __ENV.TRACED_URL, deal: benchSetup.deals.traced, expect: 202 },
   pipeline: { base: __ENV.ASYNC_URL, deal: benchSetup.deals.pipeline, expect: 202 },
+  'async-upstash': {
+    base: __ENV.UPSTASH_URL,
+    deal: benchSetup.deals['async-upstash'],
+    expect: 202,
+    exec: 'asyncUpstash',
+  },
+  edge: { base: __ENV.EDGE_URL, deal: benchSetup.deals.edge, expect: 202 },
 }
 // RUNS=async (or hello,async ...) runs only those, e.g. to profile one path.
 const order = (__ENV.RUNS || 'hello,sync,async,traced').split(',').filter((name) => name in runs)
@@ -69,7 +80,7 @@ export const options = {
         duration: `${sliceMs}ms`,
         gracefulStop: '500ms',
         startTime: `${slice.startMs}ms`,
-        exec: slice.run,
+        exec: runs[slice.run].exec ?? slice.run,
         tags: { run: slice.run },
       },
     ]),
@@ -123,6 +134,8 @@ export const sync = purchaseRun('sync')
 export const async = purchaseRun('async')
 export const traced = purchaseRun('traced')
 export const pipeline = purchaseRun('pipeline')
+export const asyncUpstash = purchaseRun('async-upstash')
+export const edge = purchaseRun('edge')
 
 export function handleSummary(data) {
   const value = (metric, stat) => data.metrics[metric]?.values?.[stat] ?? 0
@@ -161,11 +174,14 @@ export function handleSummary(data) {
     tracedOverAsync: ratio('traced', 'async'),
     pipelineOverHello: ratio('pipeline', 'hello'),
     pipelineOverSync: ratio('pipeline', 'sync'),
+    upstashOverAsync: ratio('async-upstash', 'async'),
+    edgeOverAsync: ratio('edge', 'async'),
+    edgeOverUpstash: ratio('edge', 'async-upstash'),
   }
   const shown = (value) => (value === null ? 'n/a' : `${value.toFixed(2)}x`)
   const line = (r) =>
     [
-      r.name.padEnd(8),
+      r.name.padEnd(13),
       r.perSecond.toFixed(0).padStart(9),
       r.p50.toFixed(2).padStart(9),
       r.p99.toFixed(2).padStart(9),
@@ -174,10 +190,11 @@ export function handleSummary(data) {
   const text = [
     '',
     `purchase spike, ${vus} VUs x ${duration} per run${rounds > 1 ? `, the runs taking turns in ${rounds} slices` : ''}, same box`,
-    'run          per s   p50 ms    p99 ms  errors   (per s: answers for hello, accepted purchases otherwise)',
+    'run               per s   p50 ms    p99 ms  errors   (per s: answers for hello, accepted purchases otherwise)',
     ...shownRuns.map((name) => line(rows[name])),
     `async / hello: ${shown(ratios.asyncOverHello)}   async / sync: ${shown(ratios.asyncOverSync)}   traced (collector down) / async: ${shown(ratios.tracedOverAsync)}`,
     `pipeline (drain on the same cores) / hello: ${shown(ratios.pipelineOverHello)}   pipeline / sync: ${shown(ratios.pipelineOverSync)}`,
+    `async-upstash / async: ${shown(ratios.upstashOverAsync)}   edge (workerd) / async: ${shown(ratios.edgeOverAsync)}   edge / async-upstash: ${shown(ratios.edgeOverUpstash)}`,
     ...shownRuns
       .filter((name) => rows[name].errors > 0)
       .map((name) => {

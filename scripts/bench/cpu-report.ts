@@ -18,6 +18,9 @@ const processesOf: Record<string, string[]> = {
   sync: ['gateway-sync', 'order', 'postgres', 'redis'],
   async: ['gateway-async', 'redis'],
   traced: ['gateway-traced', 'redis'],
+  // The Upstash adapter's runs: the gateway, the REST emulator in front of Redis, and Redis.
+  'async-upstash': ['gateway-upstash', 'upstash', 'redis'],
+  edge: ['gateway-edge', 'upstash', 'redis'],
   pipeline: ['gateway-async', 'redis', 'relay', 'consumer', 'kafka', 'postgres'],
   drain: ['relay', 'consumer', 'kafka', 'postgres', 'redis'],
 }

@@ -27,7 +27,15 @@ export interface PurchaseBenchSetup {
   productId: string
   /** Units each deal starts with; also every customer's per-user limit. */
   stock: number
-  deals: { async: string; sync: string; traced: string; pipeline: string; crowd: string }
+  deals: {
+    async: string
+    sync: string
+    traced: string
+    pipeline: string
+    'async-upstash': string
+    edge: string
+    crowd: string
+  }
   /** Units of the crowd deal (its per-user limit too: only the stock refuses). */
   crowdStock: number
   /** Access tokens of the customers, shared round-robin by the VUs. */
@@ -110,6 +118,8 @@ const deals = {
   sync: await createDeal(adminToken, product.id),
   traced: await createDeal(adminToken, product.id),
   pipeline: await createDeal(adminToken, product.id),
+  'async-upstash': await createDeal(adminToken, product.id),
+  edge: await createDeal(adminToken, product.id),
   crowd: await createDeal(adminToken, product.id, crowdStock),
 }
 
@@ -131,6 +141,7 @@ const setup: PurchaseBenchSetup = {
 await Bun.write(outputPath, JSON.stringify(setup, null, 2))
 console.log(
   `setup: product ${product.id}, async deal ${deals.async}, sync deal ${deals.sync}, traced deal ${deals.traced}, ` +
-    `pipeline deal ${deals.pipeline}, crowd deal ${deals.crowd} (${crowdStock} units), ` +
+    `pipeline deal ${deals.pipeline}, async-upstash deal ${deals['async-upstash']}, edge deal ${deals.edge}, ` +
+    `crowd deal ${deals.crowd} (${crowdStock} units), ` +
     `${stock} units each, ${tokens.length} customers`,
 )

@@ -18,10 +18,11 @@
 #
 # Environment: VUS (32), DURATION (15s), BENCH_PORT_BASE (18480: +1 auth, +2 product, +3 order,
 # +4 async gateway, +5 sync gateway, +6 hello, +7 relay, +8 consumer, +9 async gateway with
-# tracing on and its collector down; each also BENCH_*_PORT),
+# tracing on and its collector down, +10 the local Upstash emulator, +11 the async gateway with the
+# Upstash adapter, +12 the edge gateway (workerd, Upstash adapter); each also BENCH_*_PORT),
 # BENCH_DIR (where logs and results go), BENCH_OUT (a copy of the summary JSON),
 # BENCH_DRAIN_TIMEOUT_S (60), BENCH_CUSTOMERS (20), BENCH_STOCK (1000000),
-# RUNS (hello,sync,async,traced,limits,pipeline: the runs to make), ROUNDS (3: the front-door
+# RUNS (hello,sync,async,traced,async-upstash,edge,limits,pipeline,crowd: the runs to make), ROUNDS (3: the front-door
 # runs take turns in this many slices of DURATION/ROUNDS each),
 # BENCH_PROFILE (1: every Bun process writes a CPU profile, as markdown, to $BENCH_DIR/profiles).
 set -euo pipefail
@@ -37,6 +38,9 @@ hello_port="${BENCH_HELLO_PORT:-$((base + 6))}"
 relay_port="${BENCH_RELAY_PORT:-$((base + 7))}"
 consumer_port="${BENCH_CONSUMER_PORT:-$((base + 8))}"
 traced_port="${BENCH_TRACED_GATEWAY_PORT:-$((base + 9))}"
+upstash_port="${BENCH_UPSTASH_PORT:-$((base + 10))}"
+upstash_gateway_port="${BENCH_UPSTASH_GATEWAY_PORT:-$((base + 11))}"
+edge_port="${BENCH_EDGE_GATEWAY_PORT:-$((base + 12))}"
 # shellcheck source=scripts/bench/infra.sh
 source scripts/bench/infra.sh
 relay_entry=services/order/src/relay/main.ts
@@ -122,7 +126,8 @@ wait_ready() {
 }
 
 for port in "$auth_port" "$product_port" "$order_port" "$async_port" "$sync_port" \
-  "$hello_port" "$relay_port" "$consumer_port" "$traced_port"; do
+  "$hello_port" "$relay_port" "$consumer_port" "$traced_port" "$upstash_port" \
+  "$upstash_gateway_port" "$edge_port"; do
   if port_in_use "$port"; then
     echo "bench: port $port is in use; pick other ports with BENCH_PORT_BASE" >&2
     exit 1
@@ -163,6 +168,14 @@ start gateway-sync "$sync_port" services/gateway/src/main.ts ORDER_MODE=sync "${
 start gateway-traced "$traced_port" services/gateway/src/main.ts ORDER_MODE=async "${gateway_env[@]}" \
   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:9
 start hello "$hello_port" services/gateway/src/cli/hello.ts
+# The Upstash adapter (Redis over HTTP) through the local emulator over the same Redis: on Bun
+# (async-upstash), and in the gateway's Worker on workerd (edge), which has no other way to Redis.
+upstash_env=("UPSTASH_REDIS_REST_URL=$(local_url "$upstash_port")" UPSTASH_REDIS_REST_TOKEN=bench-upstash-token)
+start upstash "$upstash_port" services/gateway/src/cli/upstash-local.ts URS_TOKEN=bench-upstash-token
+start gateway-upstash "$upstash_gateway_port" services/gateway/src/main.ts ORDER_MODE=async \
+  REDIS_DRIVER=upstash "${upstash_env[@]}" "${gateway_env[@]}"
+start gateway-edge "$edge_port" services/gateway/src/cli/workerd.ts ORDER_MODE=async \
+  "${upstash_env[@]}" "${gateway_env[@]}" FLASH_STATE_DIR="$run_dir"
 
 # The async orders reach Postgres through the relay (Redis outbox -> Kafka) and the consumer
 # (Kafka -> Postgres). They start after the front-door runs: the spike is answered by the
@@ -184,7 +197,7 @@ quiet_window
 
 # RUNS picks the runs (default all, in this order); pipeline is the second k6 invocation, limits
 # the stores' own ceilings (scripts/bench/limits.sh: redis-benchmark and pgbench).
-runs="${RUNS:-hello,sync,async,traced,limits,pipeline,crowd}"
+runs="${RUNS:-hello,sync,async,traced,async-upstash,edge,limits,pipeline,crowd}"
 front=()
 with_pipeline=0
 with_crowd=0
@@ -192,12 +205,12 @@ with_limits=0
 IFS=, read -ra requested <<<"$runs"
 for name in "${requested[@]}"; do
   case "$name" in
-  hello | sync | async | traced) front+=("$name") ;;
+  hello | sync | async | traced | async-upstash | edge) front+=("$name") ;;
   pipeline) with_pipeline=1 ;;
   crowd) with_crowd=1 ;;
   limits) with_limits=1 ;;
   *)
-    echo "bench: unknown run '$name' in RUNS (hello, sync, async, traced, limits, pipeline, crowd)" >&2
+    echo "bench: unknown run '$name' in RUNS (hello, sync, async, traced, async-upstash, edge, limits, pipeline, crowd)" >&2
     exit 1
     ;;
   esac
@@ -214,6 +227,7 @@ k6_run() {
     -e SETUP_FILE="$run_dir/setup.json" \
     -e HELLO_URL="$(local_url "$hello_port")" -e ASYNC_URL="$(local_url "$async_port")" \
     -e SYNC_URL="$(local_url "$sync_port")" -e TRACED_URL="$(local_url "$traced_port")" \
+    -e UPSTASH_URL="$(local_url "$upstash_gateway_port")" -e EDGE_URL="$(local_url "$edge_port")" \
     -e VUS="${VUS:-32}" -e DURATION="${DURATION:-15s}" -e ROUNDS="${ROUNDS:-3}" "$@" \
     infra/k6/purchase-spike.js
 }

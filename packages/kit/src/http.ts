@@ -1,4 +1,4 @@
-import { Elysia, ValidationError as ElysiaValidationError, t } from 'elysia'
+import { Elysia, type ElysiaConfig, ValidationError as ElysiaValidationError, t } from 'elysia'
 import {
   BadRequestError,
   DomainError,
@@ -50,6 +50,8 @@ export interface ServiceAppOptions {
    * request duration histogram (rate, errors and latency per route). Both off if absent.
    */
   telemetry?: Telemetry
+  /** The runtime adapter (Bun's by default; the gateway's Worker passes Cloudflare's). */
+  adapter?: ElysiaConfig<''>['adapter']
 }
 
 const REQUEST_ID_HEADER = 'x-request-id'
@@ -151,7 +153,11 @@ export function createServiceApp(options: ServiceAppOptions) {
 
   // normalize: false — a body with fields its schema does not declare is rejected with 422
   // instead of being silently trimmed (schemas say `additionalProperties: false`).
-  const app = new Elysia({ name: `${options.name}-service`, normalize: false })
+  const app = new Elysia({
+    name: `${options.name}-service`,
+    normalize: false,
+    ...(options.adapter ? { adapter: options.adapter } : {}),
+  })
   // `app.routes` grows as the service chains its controllers; the document reads it when asked.
   return app
     .use(openapiDocs(options, () => app.routes))

@@ -1,6 +1,7 @@
 import { openapi } from '@elysiajs/openapi'
 import { FormatRegistry } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
+import { type SwaggerAsset, swaggerAsset } from '#swagger-assets'
 import { NotFoundError } from './errors'
 
 // @elysiajs/openapi replaces TypeBox's `uuid` format with a check that builds a validation
@@ -19,9 +20,10 @@ export interface OpenAPIInfo {
 const SPEC_PATH = '/swagger/json'
 
 // Swagger UI is served from the pinned swagger-ui-dist package rather than a CDN, so /swagger
-// works offline and always shows the same UI version.
-const swaggerAssets = new URL('./', import.meta.resolve('swagger-ui-dist/package.json')).pathname
-const SWAGGER_ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js'])
+// works offline and always shows the same UI version (read from disk on Bun, bundled in the
+// Worker: `#swagger-assets` resolves per runtime).
+const SWAGGER_ASSETS = new Set<string>(['swagger-ui.css', 'swagger-ui-bundle.js'])
+const isSwaggerAsset = (file: string): file is SwaggerAsset => SWAGGER_ASSETS.has(file)
 
 /**
  * The service's OpenAPI document at /swagger/json and Swagger UI at /swagger, with the
@@ -60,8 +62,8 @@ export function openapiDocs(info: OpenAPIInfo, routes: () => readonly Documented
     .get(
       '/swagger/assets/:file',
       ({ params }) => {
-        if (!SWAGGER_ASSETS.has(params.file)) throw new NotFoundError('No such Swagger UI asset')
-        return Bun.file(`${swaggerAssets}${params.file}`)
+        if (!isSwaggerAsset(params.file)) throw new NotFoundError('No such Swagger UI asset')
+        return swaggerAsset(params.file)
       },
       { detail: { hide: true } },
     )

@@ -9,7 +9,13 @@ import {
 } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { proxy, type Upstream } from './proxy'
-import { type PurchaseDeps, purchaseController } from './purchase/controller'
+import {
+  type ClientAddress,
+  type PurchaseDeps,
+  purchaseController,
+  type ServerInfo,
+  serverAddress,
+} from './purchase/controller'
 
 export interface GatewayDeps {
   logger: Logger
@@ -19,7 +25,14 @@ export interface GatewayDeps {
   maxBodyBytes: number
   /** Tracing (a server span per request, a client span per proxy hop); off when absent. */
   telemetry?: Telemetry
-  purchase: Omit<PurchaseDeps, 'verifier' | 'forwardToOrder'>
+  purchase: Omit<PurchaseDeps, 'verifier' | 'forwardToOrder' | 'clientAddress'>
+  /**
+   * Where the client's address comes from, for the per-address limit and `X-Forwarded-For`: the
+   * socket's peer on Bun (default), what the runtime hands over in the Worker.
+   */
+  clientAddress?: ClientAddress
+  /** Elysia's runtime adapter: Bun's by default, Cloudflare's in the Worker. */
+  adapter?: Parameters<typeof createServiceApp>[0]['adapter']
 }
 
 /**
@@ -43,6 +56,8 @@ export function createApp({
   maxBodyBytes,
   telemetry = telemetryOff('gateway'),
   purchase,
+  clientAddress = serverAddress,
+  adapter,
 }: GatewayDeps) {
   const app = createServiceApp({
     name: 'gateway',
@@ -53,12 +68,14 @@ export function createApp({
     maxBodyBytes,
     telemetry,
     readiness: { redis: redisReady },
+    adapter,
   })
   // The purchase route is the gateway's own; it is registered before the `/v1/deals/*` proxy.
   app.use(
     purchaseController({
       ...purchase,
       verifier,
+      clientAddress,
       forwardToOrder: (request, body, context) =>
         proxy(
           upstreams.order,
@@ -82,14 +99,14 @@ export function createApp({
       request: Request
       requestId: string
       traceContext: TraceContext
-      server: { requestIP(r: Request): { address: string } | null } | null
+      server: ServerInfo
     }) => {
       const authorization = request.headers.get('authorization')
       if (verify && authorization) await verifier.verifyAuthorization(authorization)
       return proxy(upstreams[owner], request, {
         requestId,
         maxBodyBytes,
-        clientAddress: server?.requestIP(request)?.address,
+        clientAddress: clientAddress(request, server),
         telemetry,
         trace: traceContext,
       })

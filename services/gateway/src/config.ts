@@ -1,5 +1,5 @@
 import { baseConfig, httpUrl, port, redisUrl } from '@flash-deal/kit'
-import { Type as T } from '@sinclair/typebox'
+import { type Static, Type as T } from '@sinclair/typebox'
 
 export const GatewayConfig = T.Object({
   ...baseConfig,
@@ -27,3 +27,5 @@ export const GatewayConfig = T.Object({
   PURCHASE_RATE_PER_ADDRESS: T.Number({ minimum: 0, default: 200 }),
   PURCHASE_BURST_PER_ADDRESS: T.Integer({ minimum: 1, default: 400 }),
 })
+
+export type GatewayConfigValues = Static<typeof GatewayConfig>

@@ -1,8 +1,6 @@
 import { createLogger, createTelemetry, loadConfigOrExit, serve } from '@flash-deal/kit'
-import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
-import { createApp } from './app'
+import { composeGateway } from './compose'
 import { GatewayConfig } from './config'
-import { createPurchase } from './purchase'
 import { ioredisPort } from './redis/ioredis'
 import type { RedisPort } from './redis/port'
 import { upstashPort } from './redis/upstash'
@@ -10,7 +8,6 @@ import { upstashPort } from './redis/upstash'
 const config = loadConfigOrExit('gateway', GatewayConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'gateway' } })
 const telemetry = createTelemetry({ serviceName: 'gateway', logger })
-const timeoutMs = config.UPSTREAM_TIMEOUT_MS
 
 function redisPort(): RedisPort {
   if (config.REDIS_DRIVER === 'ioredis') return ioredisPort(config.REDIS_URL, logger)
@@ -24,35 +21,7 @@ function redisPort(): RedisPort {
 const redis = redisPort()
 logger.info('purchase path', { orderMode: config.ORDER_MODE, redisDriver: config.REDIS_DRIVER })
 
-const app = createApp({
-  telemetry,
-  logger,
-  maxBodyBytes: config.MAX_BODY_BYTES,
-  redisReady: () => redis.ping(),
-  verifier: createTokenVerifier({
-    keys: remoteJwks(config.JWKS_URL),
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-  }),
-  upstreams: {
-    auth: { name: 'auth', baseUrl: config.AUTH_URL, timeoutMs },
-    product: { name: 'product', baseUrl: config.PRODUCT_URL, timeoutMs },
-    order: { name: 'order', baseUrl: config.ORDER_URL, timeoutMs },
-  },
-  purchase: await createPurchase({
-    port: redis,
-    logger,
-    telemetry,
-    mode: config.ORDER_MODE,
-    limits: {
-      user: { perSecond: config.PURCHASE_RATE_PER_USER, burst: config.PURCHASE_BURST_PER_USER },
-      address: {
-        perSecond: config.PURCHASE_RATE_PER_ADDRESS,
-        burst: config.PURCHASE_BURST_PER_ADDRESS,
-      },
-    },
-  }),
-})
+const app = await composeGateway(config, { logger, telemetry, redis })
 
 serve(app, {
   config,

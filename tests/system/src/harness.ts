@@ -14,9 +14,13 @@ import { recordingLogger, repoRoot, testEnv, testTokens, uniqueSuffix } from '@f
 import type { Subprocess } from 'bun'
 
 const defaultBase = Number(process.env.SYSTEM_TEST_PORT_BASE ?? 19080)
-/** A stack's ports from its base: gateway +0, product +2, order +3, relay +4, consumer +5, JWKS +9. */
+/**
+ * A stack's ports from its base: gateway +0, the Upstash emulator +1 (workerd gateway only),
+ * product +2, order +3, relay +4, consumer +5, JWKS +9.
+ */
 export const portsFrom = (base: number) => ({
   gateway: base,
+  upstash: base + 1,
   product: base + 2,
   order: base + 3,
   relay: base + 4,
@@ -26,9 +30,10 @@ export const portsFrom = (base: number) => ({
 export const ports = portsFrom(defaultBase)
 const url = (port: number) => `http://127.0.0.1:${port}`
 
-export type ServiceName = 'gateway' | 'product' | 'order' | 'relay' | 'consumer'
+export type ServiceName = 'gateway' | 'product' | 'order' | 'relay' | 'consumer' | 'upstash'
 const entries: Record<ServiceName, string> = {
   gateway: 'services/gateway/src/main.ts',
+  upstash: 'services/gateway/src/cli/upstash-local.ts',
   product: 'services/product/src/main.ts',
   order: 'services/order/src/main.ts',
   relay: 'services/order/src/relay/main.ts',
@@ -65,10 +70,11 @@ class Service {
   constructor(
     readonly name: ServiceName,
     private readonly env: Record<string, string>,
+    private readonly entry = entries[name],
   ) {}
 
   async start() {
-    this.child = Bun.spawn(['bun', entries[this.name]], {
+    this.child = Bun.spawn(['bun', this.entry], {
       cwd: repoRoot,
       env: { ...process.env, ...this.env },
       stdout: 'pipe',
@@ -115,11 +121,15 @@ async function waitReady(name: string, port: number, service: Service, timeoutMs
   throw new Error(`${name} not ready on :${port}\n${service.output.join('').slice(-3000)}`)
 }
 
-/** The processes of one stack, in `async` or `sync` purchase mode. */
+/**
+ * The processes of one stack, in `async` or `sync` purchase mode. `gateway: 'workerd'` runs the
+ * gateway as a Worker on workerd instead of Bun, with the local Upstash emulator (on the stack's
+ * unused auth port) in front of the test Redis.
+ */
 export async function startStack(
   mode: 'async' | 'sync',
   extraEnv: Record<string, string> = {},
-  options: { portBase?: number } = {},
+  options: { portBase?: number; gateway?: 'bun' | 'workerd' } = {},
 ) {
   const ports = portsFrom(options.portBase ?? defaultBase)
   serveJwks(ports.jwks)
@@ -132,7 +142,9 @@ export async function startStack(
     KAFKA_BROKERS: testEnv.kafkaBrokers.join(','),
     ...extraEnv,
   }
-  const services: Record<ServiceName, Service> = {
+  const edge = options.gateway === 'workerd'
+  const upstash = { URS_TOKEN: 'system-upstash-token', PORT: String(ports.upstash) }
+  const services: Record<Exclude<ServiceName, 'upstash'>, Service> = {
     product: new Service('product', { ...common, PORT: String(ports.product) }),
     order: new Service('order', {
       ...common,
@@ -151,18 +163,33 @@ export async function startStack(
       // A killed consumer's partitions come back after 6 s instead of 30.
       CONSUMER_SESSION_TIMEOUT_MS: '6000',
     }),
-    gateway: new Service('gateway', {
-      ...common,
-      PORT: String(ports.gateway),
-      ORDER_MODE: mode,
-      AUTH_URL: url(1),
-      PRODUCT_URL: url(ports.product),
-      ORDER_URL: url(ports.order),
-      // Every buyer of these tests comes from one address.
-      PURCHASE_RATE_PER_ADDRESS: '0',
-    }),
+    gateway: new Service(
+      'gateway',
+      {
+        ...common,
+        PORT: String(ports.gateway),
+        ORDER_MODE: mode,
+        AUTH_URL: url(1),
+        PRODUCT_URL: url(ports.product),
+        ORDER_URL: url(ports.order),
+        // Every buyer of these tests comes from one address.
+        PURCHASE_RATE_PER_ADDRESS: '0',
+        ...(edge
+          ? {
+              REDIS_DRIVER: 'upstash',
+              UPSTASH_REDIS_REST_URL: url(ports.upstash),
+              UPSTASH_REDIS_REST_TOKEN: upstash.URS_TOKEN,
+            }
+          : {}),
+      },
+      edge ? 'services/gateway/src/cli/workerd.ts' : entries.gateway,
+    ),
   }
-  await Promise.all(Object.values(services).map((service) => service.start()))
+  const processes = [
+    ...Object.values(services),
+    ...(edge ? [new Service('upstash', { ...common, ...upstash })] : []),
+  ]
+  await Promise.all(processes.map((service) => service.start()))
   return {
     services,
     gatewayUrl: url(ports.gateway),
@@ -170,12 +197,12 @@ export async function startStack(
     orderUrl: url(ports.order),
     /** The last output of each process, for a failing test's report. */
     logs() {
-      return Object.values(services)
+      return processes
         .map((service) => `--- ${service.name}\n${service.output.join('').slice(-4000)}`)
         .join('\n')
     },
     async stop() {
-      await Promise.all(Object.values(services).map((service) => service.stop()))
+      await Promise.all(processes.map((service) => service.stop()))
     },
   }
 }

@@ -2,7 +2,9 @@
  * The whole purchase, end to end, with every process running: 2,000 concurrent attempts by 500
  * buyers (each buys twice and retries each purchase with the same Idempotency-Key) on a deal of
  * 100 units with a limit of 2 per buyer. Exactly 100 units are accepted, nobody gets more than 2,
- * and Postgres ends with exactly the accepted orders, stock 0, in agreement with Redis.
+ * and Postgres ends with exactly the accepted orders, stock 0, in agreement with Redis. The
+ * `edge` run is the same spike through the gateway running as a Worker on workerd (Upstash
+ * adapter over the local emulator): accepted at the edge, relayed, consumed, confirmed.
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import {
@@ -42,11 +44,12 @@ function acceptedOrders(answers: Attempt[], acceptedStatus: number) {
 }
 
 describe.each([
-  ['async', 202],
-  ['sync', 201],
-] as const)('%s mode', (mode, acceptedStatus) => {
+  ['async', 'async', 'bun', 202],
+  ['sync', 'sync', 'bun', 201],
+  ['edge (workerd gateway, async)', 'async', 'workerd', 202],
+] as const)('%s', (_name, mode, gateway, acceptedStatus) => {
   test('no oversell, no user above the limit, Postgres has exactly the accepted orders', async () => {
-    const stack = await startStack(mode)
+    const stack = await startStack(mode, {}, { gateway })
     try {
       const dealId = await liveDeal(stack, 100, 2)
       const pool = await buyers(500)

@@ -19,9 +19,20 @@ import type { PurchaseRequest, Reservation } from './service'
 
 export type OrderMode = 'async' | 'sync'
 
+/** What Elysia hands a handler as `server` (null where the runtime has no server object). */
+export type ServerInfo = { requestIP(request: Request): { address: string } | null } | null
+
+/** The client's address as this runtime knows it; undefined when it cannot tell. */
+export type ClientAddress = (request: Request, server: ServerInfo) => string | undefined
+
+/** Bun: the TCP peer of the connection. */
+export const serverAddress: ClientAddress = (request, server) => server?.requestIP(request)?.address
+
 export interface PurchaseDeps {
   verifier: TokenVerifier
   mode: OrderMode
+  /** The source of the per-address limit's key; the socket's peer when absent. */
+  clientAddress?: ClientAddress
   checkRateLimit(
     userId: string,
     addressOf: () => string | undefined,
@@ -63,7 +74,7 @@ export function purchaseController(deps: PurchaseDeps) {
       try {
         const idempotencyKey = idempotencyKeyOf(request.headers)
         const quantity = body?.quantity ?? 1
-        const addressOf = () => server?.requestIP(request)?.address
+        const addressOf = () => (deps.clientAddress ?? serverAddress)(request, server)
         const trace = traceContextOf(request)
         await deps.checkRateLimit(user.sub, addressOf, trace)
         if (deps.mode === 'sync') {

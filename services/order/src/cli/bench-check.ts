@@ -9,13 +9,14 @@
  *
  *   ASYNC_PIPELINE=running|absent bun services/order/src/cli/bench-check.ts setup.json summary.json
  *
- * With `--backlog` (before the relay and consumer start) it checks that the async runs' orders
- * are really waiting: every accepted purchase is an outbox record and none is in Postgres yet —
- * else the drain figure would time a backlog someone else already drained.
- * With `--drain` it only waits until the async runs' orders (async, traced) are all in Postgres
- * and prints how fast the backlog drained, timed from the first order that reached Postgres to
- * the last (the relay's and consumer's start-up is not the drain); BENCH_DRAIN_OUT names a file
- * for that window and the order count (scripts/bench/cpu-report.ts charges its CPU).
+ * With `--backlog` (before the relay and consumer start) it checks that the async front-door
+ * runs' orders (async, traced, async-upstash, edge) are really waiting: every accepted purchase
+ * is an outbox record and none is in Postgres yet — else the drain figure would time a backlog
+ * someone else already drained.
+ * With `--drain` it only waits until those orders are all in Postgres and prints how fast the
+ * backlog drained, timed from the first order that reached Postgres to the last (the relay's and
+ * consumer's start-up is not the drain); BENCH_DRAIN_OUT names a file for that window and the
+ * order count (scripts/bench/cpu-report.ts charges its CPU).
  *
  * ASYNC_PIPELINE=absent (no relay or consumer in this tree): the async orders cannot reach
  * Postgres, so the check says so and fails at once instead of waiting for nothing.
@@ -25,7 +26,7 @@ import { connect, queries } from '@flash-deal/db'
 import { createLogger } from '@flash-deal/kit'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 
-type Mode = 'sync' | 'async' | 'traced' | 'pipeline' | 'crowd'
+type Mode = 'sync' | 'async' | 'traced' | 'pipeline' | 'async-upstash' | 'edge' | 'crowd'
 
 /** The parts of scripts/bench/purchase-setup.ts's output this check reads. */
 interface BenchSetup {
@@ -51,6 +52,9 @@ interface BenchSummary {
     tracedOverAsync?: number | null
     pipelineOverHello?: number | null
     pipelineOverSync?: number | null
+    upstashOverAsync?: number | null
+    edgeOverAsync?: number | null
+    edgeOverUpstash?: number | null
   }
 }
 
@@ -190,7 +194,7 @@ async function checkDeal(mode: Mode, dealId: string, accepted: number, stock = s
  */
 /** The deals of the async front-door runs, with what the gateway accepted for each. */
 const asyncDeals = () =>
-  (['async', 'traced'] as const).flatMap((mode) => {
+  (['async', 'traced', 'async-upstash', 'edge'] as const).flatMap((mode) => {
     const run = summary.runs[mode]
     return run && run.accepted > 0
       ? [{ mode, dealId: setup.deals[mode], accepted: run.accepted }]
@@ -259,7 +263,7 @@ try {
   if (phase === '--drain') await measureDrain()
   else if (phase === '--backlog') await checkBacklog()
   else
-    for (const mode of ['sync', 'async', 'traced', 'pipeline'] as const) {
+    for (const mode of ['sync', 'async', 'traced', 'pipeline', 'async-upstash', 'edge'] as const) {
       const run = summary.runs[mode]
       if (run) await checkDeal(mode, setup.deals[mode], run.accepted)
     }
@@ -284,6 +288,11 @@ console.log(
 )
 console.log(
   `  with the relay, Kafka and the consumer draining on the same cores (pipeline): ${goal(summary.ratios.pipelineOverHello ?? null, goals.asyncOverHello)} (x hello), ${goal(summary.ratios.pipelineOverSync ?? null, goals.asyncOverSync)} (x sync)`,
+)
+const shown = (ratio: number | null | undefined) =>
+  typeof ratio === 'number' ? `${ratio.toFixed(2)}x` : 'n/a'
+console.log(
+  `  the Redis adapter and the runtime: async-upstash (Bun, HTTP) / async (Bun, TCP) ${shown(summary.ratios.upstashOverAsync)}, edge (workerd, HTTP) / async ${shown(summary.ratios.edgeOverAsync)}, edge / async-upstash ${shown(summary.ratios.edgeOverUpstash)}`,
 )
 console.log(
   `  tracing on, collector down: ${typeof summary.ratios.tracedOverAsync === 'number' ? `${summary.ratios.tracedOverAsync.toFixed(2)}x of async without tracing` : 'n/a'}`,

@@ -1,0 +1,9 @@
+// The Worker build imports these as text (`with { type: 'text' }`).
+declare module 'swagger-ui-dist/swagger-ui.css' {
+  const text: string
+  export default text
+}
+declare module 'swagger-ui-dist/swagger-ui-bundle.js' {
+  const text: string
+  export default text
+}
