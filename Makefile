@@ -83,7 +83,7 @@ infra-status: ## Show whether each dev infrastructure piece runs
 db-migrate: deps ## Apply db/schema.sql to $$DATABASE_URL (idempotent)
 	@$(BUN) packages/db/src/migrate.ts
 
-db-gen: deps ## Regenerate packages/db/src/generated.ts from db/query.sql (needs the dev Postgres)
+db-gen: deps ## Regenerate both outputs of db/query.sql: generated.ts (TS) and the Go package (sqlc); needs the dev Postgres
 	@bash scripts/db-gen.sh
 
 topics: deps ## Create the Kafka topics (idempotent)

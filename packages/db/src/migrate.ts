@@ -5,11 +5,11 @@
  * at once cannot interleave, and each distinct schema version is recorded in schema_migrations.
  */
 import { connect, type Sql } from './client'
-import { createQueries } from './queries'
+import { toolingQueries } from './queries'
 import { schemaSource, schemaVersion } from './sources'
 
 // Typed queries are built lazily from the file so the migrator works before db-gen has run.
-const tooling = createQueries()
+const tooling = toolingQueries()
 
 export async function migrate(sql: Sql): Promise<{ version: string; applied: boolean }> {
   const version = schemaVersion()
