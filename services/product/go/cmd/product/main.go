@@ -137,4 +137,3 @@ func run() error {
 	}
 	return nil
 }
-

@@ -13,7 +13,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func minutes(n int) string { return time.Now().Add(time.Duration(n) * time.Minute).UTC().Format(time.RFC3339Nano) }
+func minutes(n int) string {
+	return time.Now().Add(time.Duration(n) * time.Minute).UTC().Format(time.RFC3339Nano)
+}
 
 func (h *harness) dealBody(productID string, change map[string]any) map[string]any {
 	body := map[string]any{"productId": productID, "price": 4_900, "stock": 100, "perUserLimit": 2,

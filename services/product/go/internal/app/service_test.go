@@ -128,7 +128,9 @@ func TestInternalAuthentication(t *testing.T) {
 func TestAccessTokens(t *testing.T) {
 	h := newHarness(t, options{revocations: true})
 	body := validProduct()
-	post := func(token string) answer { return h.do(call{method: "POST", path: "/v1/products", body: body, token: token}) }
+	post := func(token string) answer {
+		return h.do(call{method: "POST", path: "/v1/products", body: body, token: token})
+	}
 
 	for _, c := range []struct {
 		name   string
@@ -178,4 +180,3 @@ func TestAccessTokens(t *testing.T) {
 		h.expect(post(old), 201)
 	})
 }
-
