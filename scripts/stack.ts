@@ -12,6 +12,8 @@ import type { Subprocess } from 'bun'
 interface ProcessSpec {
   name: string
   entry: string
+  /** A command to run instead of `bun <entry>` (the Go product service). */
+  command?: string[]
   port?: number
   env?: Record<string, string>
 }
@@ -47,6 +49,20 @@ const specs: ProcessSpec[] = [
     },
   },
 ]
+
+// PRODUCT_IMPL=go: the Go product service (Strategy B) on the product port instead of the
+// TypeScript one, built (or found in Go's build cache) before the stack starts.
+if ((env.PRODUCT_IMPL ?? 'ts') === 'go') {
+  const build = Bun.spawnSync(['bash', 'services/product/go/build.sh'], {
+    cwd: root,
+    stderr: 'inherit',
+  })
+  if (build.exitCode !== 0) throw new Error('stack: building the Go product service failed')
+  const product = specs.find((spec) => spec.name === 'product')
+  if (product) product.command = [build.stdout.toString().trim()]
+} else if (env.PRODUCT_IMPL && env.PRODUCT_IMPL !== 'ts') {
+  throw new Error(`stack: PRODUCT_IMPL must be ts or go (got ${env.PRODUCT_IMPL})`)
+}
 
 // REDIS_DRIVER=upstash without an Upstash endpoint: run the local Upstash emulator over the same
 // Redis and point the gateway at it, so the HTTP adapter can be tried on a laptop.
@@ -93,7 +109,8 @@ function start(spec: ProcessSpec, index: number) {
   const colour = process.stdout.isTTY ? colours[index % colours.length] : undefined
   const label = spec.name.padEnd(width)
   const prefix = colour ? `\x1b[${colour}m${label} |\x1b[0m` : `${label} |`
-  const child = Bun.spawn(['bun', ...(watch ? ['--watch'] : []), spec.entry], {
+  const command = spec.command ?? ['bun', ...(watch ? ['--watch'] : []), spec.entry]
+  const child = Bun.spawn(command, {
     cwd: root,
     env: {
       ...env,

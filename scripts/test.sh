@@ -81,6 +81,12 @@ make --no-print-directory otelcol
 step "unit and integration tests (bun test, real Postgres/Redis/Kafka)"
 bun test
 
+step "Go product service: gofmt, go vet, go test (real Postgres/Redis)"
+unformatted="$(gofmt -l api services/product)"
+[[ -z "$unformatted" ]] || { echo "gofmt: not formatted: $unformatted" >&2; exit 1; }
+go vet ./api/... ./services/product/...
+go test -count=1 ./api/... ./services/product/...
+
 # start_stack NAME [VAR=value ...]: the whole stack in the background, with its own log.
 start_stack() {
   local name=$1
@@ -121,4 +127,10 @@ stop_stack
 step "Tavern purchase scenarios through the Upstash adapter (REST, local emulator over Redis)"
 start_stack upstash ORDER_MODE=async REDIS_DRIVER=upstash
 ORDER_MODE=async tavern scenarios/test_purchase.tavern.yaml
+stop_stack
+
+step "Tavern E2E scenarios, the whole suite, with the Go product service (PRODUCT_IMPL=go, async)"
+start_stack go ORDER_MODE=async PRODUCT_IMPL=go
+bun scripts/openapi.ts --check
+ORDER_MODE=async tavern
 stop_stack
