@@ -28,6 +28,10 @@ import (
 )
 
 func main() {
+	// `product healthcheck`: the container's probe (the Go image has no shell or curl).
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		os.Exit(healthcheck())
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "product:", err)
 		os.Exit(1)
@@ -136,4 +140,23 @@ func run() error {
 		return errors.New("shutdown had failures")
 	}
 	return nil
+}
+
+func healthcheck() int {
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "8082"
+	}
+	client := http.Client{Timeout: 3 * time.Second}
+	response, err := client.Get("http://127.0.0.1:" + port + "/health/ready")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "healthcheck:", err)
+		return 1
+	}
+	_ = response.Body.Close()
+	if response.StatusCode != http.StatusOK {
+		fmt.Fprintln(os.Stderr, "healthcheck: /health/ready answered", response.StatusCode)
+		return 1
+	}
+	return 0
 }
