@@ -52,6 +52,21 @@ EXPOSE 8082
 HEALTHCHECK --interval=5s --timeout=3s --retries=12 --start-period=10s CMD ["/usr/local/bin/product", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/product"]
 
+# `migrate` (compose's one-shot job): goose, pinned as in infra/go-tools/install.sh, with the
+# versioned migrations of db/migrations.
+FROM golang:1.26-bookworm AS migrate-build
+RUN CGO_ENABLED=0 GOBIN=/out go install \
+    -tags "no_clickhouse no_libsql no_mssql no_mysql no_sqlite3 no_vertica no_ydb" \
+    github.com/pressly/goose/v3/cmd/goose@v3.30.1
+
+FROM gcr.io/distroless/static-debian12:nonroot AS migrate
+COPY --from=migrate-build /out/goose /usr/local/bin/goose
+COPY db/migrations /migrations
+ENV GOOSE_DRIVER=postgres GOOSE_MIGRATION_DIR=/migrations
+USER nonroot
+ENTRYPOINT ["/usr/local/bin/goose", "-table", "goose_db_version"]
+CMD ["up"]
+
 FROM oven/bun:1.4.5-slim AS runtime
 ARG SERVICE
 RUN test -n "$SERVICE" || { echo "build with --build-arg SERVICE=auth|gateway|order|product" >&2; exit 1; }

@@ -80,8 +80,8 @@ infra-status: ## Show whether each dev infrastructure piece runs
 # Data
 
 .PHONY: db-migrate db-gen topics seed
-db-migrate: deps ## Apply db/schema.sql to $$DATABASE_URL (idempotent)
-	@$(BUN) packages/db/src/migrate.ts
+db-migrate: ## Apply the versioned migrations in db/migrations to $$DATABASE_URL with goose (idempotent)
+	@bash scripts/db-migrate.sh
 
 db-gen: deps ## Regenerate both outputs of db/query.sql: generated.ts (TS) and the Go package (sqlc); needs the dev Postgres
 	@bash scripts/db-gen.sh

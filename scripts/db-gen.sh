@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make db-gen`: regenerates both outputs of db/query.sql from one scratch database built from
-# the schema alone (so the types never depend on the state of anyone's dev data):
+# the migrations alone (so the types never depend on the state of anyone's dev data):
 #   - packages/db/src/generated.ts   (TypeScript: Postgres describes each statement)
 #   - services/product/go/internal/generated/   (Go: sqlc, config services/product/sqlc.yaml)
 # With --check it writes nothing and fails when either output is stale, and runs `sqlc vet`
@@ -21,7 +21,7 @@ trap 'dropdb --if-exists "$scratch" >/dev/null 2>&1 || true' EXIT
 dropdb --if-exists "$scratch"
 createdb "$scratch"
 url="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$scratch"
-DATABASE_URL="$url" bun packages/db/src/migrate.ts >/dev/null
+DATABASE_URL="$url" bash scripts/db-migrate.sh >/dev/null 2>&1
 DATABASE_URL="$url" bun packages/db/src/generate.ts "$@"
 
 cd services/product

@@ -70,7 +70,7 @@ bash infra/local/up.sh
 step "fresh test database, schema, generated-types drift"
 PGHOST=127.0.0.1 dropdb --if-exists --force "$PGDATABASE"
 PGHOST=127.0.0.1 createdb "$PGDATABASE"
-bun packages/db/src/migrate.ts
+bash scripts/db-migrate.sh
 bash scripts/db-gen.sh --check
 bun services/order/src/create-topics.ts
 bun services/auth/src/seed-admin.ts

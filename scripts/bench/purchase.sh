@@ -122,7 +122,7 @@ for port in "$auth_port" "$product_port" "$order_port" "$async_port" "$sync_port
   fi
 done
 
-bun packages/db/src/migrate.ts >/dev/null
+bash scripts/db-migrate.sh >/dev/null 2>&1
 jwks="JWKS_URL=$(local_url "$auth_port")/.well-known/jwks.json"
 gateway_env=(
   "AUTH_URL=$(local_url "$auth_port")" "PRODUCT_URL=$(local_url "$product_port")"

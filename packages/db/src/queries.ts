@@ -88,10 +88,10 @@ export function observedQueries(observe: QueryObserver, base: Queries = queries)
   })
 }
 
-/** True when the generated types were made from the current query.sql and schema.sql. */
+/** True when the generated types were made from the current query.sql and migrations. */
 export const generatedTypesAreFresh = () => generatedFrom === sourceHash()
 
 export const queries: Queries = createQueries()
 
-/** The tooling's statements (db/tooling.sql): the type generator's and the migrator's. */
+/** The tooling's statements (db/tooling.sql): the type generator's catalog reads. */
 export const toolingQueries = (): Queries => createQueries(toolingSource, 'db/tooling.sql')
