@@ -4,6 +4,8 @@
  * /proc before and after each run), with the ratios Go/TypeScript per strategy and cached/rdb
  * per implementation.
  */
+export {}
+
 interface Run {
   name: string
   reads: number
