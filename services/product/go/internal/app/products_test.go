@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -229,19 +230,22 @@ func TestCacheSingleFlightAndFallback(t *testing.T) {
 
 	t.Run("concurrent misses of one key share one database read", func(t *testing.T) {
 		h.redis.Del(context.Background(), repository.CacheKey(id))
-		before := h.cached.Stats().Loads
+		// The Postgres read is slowed so that all twenty misses surely overlap it.
+		options := repository.DefaultCacheOptions()
+		options.NearTTL = 0
+		cached := repository.NewCached(slowReads{repository.NewRdb(h.pool), 300 * time.Millisecond}, h.redis, slog.Default(), options)
 		var wg sync.WaitGroup
 		for range 20 {
 			wg.Go(func() {
-				read, err := h.cached.GetProduct(context.Background(), id)
-				if err != nil || read.Value == nil {
+				read, err := cached.GetProduct(context.Background(), id)
+				if err != nil || read.Value == nil || read.Value.ID != id {
 					t.Errorf("read: %v %v", read, err)
 				}
 			})
 		}
 		wg.Wait()
-		if loads := h.cached.Stats().Loads - before; loads != 1 {
-			t.Fatalf("%d database loads for 20 concurrent misses", loads)
+		if stats := cached.Stats(); stats.Loads != 1 || stats.Misses != 20 {
+			t.Fatalf("%d database loads for %d concurrent misses", stats.Loads, stats.Misses)
 		}
 	})
 
@@ -258,4 +262,15 @@ func TestCacheSingleFlightAndFallback(t *testing.T) {
 			t.Fatal("the fallback was not logged")
 		}
 	})
+}
+
+// slowReads delays each product read of a real repository.
+type slowReads struct {
+	repository.ProductRepository
+	delay time.Duration
+}
+
+func (s slowReads) GetProduct(ctx context.Context, id uuid.UUID) (repository.Read, error) {
+	time.Sleep(s.delay)
+	return s.ProductRepository.GetProduct(ctx, id)
 }
