@@ -80,10 +80,10 @@ infra-status: ## Show whether each dev infrastructure piece runs
 # Data
 
 .PHONY: db-migrate db-gen topics seed
-db-migrate: deps ## Apply db/schema.sql to $$DATABASE_URL (idempotent)
-	@$(BUN) packages/db/src/migrate.ts
+db-migrate: ## Apply the versioned migrations in db/migrations to $$DATABASE_URL with goose (idempotent)
+	@bash scripts/db-migrate.sh
 
-db-gen: deps ## Regenerate packages/db/src/generated.ts from db/query.sql (needs the dev Postgres)
+db-gen: deps ## Regenerate both outputs of db/query.sql: generated.ts (TS) and the Go package (sqlc); needs the dev Postgres
 	@bash scripts/db-gen.sh
 
 topics: deps ## Create the Kafka topics (idempotent)
@@ -154,7 +154,7 @@ k6-smoke: ## A 10 s k6 smoke run against the gateway of a running `make dev`
 bench-login: ## Logins per second (argon2id) through the gateway of a running `make dev`
 	@K6="$$(bash infra/k6/install.sh)" && K6_AUTO_EXTENSION_RESOLUTION=false "$$K6" run -e GATEWAY_URL=$${GATEWAY_URL:-http://127.0.0.1:8080} infra/k6/login.js
 
-bench-product: deps ## Hot product reads, cache on vs off, side by side (needs `make infra-up`)
+bench-product: deps ## Hot product reads: TypeScript and Go, cache on and off, taking turns, beside the ceiling; req/s, p50/p99, server CPU per read (needs `make infra-up`)
 	@bash scripts/bench/product.sh
 
 bench-purchase: deps ## Purchase spike: async vs sync vs an Elysia hello, CPU per operation, a correctness check (own infrastructure in .state/bench)

@@ -1,6 +1,10 @@
--- Every SQL statement of flash-deal, sqlc style. `make db-gen` asks Postgres to describe each
--- one and writes packages/db/src/generated.ts; services call them as
--- `queries.getUserByEmail(sql, { email })`. Parameters are `@name` (`@name?` may be null).
+-- Every SQL statement of flash-deal, in sqlc's own dialect, read by two generators (`make db-gen`):
+-- sqlc writes the Go product service's package (services/product/go/internal/generated), and
+-- packages/db asks Postgres to describe each statement and writes packages/db/src/generated.ts
+-- (TypeScript services call `queries.getUserByEmail(sql, { email })`).
+-- Parameters are `@name`, `sqlc.arg(name)` where the name is a reserved word, and
+-- `sqlc.narg(name)` for one that may be null. Cast a parameter where Postgres alone cannot
+-- tell its type (`@ids::uuid[]`); sqlc needs the same casts.
 
 -- ---------------------------------------------------------------------------------------------
 -- Users
@@ -19,7 +23,7 @@ WHERE id = @id;
 -- racy read before the insert).
 -- name: CreateUser :one
 INSERT INTO users (email, password_hash, display_name)
-VALUES (@email, @password_hash, @display_name?)
+VALUES (@email, @password_hash, sqlc.narg(display_name))
 ON CONFLICT (email) DO NOTHING
 RETURNING id, email, display_name, role;
 
@@ -67,9 +71,10 @@ WHERE id = @id;
 -- name: ListProducts :many
 SELECT id, name, description, price, currency, created_at, updated_at
 FROM products
-WHERE (@after_created_at?::timestamptz IS NULL OR (created_at, id) < (@after_created_at?, @after_id?::uuid))
+WHERE (sqlc.narg(after_created_at)::timestamptz IS NULL
+       OR (created_at, id) < (sqlc.narg(after_created_at)::timestamptz, sqlc.narg(after_id)::uuid))
 ORDER BY created_at DESC, id DESC
-LIMIT @limit;
+LIMIT sqlc.arg('limit');
 
 -- name: CreateProduct :one
 INSERT INTO products (name, description, price, currency)
@@ -79,10 +84,10 @@ RETURNING id, name, description, price, currency, created_at, updated_at;
 -- A field left NULL keeps its value.
 -- name: UpdateProduct :one
 UPDATE products
-SET name = coalesce(@name?, name),
-    description = coalesce(@description?, description),
-    price = coalesce(@price?::int, price),
-    currency = coalesce(@currency?, currency),
+SET name = coalesce(sqlc.narg(name), name),
+    description = coalesce(sqlc.narg(description), description),
+    price = coalesce(sqlc.narg(price)::int, price),
+    currency = coalesce(sqlc.narg(currency), currency),
     updated_at = now()
 WHERE id = @id
 RETURNING id, name, description, price, currency, created_at, updated_at;
@@ -104,12 +109,12 @@ WHERE id = @id;
 -- unit is sold, so the remaining stock is the (new) stock.
 -- name: UpdateScheduledDeal :one
 UPDATE deals
-SET price = coalesce(@price?::int, price),
-    stock = coalesce(@stock?::int, stock),
-    stock_remaining = coalesce(@stock?::int, stock),
-    per_user_limit = coalesce(@per_user_limit?::int, per_user_limit),
-    starts_at = coalesce(@starts_at?::timestamptz, starts_at),
-    ends_at = coalesce(@ends_at?::timestamptz, ends_at),
+SET price = coalesce(sqlc.narg(price)::int, price),
+    stock = coalesce(sqlc.narg(stock)::int, stock),
+    stock_remaining = coalesce(sqlc.narg(stock)::int, stock),
+    per_user_limit = coalesce(sqlc.narg(per_user_limit)::int, per_user_limit),
+    starts_at = coalesce(sqlc.narg(starts_at)::timestamptz, starts_at),
+    ends_at = coalesce(sqlc.narg(ends_at)::timestamptz, ends_at),
     updated_at = now()
 WHERE id = @id AND starts_at > now()
 RETURNING id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at;
@@ -120,9 +125,9 @@ RETURNING id, product_id, price, stock, stock_remaining, per_user_limit, starts_
 SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at
 FROM deals
 WHERE ends_at > now()
-  AND (@window::text = 'open' OR (@window::text = 'live') = (starts_at <= now()))
+  AND (sqlc.arg('window')::text = 'open' OR (sqlc.arg('window')::text = 'live') = (starts_at <= now()))
 ORDER BY starts_at, id
-LIMIT @limit;
+LIMIT sqlc.arg('limit');
 
 -- ---------------------------------------------------------------------------------------------
 -- Orders: reads
@@ -136,9 +141,9 @@ WHERE id = @id;
 -- name: ListUserOrders :many
 SELECT id, deal_id, user_id, quantity, unit_price, status, accepted_at, created_at, confirmed_at
 FROM orders
-WHERE user_id = @user_id AND (@before_id?::uuid IS NULL OR id < @before_id?)
+WHERE user_id = @user_id AND (sqlc.narg(before_id)::uuid IS NULL OR id < sqlc.narg(before_id)::uuid)
 ORDER BY id DESC
-LIMIT @limit;
+LIMIT sqlc.arg('limit');
 
 -- ---------------------------------------------------------------------------------------------
 -- Orders: the sync-mode purchase (Phase 1), one transaction per purchase
@@ -197,21 +202,27 @@ SELECT id FROM users WHERE id = ANY (@ids::uuid[]);
 SELECT id FROM orders WHERE id = ANY (@ids::uuid[]);
 
 -- Inserts a batch; an order already there (a redelivered event) is skipped, and only the
--- rows inserted now come back, so only they move the stock.
+-- rows inserted now come back, so only they move the stock. The arrays are zipped by unnest
+-- calls side by side in one select list (Postgres runs them in lockstep), not by the
+-- multi-argument `unnest(a, b, ...)`, which sqlc's catalog does not know.
 -- name: InsertOrders :many
 INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at, confirmed_at)
 SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.idempotency_key, o.accepted_at,
        CASE WHEN o.status = 'confirmed' THEN now() END
-FROM unnest(@ids::uuid[], @deal_ids::uuid[], @user_ids::uuid[], @quantities::int[],
-            @unit_prices::int[], @statuses::text[], @idempotency_keys::text[], @accepted_ats::timestamptz[])
-  AS o (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at)
+FROM (
+  SELECT unnest(@ids::uuid[]) AS id, unnest(@deal_ids::uuid[]) AS deal_id,
+         unnest(@user_ids::uuid[]) AS user_id, unnest(@quantities::int[]) AS quantity,
+         unnest(@unit_prices::int[]) AS unit_price, unnest(@statuses::text[]) AS status,
+         unnest(@idempotency_keys::text[]) AS idempotency_key,
+         unnest(@accepted_ats::timestamptz[]) AS accepted_at
+) AS o
 ON CONFLICT DO NOTHING
 RETURNING id, deal_id, quantity, status;
 
 -- name: TakeDealStockBatch :exec
 UPDATE deals AS d
 SET stock_remaining = d.stock_remaining - s.quantity
-FROM unnest(@deal_ids::uuid[], @quantities::int[]) AS s (id, quantity)
+FROM (SELECT unnest(@deal_ids::uuid[]) AS id, unnest(@quantities::int[]) AS quantity) AS s
 WHERE d.id = s.id;
 
 -- ---------------------------------------------------------------------------------------------
@@ -242,28 +253,10 @@ FROM orders
 WHERE deal_id = @deal_id;
 
 -- ---------------------------------------------------------------------------------------------
--- Health and tooling: readiness probes, the migrator and the type generator.
+-- Health
 
 -- name: Ping :one
 SELECT 1::int AS ok;
-
--- Serialises concurrent migrations (two services starting at once) for the transaction.
--- name: LockMigrations :exec
-SELECT pg_advisory_xact_lock(7424599);
-
--- name: RecordSchemaVersion :execrows
-INSERT INTO schema_migrations (version) VALUES (@version)
-ON CONFLICT (version) DO NOTHING;
-
--- name: DescribeTypes :many
-SELECT oid::int AS oid, typname::text AS typname, typelem::int AS typelem, typtype::text AS typtype
-FROM pg_type
-WHERE oid = ANY (@oids::oid[]);
-
--- name: DescribeNotNullColumns :many
-SELECT attrelid::int AS table_oid, attnum::int AS column_number
-FROM pg_attribute
-WHERE attrelid = ANY (@tables::oid[]) AND attnum > 0 AND attnotnull;
 
 -- ---------------------------------------------------------------------------------------------
 -- Benchmarks: the correctness check after `make bench-purchase` (services/order/src/cli/bench-check.ts)

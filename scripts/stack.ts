@@ -12,6 +12,8 @@ import type { Subprocess } from 'bun'
 interface ProcessSpec {
   name: string
   entry: string
+  /** A command to run instead of `bun <entry>` (the Go product service). */
+  command?: string[]
   port?: number
   env?: Record<string, string>
   /** false: never restarted on file changes (it runs a child of its own that would outlive it). */
@@ -62,6 +64,20 @@ if (edge) {
   }
 }
 
+// PRODUCT_IMPL=go: the Go product service (Strategy B) on the product port instead of the
+// TypeScript one, built (or found in Go's build cache) before the stack starts.
+if ((env.PRODUCT_IMPL ?? 'ts') === 'go') {
+  const build = Bun.spawnSync(['bash', 'services/product/go/build.sh'], {
+    cwd: root,
+    stderr: 'inherit',
+  })
+  if (build.exitCode !== 0) throw new Error('stack: building the Go product service failed')
+  const product = specs.find((spec) => spec.name === 'product')
+  if (product) product.command = [build.stdout.toString().trim()]
+} else if (env.PRODUCT_IMPL && env.PRODUCT_IMPL !== 'ts') {
+  throw new Error(`stack: PRODUCT_IMPL must be ts or go (got ${env.PRODUCT_IMPL})`)
+}
+
 // REDIS_DRIVER=upstash without an Upstash endpoint: run the local Upstash emulator over the same
 // Redis and point the gateway at it, so the HTTP adapter can be tried on a laptop.
 if ((edge || env.REDIS_DRIVER === 'upstash') && !env.UPSTASH_REDIS_REST_URL) {
@@ -107,21 +123,23 @@ function start(spec: ProcessSpec, index: number) {
   const colour = process.stdout.isTTY ? colours[index % colours.length] : undefined
   const label = spec.name.padEnd(width)
   const prefix = colour ? `\x1b[${colour}m${label} |\x1b[0m` : `${label} |`
-  const child = Bun.spawn(
-    ['bun', ...(watch && spec.watch !== false ? ['--watch'] : []), spec.entry],
-    {
-      cwd: root,
-      env: {
-        ...env,
-        // Every service that verifies tokens fetches the keys from this stack's auth service.
-        JWKS_URL: `${local(ports.auth)}/.well-known/jwks.json`,
-        ...(spec.port ? { PORT: String(spec.port) } : {}),
-        ...spec.env,
-      },
-      stdout: 'pipe',
-      stderr: 'pipe',
+  const command = spec.command ?? [
+    'bun',
+    ...(watch && spec.watch !== false ? ['--watch'] : []),
+    spec.entry,
+  ]
+  const child = Bun.spawn(command, {
+    cwd: root,
+    env: {
+      ...env,
+      // Every service that verifies tokens fetches the keys from this stack's auth service.
+      JWKS_URL: `${local(ports.auth)}/.well-known/jwks.json`,
+      ...(spec.port ? { PORT: String(spec.port) } : {}),
+      ...spec.env,
     },
-  )
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
   void pipe(child.stdout, prefix, process.stdout)
   void pipe(child.stderr, prefix, process.stderr)
   void child.exited.then((code) => {

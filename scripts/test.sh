@@ -70,7 +70,7 @@ bash infra/local/up.sh
 step "fresh test database, schema, generated-types drift"
 PGHOST=127.0.0.1 dropdb --if-exists --force "$PGDATABASE"
 PGHOST=127.0.0.1 createdb "$PGDATABASE"
-bun packages/db/src/migrate.ts
+bash scripts/db-migrate.sh
 bash scripts/db-gen.sh --check
 bun services/order/src/create-topics.ts
 bun services/auth/src/seed-admin.ts
@@ -80,6 +80,12 @@ make --no-print-directory otelcol
 
 step "unit and integration tests (bun test, real Postgres/Redis/Kafka)"
 bun test
+
+step "Go product service: gofmt, go vet, go test (real Postgres/Redis)"
+unformatted="$(gofmt -l api services/product)"
+[[ -z "$unformatted" ]] || { echo "gofmt: not formatted: $unformatted" >&2; exit 1; }
+go vet ./api/... ./services/product/...
+go test -count=1 ./api/... ./services/product/...
 
 # start_stack NAME [VAR=value ...]: the whole stack in the background, with its own log.
 start_stack() {
@@ -132,3 +138,9 @@ start_stack workerd ORDER_MODE=async GATEWAY_RUNTIME=workerd
 ORDER_MODE=async tavern
 stop_stack
 echo "workerd gateway: stack start and Tavern took $((SECONDS - edge_started))s"
+
+step "Tavern E2E scenarios, the whole suite, with the Go product service (PRODUCT_IMPL=go, async)"
+start_stack go ORDER_MODE=async PRODUCT_IMPL=go
+bun scripts/openapi.ts --check
+ORDER_MODE=async tavern
+stop_stack

@@ -52,6 +52,27 @@ else
   exit 1
 fi
 
+# PRODUCT_IMPL (ts | go) picks the product image's final stage (Dockerfile `impl-<value>`): each
+# value must render a valid file that passes it to the build, and name a stage that exists.
+if [[ -z "${1:-}" ]]; then
+  for impl in ts go; do
+    rendered="$(PRODUCT_IMPL=$impl "$compose_bin" -f "$compose_file" config product 2>&1)" || {
+      echo "compose: PRODUCT_IMPL=$impl does not render: $rendered" >&2
+      exit 1
+    }
+    if ! grep -qE "PRODUCT_IMPL: \"?$impl\"?$" <<<"$rendered"; then
+      echo "compose: PRODUCT_IMPL=$impl is not passed to the product build" >&2
+      exit 1
+    fi
+    grep -qE "^FROM .* AS impl-$impl$" "$repo_root/Dockerfile" || {
+      echo "compose: the Dockerfile has no stage impl-$impl for PRODUCT_IMPL=$impl" >&2
+      exit 1
+    }
+  done
+  grep -qE '^USER nonroot$' "$repo_root/Dockerfile" || { echo "compose: the Go product image must not run as root" >&2; exit 1; }
+  echo "compose: PRODUCT_IMPL=ts|go both build the product service (Dockerfile stages impl-ts, impl-go)"
+fi
+
 # The SigNoz stack (infra/signoz/, included by the root file) runs only under its profile: a plain
 # `docker compose up` must start none of its services. Skipped when checking some other file.
 signoz_file="$repo_root/infra/signoz/docker-compose.yml"

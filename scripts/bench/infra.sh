@@ -29,7 +29,7 @@ bench_infra_up() {
     cat "$FLASH_STATE_DIR.infra.log" >&2
     return 1
   }
-  bun packages/db/src/migrate.ts >/dev/null
+  bash scripts/db-migrate.sh >/dev/null
   if [[ $# -eq 0 || " $* " == *" kafka "* ]]; then
     bun services/order/src/create-topics.ts >/dev/null
   fi

@@ -1,6 +1,5 @@
 export { type ConnectOptions, connect, type Sql, type TransactionSql } from './client'
 export type { QueryTypes } from './generated'
-export { migrate } from './migrate'
 export {
   createQueries,
   type Db,

@@ -1,12 +1,12 @@
 /**
- * Parses sqlc-style named queries:
+ * Parses named queries written in sqlc's dialect (the same file sqlc generates Go from):
  *
  *   -- name: GetProduct :one
  *   SELECT ... WHERE id = @id;
  *
- * Named parameters (`@id`, or `@note?` for one that may be null) become positional `$n` in order
- * of first use. Strings, quoted identifiers and comments are skipped so an `@` inside them is
- * left alone.
+ * Parameters are `@id`, `sqlc.arg(id)` (for names sqlc's parser reserves, like `limit`) and
+ * `sqlc.narg(note)` for one that may be null; each becomes a positional `$n` in order of first
+ * use. Strings, quoted identifiers and comments are skipped so an `@` inside them is left alone.
  */
 export type QueryKind = 'one' | 'many' | 'exec' | 'execrows'
 
@@ -32,13 +32,13 @@ const HEADER = /^--\s*name:\s*([A-Z][A-Za-z0-9]*)\s+:(one|many|exec|execrows)\s*
 const KINDS = new Set<QueryKind>(['one', 'many', 'exec', 'execrows'])
 
 export class QueryFileError extends Error {
-  constructor(line: number, message: string) {
-    super(`db/query.sql:${line}: ${message}`)
+  constructor(line: number, message: string, file = 'db/query.sql') {
+    super(`${file}:${line}: ${message}`)
     this.name = 'QueryFileError'
   }
 }
 
-export function parseQueryFile(source: string): ParsedQuery[] {
+export function parseQueryFile(source: string, file = 'db/query.sql'): ParsedQuery[] {
   const lines = source.split('\n')
   const queries: ParsedQuery[] = []
   let current: { name: string; kind: QueryKind; line: number; body: string[] } | undefined
@@ -46,8 +46,8 @@ export function parseQueryFile(source: string): ParsedQuery[] {
   const finish = () => {
     if (!current) return
     const body = current.body.join('\n').trim().replace(/;\s*$/, '').trim()
-    if (!body) throw new QueryFileError(current.line, `query ${current.name} has no SQL`)
-    const { text, params } = bindParameters(body, current.line)
+    if (!body) throw new QueryFileError(current.line, `query ${current.name} has no SQL`, file)
+    const { text, params } = bindParameters(body, current.line, file)
     queries.push({
       name: current.name,
       functionName: current.name[0]?.toLowerCase() + current.name.slice(1),
@@ -66,6 +66,7 @@ export function parseQueryFile(source: string): ParsedQuery[] {
         throw new QueryFileError(
           index + 1,
           `malformed header "${line}" (want "-- name: PascalName :one|:many|:exec|:execrows")`,
+          file,
         )
       }
       finish()
@@ -82,14 +83,36 @@ export function parseQueryFile(source: string): ParsedQuery[] {
   for (const query of queries) {
     const previous = seen.get(query.name)
     if (previous)
-      throw new QueryFileError(query.line, `${query.name} is already defined on line ${previous}`)
+      throw new QueryFileError(
+        query.line,
+        `${query.name} is already defined on line ${previous}`,
+        file,
+      )
     seen.set(query.name, query.line)
   }
   return queries
 }
 
-function bindParameters(body: string, line: number): { text: string; params: ParsedParam[] } {
+// `sqlc.arg(name)` / `sqlc.narg(name)`, the name bare or single-quoted as sqlc allows.
+const SQLC_MACRO = /^sqlc\.(n?arg)\(\s*'?([a-z_][a-z0-9_]*)'?\s*\)/i
+
+function bindParameters(
+  body: string,
+  line: number,
+  file: string,
+): { text: string; params: ParsedParam[] } {
   const params: ParsedParam[] = []
+  const bind = (snake: string, nullable: boolean) => {
+    const name = camelCase(snake)
+    let index = params.findIndex((param) => param.name === name)
+    if (index === -1) {
+      params.push({ name, nullable })
+      index = params.length - 1
+    } else if (nullable) {
+      ;(params[index] as ParsedParam).nullable = true
+    }
+    return `$${index + 1}`
+  }
   let text = ''
   let i = 0
   while (i < body.length) {
@@ -101,20 +124,33 @@ function bindParameters(body: string, line: number): { text: string; params: Par
     } else if (char === '-' && body[i + 1] === '-') {
       const end = body.indexOf('\n', i)
       i = end === -1 ? body.length : end
+    } else if ((char === 's' || char === 'S') && !/[a-z0-9_.]/i.test(body[i - 1] ?? '')) {
+      const macro = SQLC_MACRO.exec(body.slice(i))
+      if (macro?.[1] && macro[2]) {
+        text += bind(macro[2], macro[1].toLowerCase() === 'narg')
+        i += macro[0].length
+      } else {
+        if (/^sqlc\./i.test(body.slice(i)))
+          throw new QueryFileError(
+            line,
+            `unsupported sqlc macro near "${body.slice(i, i + 30)}"`,
+            file,
+          )
+        text += char
+        i += 1
+      }
     } else if (char === '@' && /[a-z_]/.test(body[i + 1] ?? '') && body[i - 1] !== '@') {
       const match = /^@([a-z_][a-z0-9_]*)(\?)?/.exec(body.slice(i))
       if (!match?.[1])
-        throw new QueryFileError(line, `bad parameter near "${body.slice(i, i + 20)}"`)
-      const name = camelCase(match[1])
-      const nullable = match[2] === '?'
-      let index = params.findIndex((param) => param.name === name)
-      if (index === -1) {
-        params.push({ name, nullable })
-        index = params.length - 1
-      } else if (nullable) {
-        ;(params[index] as ParsedParam).nullable = true
-      }
-      text += `$${index + 1}`
+        throw new QueryFileError(line, `bad parameter near "${body.slice(i, i + 20)}"`, file)
+      // The old home-made nullable form; sqlc would read `@name` and choke on the `?`.
+      if (match[2])
+        throw new QueryFileError(
+          line,
+          `"@${match[1]}?" is not sqlc syntax; write sqlc.narg(${match[1]}) for a nullable parameter`,
+          file,
+        )
+      text += bind(match[1], false)
       i += match[0].length
     } else {
       text += char

@@ -1,7 +1,7 @@
 import type { Sql, TransactionSql } from './client'
 import { generatedFrom, type QueryTypes } from './generated'
 import { type ParsedQuery, parseQueryFile, type QueryKind } from './parse'
-import { querySource, sourceHash } from './sources'
+import { querySource, sourceHash, toolingSource } from './sources'
 
 /** Anything that can run a statement: the pool or a transaction from `sql.begin`. */
 export type Db = Pick<Sql, 'unsafe'> | Pick<TransactionSql, 'unsafe'>
@@ -29,11 +29,11 @@ export class UnknownQueryError extends Error {
   }
 }
 
-/** Builds the query functions from the text of db/query.sql. */
-export function createQueries(source: string = querySource): Queries {
+/** Builds the query functions from the text of db/query.sql (or another file in its dialect). */
+export function createQueries(source: string = querySource, file = 'db/query.sql'): Queries {
   const functions: Record<string, (db: Db, params?: Record<string, unknown>) => Promise<unknown>> =
     {}
-  for (const query of parseQueryFile(source)) functions[query.functionName] = bind(query)
+  for (const query of parseQueryFile(source, file)) functions[query.functionName] = bind(query)
   // A Proxy so that a name missing from query.sql fails loudly instead of being `undefined`.
   return new Proxy(functions, {
     get(target, property) {
@@ -88,7 +88,10 @@ export function observedQueries(observe: QueryObserver, base: Queries = queries)
   })
 }
 
-/** True when the generated types were made from the current query.sql and schema.sql. */
+/** True when the generated types were made from the current query.sql and migrations. */
 export const generatedTypesAreFresh = () => generatedFrom === sourceHash()
 
 export const queries: Queries = createQueries()
+
+/** The tooling's statements (db/tooling.sql): the type generator's catalog reads. */
+export const toolingQueries = (): Queries => createQueries(toolingSource, 'db/tooling.sql')

@@ -3,23 +3,41 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { testEnv, uniqueSuffix } from '@flash-deal/testing'
 import { connect, type Sql } from '../src/client'
 import { GENERATED_PATH, generate } from '../src/generate'
-import { migrate } from '../src/migrate'
-import { createQueries, generatedTypesAreFresh, queries, UnknownQueryError } from '../src/queries'
+import {
+  createQueries,
+  generatedTypesAreFresh,
+  queries,
+  toolingQueries,
+  UnknownQueryError,
+} from '../src/queries'
 import { querySource } from '../src/sources'
 
 let sql: Sql
 
+// The migrator is goose (scripts/db-migrate.sh), run on the database under test.
+const gooseOn = (url: string, ...command: string[]) => {
+  const run = Bun.spawnSync(['bash', 'scripts/db-migrate.sh', ...command], {
+    cwd: new URL('../../..', import.meta.url).pathname,
+    env: { ...process.env, DATABASE_URL: url },
+  })
+  return { code: run.exitCode, output: `${run.stdout}${run.stderr}` }
+}
+
 beforeAll(async () => {
   sql = connect(testEnv.databaseUrl, { max: 2, applicationName: 'db-test' })
-  await migrate(sql)
+  expect(gooseOn(testEnv.databaseUrl).code).toBe(0)
 })
 
 afterAll(() => sql.end())
 
 describe('typed queries on real Postgres', () => {
   test('migrating again changes nothing', async () => {
-    const again = await migrate(sql)
-    expect(again.applied).toBe(false)
+    const versions = () => toolingQueries().migrationVersions(sql)
+    const before = await versions()
+    const again = gooseOn(testEnv.databaseUrl)
+    expect(again.code).toBe(0)
+    expect(again.output).toContain('no migrations to run')
+    expect(await versions()).toEqual(before)
   })
 
   test('a :one query returns a typed row with camelCased columns, or null', async () => {
@@ -65,7 +83,7 @@ describe('typed queries on real Postgres', () => {
 })
 
 describe('generated types', () => {
-  test('generated.ts was made from the current db/query.sql and db/schema.sql', () => {
+  test('generated.ts was made from the current db/query.sql and db/migrations', () => {
     expect(generatedTypesAreFresh()).toBe(true)
   })
 

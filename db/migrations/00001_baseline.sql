@@ -1,13 +1,13 @@
--- flash-deal schema. Applied by `make db-migrate` (packages/db/src/migrate.ts) in one transaction.
---
--- This file is the whole schema and is re-runnable: every statement is guarded
--- (IF NOT EXISTS). A later change to an existing table is appended as an additive guarded
--- statement (ALTER TABLE ... ADD COLUMN IF NOT EXISTS ...), never by editing a CREATE above it,
--- so databases created earlier converge to the same shape.
+-- +goose Up
+-- Baseline: the schema as db/schema.sql had it before versioned migrations. Every statement is
+-- guarded (IF NOT EXISTS, IF EXISTS), so a database created by the old re-runnable schema.sql
+-- converges here too; goose records it as version 1 and later changes are new files.
 --
 -- The constraints carry the product's guarantees at the last line of defence: stock can never
 -- go negative, an order id is written once, and one user's Idempotency-Key names one order.
 
+-- The hash migrator's bookkeeping before goose (goose_db_version replaces it); kept so old
+-- databases and new ones have the same tables.
 CREATE TABLE IF NOT EXISTS schema_migrations (
   version    text PRIMARY KEY,
   applied_at timestamptz NOT NULL DEFAULT now()
@@ -97,3 +97,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS orders_deal_user_idempotency_idx
 DROP INDEX IF EXISTS orders_deal_user_idx;
 DROP INDEX IF EXISTS orders_user_idx;
 CREATE INDEX IF NOT EXISTS orders_user_id_idx ON orders (user_id, id DESC);
+
+-- +goose Down
+DROP TABLE IF EXISTS orders;
+DROP TABLE IF EXISTS deals;
+DROP TABLE IF EXISTS products;
+DROP TABLE IF EXISTS refresh_tokens;
+DROP TABLE IF EXISTS users;
+DROP TABLE IF EXISTS schema_migrations;

@@ -1,0 +1,267 @@
+// Package input reads and checks request input by the rules every flash-deal service shares
+// (docs: decisions §3, the TypeScript services' TypeBox schemas): bodies are JSON objects sent
+// as application/json, unknown fields are refused, integers are JSON integers (never numeric
+// strings), instants are RFC 3339 with an explicit offset, text never holds U+0000, UUIDs are
+// accepted in any case and used in lower case. Every violation becomes one 422 naming each
+// offending field (`body.price`, `query.limit`, `params.id`), unknown fields first.
+package input
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"flash-deal/services/product/go/internal/problem"
+
+	"github.com/google/uuid"
+)
+
+var (
+	uuidPattern     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	dateTimePattern = regexp.MustCompile(`^(\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$`)
+)
+
+// Errors collects field errors in the order they were found.
+type Errors struct{ list []problem.FieldError }
+
+func (e *Errors) Add(field, message string) {
+	for _, existing := range e.list {
+		if existing.Field == field {
+			return
+		}
+	}
+	e.list = append(e.list, problem.FieldError{Field: field, Message: message})
+}
+
+// Err is the 422 of every error so far (its detail the first one), or nil.
+func (e *Errors) Err() error {
+	if len(e.list) == 0 {
+		return nil
+	}
+	first := e.list[0]
+	return problem.Validation(first.Field+": "+first.Message, e.list...)
+}
+
+// UUID parses a path or body id in any letter case; the canonical form is lower case.
+func UUID(value string) (uuid.UUID, bool) {
+	if !uuidPattern.MatchString(value) {
+		return uuid.UUID{}, false
+	}
+	id, err := uuid.Parse(strings.ToLower(value))
+	return id, err == nil
+}
+
+// PathID is the `{id}` of a route, or a 422 naming params.id.
+func PathID(value string) (uuid.UUID, error) {
+	id, ok := UUID(value)
+	if !ok {
+		return id, problem.Validation("params.id: Property 'id' should be uuid",
+			problem.FieldError{Field: "params.id", Message: "Property 'id' should be uuid"})
+	}
+	return id, nil
+}
+
+// DateTime parses an RFC 3339 instant with an explicit offset, a real calendar date and a year
+// from 1970 to 9999.
+func DateTime(value string) (time.Time, bool) {
+	match := dateTimePattern.FindStringSubmatch(value)
+	if match == nil || match[1] < "1970" {
+		return time.Time{}, false
+	}
+	at, err := time.Parse(time.RFC3339Nano, value)
+	return at, err == nil
+}
+
+// Body is a JSON object body being read field by field.
+type Body struct {
+	fields map[string]json.RawMessage
+	keys   []string
+	used   map[string]bool
+	Errors
+}
+
+// ReadObject reads the body of a route that takes one: 415 when it is not sent as JSON, 413
+// past the size limit, 400 when it is not JSON, 422 when it is not an object.
+func ReadObject(r *http.Request) (*Body, error) {
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mediaType != "application/json" {
+		return nil, problem.UnsupportedMediaType()
+	}
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, problem.PayloadTooLarge(int(tooLarge.Limit))
+		}
+		return nil, problem.BadRequest("The body could not be read")
+	}
+	if !json.Valid(raw) {
+		return nil, problem.BadRequest("The body is not valid JSON for its content type")
+	}
+	b := &Body{fields: map[string]json.RawMessage{}, used: map[string]bool{}}
+	decoder := json.NewDecoder(bytes.NewReader(raw))
+	if token, _ := decoder.Token(); token != json.Delim('{') {
+		return nil, problem.Validation("body: Expected object", problem.FieldError{Field: "body", Message: "Expected object"})
+	}
+	for decoder.More() {
+		token, err := decoder.Token()
+		if err != nil {
+			return nil, problem.BadRequest("The body is not valid JSON for its content type")
+		}
+		key := token.(string)
+		var value json.RawMessage
+		if err := decoder.Decode(&value); err != nil {
+			return nil, problem.BadRequest("The body is not valid JSON for its content type")
+		}
+		if _, dup := b.fields[key]; !dup {
+			b.keys = append(b.keys, key)
+		}
+		b.fields[key] = value
+	}
+	return b, nil
+}
+
+func (b *Body) take(name string, required bool) (json.RawMessage, bool) {
+	b.used[name] = true
+	value, ok := b.fields[name]
+	if !ok {
+		if required {
+			b.Add("body."+name, fmt.Sprintf("Property '%s' is missing", name))
+		}
+		return nil, false
+	}
+	return value, true
+}
+
+// Has says whether the body carries the field at all.
+func (b *Body) Has(name string) bool {
+	_, ok := b.fields[name]
+	return ok
+}
+
+// Text is a string field with a length range and an optional pattern.
+func (b *Body) Text(name string, required bool, minLen, maxLen int, pattern *regexp.Regexp) *string {
+	raw, ok := b.take(name, required)
+	if !ok {
+		return nil
+	}
+	var value string
+	if json.Unmarshal(raw, &value) != nil {
+		b.Add("body."+name, "Expected string")
+		return nil
+	}
+	length := len([]rune(value))
+	switch {
+	case strings.ContainsRune(value, 0):
+		b.Add("body."+name, "Expected string without U+0000")
+	case length < minLen:
+		b.Add("body."+name, fmt.Sprintf("Expected string length greater or equal to %d", minLen))
+	case length > maxLen:
+		b.Add("body."+name, fmt.Sprintf("Expected string length less or equal to %d", maxLen))
+	case pattern != nil && !pattern.MatchString(value):
+		b.Add("body."+name, fmt.Sprintf("Expected string to match '%s'", pattern.String()))
+	default:
+		return &value
+	}
+	return nil
+}
+
+// Int is an integer field in [min, max]: a JSON number with no fraction, never a string.
+func (b *Body) Int(name string, required bool, min, max int64) *int64 {
+	raw, ok := b.take(name, required)
+	if !ok {
+		return nil
+	}
+	var number float64
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 || trimmed[0] == '"' || json.Unmarshal(raw, &number) != nil || number != math.Trunc(number) {
+		b.Add("body."+name, "Expected integer")
+		return nil
+	}
+	switch {
+	case number < float64(min):
+		b.Add("body."+name, fmt.Sprintf("Expected integer to be greater or equal to %d", min))
+	case number > float64(max):
+		b.Add("body."+name, fmt.Sprintf("Expected integer to be less or equal to %d", max))
+	default:
+		value := int64(number)
+		return &value
+	}
+	return nil
+}
+
+// ID is a UUID field, normalised to lower case.
+func (b *Body) ID(name string, required bool) *uuid.UUID {
+	raw, ok := b.take(name, required)
+	if !ok {
+		return nil
+	}
+	var value string
+	if json.Unmarshal(raw, &value) == nil {
+		if id, ok := UUID(value); ok {
+			return &id
+		}
+	}
+	b.Add("body."+name, fmt.Sprintf("Property '%s' should be uuid", name))
+	return nil
+}
+
+// Instant is an RFC 3339 date-time field (see DateTime).
+func (b *Body) Instant(name string, required bool) *time.Time {
+	raw, ok := b.take(name, required)
+	if !ok {
+		return nil
+	}
+	var value string
+	if json.Unmarshal(raw, &value) == nil {
+		if at, ok := DateTime(value); ok {
+			return &at
+		}
+	}
+	b.Add("body."+name, fmt.Sprintf("Property '%s' should be date-time", name))
+	return nil
+}
+
+// Done is the 422 for everything wrong with the body: unknown fields first (as the TypeScript
+// services report them), then the fields read, then a body with fewer than minFields fields.
+func (b *Body) Done(minFields int) error {
+	var unknown Errors
+	for _, key := range b.keys {
+		if !b.used[key] {
+			unknown.Add("body."+key, fmt.Sprintf("Property '%s' should not be provided", key))
+		}
+	}
+	unknown.list = append(unknown.list, b.list...)
+	if len(b.fields) < minFields {
+		unknown.Add("body", fmt.Sprintf("Expected object to have at least %d properties", minFields))
+	}
+	return unknown.Err()
+}
+
+// Query checks that only the allowed parameters are present (422 naming each other one).
+func Query(values url.Values, errs *Errors, allowed ...string) {
+	var unknown []string
+	for key := range values {
+		known := false
+		for _, name := range allowed {
+			known = known || key == name
+		}
+		if !known {
+			unknown = append(unknown, key)
+		}
+	}
+	sort.Strings(unknown)
+	for _, key := range unknown {
+		errs.Add("query."+key, fmt.Sprintf("Property '%s' should not be provided", key))
+	}
+}
