@@ -319,6 +319,9 @@ test('rate limit per client address, on a listening gateway', async () => {
   const server = app.listen({ port: 0, hostname: '127.0.0.1' }).server
   try {
     const dealId = await publishDeal(redis, { stock: 10, perUserLimit: 10 })
+    // This machine's address has one bucket for every test that purchases over a socket (the
+    // workerd gateway's test leaves it empty): start it full.
+    await redis.del('ratelimit:{addr:127.0.0.1}')
     const statuses: number[] = []
     for (let i = 0; i < 3; i++) {
       const request = purchaseRequest(dealId, { token: await tokens.tokenFor('customer') })
