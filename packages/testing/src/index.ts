@@ -4,6 +4,11 @@
  * instead of printing so tests can assert on log output.
  */
 import { createLogger, createTelemetry, type Logger } from '@flash-deal/kit'
+import {
+  INTERNAL_TOKEN_HEADER,
+  internalTokenSigner,
+  internalTokenVerifier,
+} from '@flash-deal/kit/internal-auth'
 import { createTokenVerifier, type Role } from '@flash-deal/kit/jwt'
 import {
   type DataPoint,
@@ -20,6 +25,23 @@ export const testEnv = {
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
 }
+
+/**
+ * The service-to-service secret of the test run (`make test` exports it to the stack too), and
+ * what a test that calls auth, product or order directly needs to pass as the gateway:
+ * `internalAuthFor('product')` for the app's deps, `await internalHeaders('product')` on requests.
+ */
+export const internalAuthSecret =
+  process.env.INTERNAL_AUTH_SECRET ?? 'test-internal-auth-secret-0123456789abcdef'
+const internalSigner = internalTokenSigner(internalAuthSecret)
+export const internalAuthFor = (audience: 'auth' | 'product' | 'order') =>
+  internalTokenVerifier(internalAuthSecret, audience)
+export const internalHeaders = async (
+  audience: 'auth' | 'product' | 'order',
+): Promise<Record<string, string>> => ({
+  [INTERNAL_TOKEN_HEADER]: await internalSigner.tokenFor(audience),
+})
+export { internalSigner as internalTokens }
 
 /** A Redis URL nothing listens on, for testing how code behaves when Redis is down. */
 export const deadRedisUrl = 'redis://127.0.0.1:1'

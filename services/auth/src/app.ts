@@ -1,9 +1,16 @@
 import { queries, type Sql, tracedQueries } from '@flash-deal/db'
 import { createServiceApp, type Logger, type Telemetry } from '@flash-deal/kit'
+import { type InternalTokenVerifier, internalAuth } from '@flash-deal/kit/internal-auth'
 import { createTokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
+import {
+  REVOKED_SESSIONS_KEY,
+  type RevokedSessions,
+  revokedSessions,
+} from '@flash-deal/kit/revocation'
 import { createLocalJWKSet } from 'jose'
 import { accountsController } from './accounts/controller'
+import { type HashingLimits, HashingSlots } from './accounts/hashing'
 import { LoginThrottle, type ThrottleLimits } from './accounts/login-throttle'
 import { AccountService } from './accounts/service'
 import type { SigningKeys } from './keys/key-store'
@@ -16,6 +23,12 @@ export interface AuthDeps {
   keys: SigningKeys
   tokens: TokenSettings
   throttle: ThrottleLimits
+  /** Concurrent argon2 work; defaults to two at a time, eight waiting, two seconds each. */
+  hashing?: HashingLimits
+  /** Verifies the gateway's X-Internal-Token: only the gateway may call `/v1/*`. */
+  internalAuth: InternalTokenVerifier
+  /** The local copy of revoked sessions (main.ts starts its refresh timer). */
+  revoked?: RevokedSessions
   maxBodyBytes?: number
   /** Tracing (a server span per request); off when absent. */
   telemetry?: Telemetry
@@ -29,10 +42,16 @@ export function createApp({
   keys,
   tokens,
   throttle,
+  hashing = { concurrency: 2, queueLimit: 8, maxWaitMs: 2000 },
+  internalAuth: internalTokens,
+  revoked = authRevokedSessions(redis, 1000, logger),
   maxBodyBytes,
   telemetry,
 }: AuthDeps) {
   const accounts = new AccountService({
+    redis,
+    revoked,
+    hashing: new HashingSlots(hashing),
     sql,
     keys,
     tokens,
@@ -45,6 +64,7 @@ export function createApp({
     keys: createLocalJWKSet(keys.jwks),
     issuer: tokens.issuer,
     audience: tokens.audience,
+    revoked,
   })
   return createServiceApp({
     name: 'auth',
@@ -59,6 +79,7 @@ export function createApp({
       redis: () => redis.ping(),
     },
   })
+    .use(internalAuth(internalTokens))
     .get(
       '/.well-known/jwks.json',
       ({ set }) => {
@@ -68,4 +89,13 @@ export function createApp({
       { detail: { tags: ['auth'], summary: 'Public keys that verify access tokens' } },
     )
     .use(accountsController(accounts, verifier))
+}
+
+/** Auth's copy of the revoked sessions: the same Redis set it writes, read like every verifier. */
+export function authRevokedSessions(redis: Redis, refreshMs: number, logger: Logger) {
+  return revokedSessions({
+    load: (now) => redis.zrangebyscore(REVOKED_SESSIONS_KEY, now, '+inf'),
+    refreshMs,
+    logger,
+  })
 }

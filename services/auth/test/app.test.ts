@@ -1,7 +1,14 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { connect, queries } from '@flash-deal/db'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
-import { deadRedisUrl, recordingLogger, repoRoot, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import {
+  deadRedisUrl,
+  internalAuthFor,
+  recordingLogger,
+  repoRoot,
+  testEnv,
+  uniqueSuffix,
+} from '@flash-deal/testing'
 import { createApp } from '../src/app'
 import { newSigningJwk, signingKeysFrom } from '../src/keys/key-store'
 import { tokens } from './support'
@@ -25,6 +32,7 @@ const fullApp = async (client: typeof redis) =>
     keys: await signingKeysFrom(await newSigningJwk(), []),
     tokens,
     throttle: { maxFailuresPerAccount: 5, maxFailuresPerAddress: 50, windowSeconds: 60 },
+    internalAuth: internalAuthFor('auth'),
   })
 
 describe('auth service', () => {

@@ -1,8 +1,17 @@
-import { baseConfig, httpUrl, port, redisUrl } from '@flash-deal/kit'
+import {
+  baseConfig,
+  httpUrl,
+  internalAuthSecret,
+  port,
+  redisUrl,
+  revocationRefreshMs,
+} from '@flash-deal/kit'
 import { Type as T } from '@sinclair/typebox'
 
 export const GatewayConfig = T.Object({
   ...baseConfig,
+  INTERNAL_AUTH_SECRET: internalAuthSecret,
+  REVOCATION_REFRESH_MS: revocationRefreshMs,
   PORT: port(8080),
   REDIS_URL: redisUrl,
   AUTH_URL: httpUrl('http://127.0.0.1:8081'),

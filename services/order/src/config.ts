@@ -1,8 +1,19 @@
-import { baseConfig, databaseUrl, httpUrl, kafkaBrokers, port, redisUrl } from '@flash-deal/kit'
+import {
+  baseConfig,
+  databaseUrl,
+  httpUrl,
+  internalAuthSecret,
+  kafkaBrokers,
+  port,
+  redisUrl,
+  revocationRefreshMs,
+} from '@flash-deal/kit'
 import { Type as T } from '@sinclair/typebox'
 
 export const OrderConfig = T.Object({
   ...baseConfig,
+  INTERNAL_AUTH_SECRET: internalAuthSecret,
+  REVOCATION_REFRESH_MS: revocationRefreshMs,
   PORT: port(8083),
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
