@@ -4,6 +4,7 @@
 //   k6 run -e CACHED_URL=... -e RDB_URL=... -e PRODUCT_ID=... infra/k6/product-read.js
 import { check } from 'k6'
 import http from 'k6/http'
+import { internalToken } from './internal-token.js'
 
 const vus = Number(__ENV.VUS || 32)
 const duration = __ENV.DURATION || '15s'
@@ -43,7 +44,10 @@ export const options = {
 }
 
 export default function () {
-  const response = http.get(`${__ENV.BASE}${__ENV.ROUTE || `/v1/products/${__ENV.PRODUCT_ID}`}`)
+  // The product service takes /v1 requests from the gateway only: present its internal token.
+  const response = http.get(`${__ENV.BASE}${__ENV.ROUTE || `/v1/products/${__ENV.PRODUCT_ID}`}`, {
+    headers: { 'x-internal-token': internalToken('product') },
+  })
   check(response, { 'answered 200': (r) => r.status === 200 })
 }
 

@@ -2,12 +2,8 @@ import { queries, type Sql, tracedQueries } from '@flash-deal/db'
 import { createServiceApp, type Logger, type Telemetry } from '@flash-deal/kit'
 import { type InternalTokenVerifier, internalAuth } from '@flash-deal/kit/internal-auth'
 import { createTokenVerifier } from '@flash-deal/kit/jwt'
-import type { Redis } from '@flash-deal/kit/redis'
-import {
-  REVOKED_SESSIONS_KEY,
-  type RevokedSessions,
-  revokedSessions,
-} from '@flash-deal/kit/revocation'
+import { type Redis, revokedSessionsOn } from '@flash-deal/kit/redis'
+import type { RevokedSessions } from '@flash-deal/kit/revocation'
 import { createLocalJWKSet } from 'jose'
 import { accountsController } from './accounts/controller'
 import { type HashingLimits, HashingSlots } from './accounts/hashing'
@@ -44,7 +40,7 @@ export function createApp({
   throttle,
   hashing = { concurrency: 2, queueLimit: 8, maxWaitMs: 2000 },
   internalAuth: internalTokens,
-  revoked = authRevokedSessions(redis, 1000, logger),
+  revoked = revokedSessionsOn(redis, 1000, logger),
   maxBodyBytes,
   telemetry,
 }: AuthDeps) {
@@ -89,13 +85,4 @@ export function createApp({
       { detail: { tags: ['auth'], summary: 'Public keys that verify access tokens' } },
     )
     .use(accountsController(accounts, verifier))
-}
-
-/** Auth's copy of the revoked sessions: the same Redis set it writes, read like every verifier. */
-export function authRevokedSessions(redis: Redis, refreshMs: number, logger: Logger) {
-  return revokedSessions({
-    load: (now) => redis.zrangebyscore(REVOKED_SESSIONS_KEY, now, '+inf'),
-    refreshMs,
-    logger,
-  })
 }

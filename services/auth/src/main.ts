@@ -1,8 +1,8 @@
 import { connect } from '@flash-deal/db'
 import { createLogger, createTelemetry, loadConfigOrExit, serve } from '@flash-deal/kit'
 import { internalTokenVerifier } from '@flash-deal/kit/internal-auth'
-import { closeRedis, createRedis } from '@flash-deal/kit/redis'
-import { authRevokedSessions, createApp } from './app'
+import { closeRedis, createRedis, revokedSessionsOn } from '@flash-deal/kit/redis'
+import { createApp } from './app'
 import { AuthConfig } from './config'
 import { loadSigningKeys } from './keys/key-store'
 
@@ -17,7 +17,7 @@ logger.info('signing keys loaded', {
   published: keys.jwks.keys.map((key) => key.kid),
 })
 
-const revoked = authRevokedSessions(redis, config.REVOCATION_REFRESH_MS, logger).start()
+const revoked = revokedSessionsOn(redis, config.REVOCATION_REFRESH_MS, logger).start()
 
 const app = createApp({
   internalAuth: internalTokenVerifier(config.INTERNAL_AUTH_SECRET, 'auth'),

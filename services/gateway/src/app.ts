@@ -7,6 +7,7 @@ import {
   telemetryOff,
   traceContextOf,
 } from '@flash-deal/kit'
+import type { InternalTokenSigner } from '@flash-deal/kit/internal-auth'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { proxy, type Upstream } from './proxy'
 import { type PurchaseDeps, purchaseController } from './purchase/controller'
@@ -17,6 +18,10 @@ export interface GatewayDeps {
   redisReady: ReadinessCheck
   verifier: TokenVerifier
   maxBodyBytes: number
+  /** Signs the X-Internal-Token every proxied request carries (decisions §1). */
+  internalTokens: InternalTokenSigner
+  /** Sign-ups and logins per client address (429); absent, unlimited. */
+  checkAuthRateLimit?: (address: string | undefined, trace: TraceContext) => Promise<void>
   /** Tracing (a server span per request, a client span per proxy hop); off when absent. */
   telemetry?: Telemetry
   purchase: Omit<PurchaseDeps, 'verifier' | 'forwardToOrder'>
@@ -41,6 +46,8 @@ export function createApp({
   redisReady,
   verifier,
   maxBodyBytes,
+  internalTokens,
+  checkAuthRateLimit,
   telemetry = telemetryOff('gateway'),
   purchase,
 }: GatewayDeps) {
@@ -68,7 +75,7 @@ export function createApp({
             body: JSON.stringify(body),
           }),
           // The rebuilt request is not the one the kit traced: parent the hop on the original.
-          { ...context, maxBodyBytes, telemetry, trace: traceContextOf(request) },
+          { ...context, maxBodyBytes, internalTokens, telemetry, trace: traceContextOf(request) },
         ),
     }),
   )
@@ -86,10 +93,15 @@ export function createApp({
     }) => {
       const authorization = request.headers.get('authorization')
       if (verify && authorization) await verifier.verifyAuthorization(authorization)
+      const clientAddress = server?.requestIP(request)?.address
+      if (checkAuthRateLimit && owner === 'auth' && costsAHash(request)) {
+        await checkAuthRateLimit(clientAddress, traceContext)
+      }
       return proxy(upstreams[owner], request, {
         requestId,
         maxBodyBytes,
-        clientAddress: server?.requestIP(request)?.address,
+        internalTokens,
+        clientAddress,
         telemetry,
         trace: traceContext,
       })
@@ -99,4 +111,11 @@ export function createApp({
     app.all(`${prefix}/*`, forward, { parse: 'none', detail: { hide: true } })
   }
   return app
+}
+
+/** Sign-up and login: the auth routes that cost an argon2 hash. */
+function costsAHash(request: Request): boolean {
+  if (request.method !== 'POST') return false
+  const { pathname } = new URL(request.url)
+  return pathname === '/v1/auth/login' || pathname === '/v1/auth/signup'
 }

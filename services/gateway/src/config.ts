@@ -35,4 +35,7 @@ export const GatewayConfig = T.Object({
   /** Purchase attempts per second per client address, and the burst; 0 turns the limit off. */
   PURCHASE_RATE_PER_ADDRESS: T.Number({ minimum: 0, default: 200 }),
   PURCHASE_BURST_PER_ADDRESS: T.Integer({ minimum: 1, default: 400 }),
+  /** Sign-ups and logins per second per client address, and the burst; 0 turns the limit off. */
+  AUTH_RATE_PER_ADDRESS: T.Number({ minimum: 0, default: 2 }),
+  AUTH_BURST_PER_ADDRESS: T.Integer({ minimum: 1, default: 20 }),
 })

@@ -1,10 +1,14 @@
 import { createLogger, createTelemetry, loadConfigOrExit, serve } from '@flash-deal/kit'
+import { internalTokenSigner } from '@flash-deal/kit/internal-auth'
 import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
+import { REVOKED_SESSIONS_KEY, revokedSessions } from '@flash-deal/kit/revocation'
 import { createApp } from './app'
 import { GatewayConfig } from './config'
 import { createPurchase } from './purchase'
+import { authRateLimiter } from './purchase/rate-limit'
+import tokenBucketLua from './purchase/token-bucket.lua' with { type: 'text' }
 import { ioredisPort } from './redis/ioredis'
-import type { RedisPort } from './redis/port'
+import { luaScript, type RedisPort } from './redis/port'
 import { upstashPort } from './redis/upstash'
 
 const config = loadConfigOrExit('gateway', GatewayConfig)
@@ -24,7 +28,21 @@ function redisPort(): RedisPort {
 const redis = redisPort()
 logger.info('purchase path', { orderMode: config.ORDER_MODE, redisDriver: config.REDIS_DRIVER })
 
+// The sessions auth revoked, copied every REVOCATION_REFRESH_MS: no Redis call per request.
+const revoked = revokedSessions({
+  load: (now) => redis.zrangeByScoreFrom(REVOKED_SESSIONS_KEY, now),
+  refreshMs: config.REVOCATION_REFRESH_MS,
+  logger,
+}).start()
+
 const app = createApp({
+  internalTokens: internalTokenSigner(config.INTERNAL_AUTH_SECRET),
+  checkAuthRateLimit: authRateLimiter(
+    redis,
+    await luaScript('token-bucket', tokenBucketLua),
+    { perSecond: config.AUTH_RATE_PER_ADDRESS, burst: config.AUTH_BURST_PER_ADDRESS },
+    telemetry,
+  ),
   telemetry,
   logger,
   maxBodyBytes: config.MAX_BODY_BYTES,
@@ -33,6 +51,7 @@ const app = createApp({
     keys: remoteJwks(config.JWKS_URL),
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
+    revoked,
   }),
   upstreams: {
     auth: { name: 'auth', baseUrl: config.AUTH_URL, timeoutMs },
@@ -58,5 +77,8 @@ serve(app, {
   config,
   logger,
   telemetry,
-  close: [{ name: 'redis', close: () => redis.close() }],
+  close: [
+    { name: 'revoked sessions', close: async () => revoked.stop() },
+    { name: 'redis', close: () => redis.close() },
+  ],
 })
