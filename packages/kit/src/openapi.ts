@@ -14,6 +14,8 @@ export interface OpenAPIInfo {
   name: string
   version: string
   description: string
+  /** The `/v1` routes take requests from the gateway only (X-Internal-Token): say so. */
+  internalAuth?: boolean
 }
 
 const SPEC_PATH = '/swagger/json'
@@ -33,7 +35,8 @@ export function openapiDocs(info: OpenAPIInfo, routes: () => readonly Documented
   return new Elysia()
     .onAfterHandle(({ path, responseValue }) => {
       if (path !== SPEC_PATH || !isDocument(responseValue)) return
-      return withDeclaredParameters(responseValue, routes())
+      const document = withDeclaredParameters(responseValue, routes())
+      return info.internalAuth ? withInternalAuth(document) : document
     })
     .use(
       openapi({
@@ -47,7 +50,20 @@ export function openapiDocs(info: OpenAPIInfo, routes: () => readonly Documented
             description: info.description,
           },
           components: {
-            securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+            securitySchemes: {
+              bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+              ...(info.internalAuth
+                ? {
+                    internalToken: {
+                      type: 'apiKey',
+                      in: 'header',
+                      name: 'X-Internal-Token',
+                      description:
+                        "The gateway's short-lived HS256 token for this service (iss flash-deal-gateway, aud the service). Only the gateway calls /v1 routes; without a valid token they answer 401 urn:flash-deal:problem:internal-auth-required.",
+                    },
+                  }
+                : {}),
+            },
           },
         },
         exclude: { paths: ['/swagger', SPEC_PATH] },
@@ -152,4 +168,58 @@ function isParameter(value: unknown): value is OpenAPIParameter {
 
 function isDocument(value: unknown): value is OpenAPIDocument {
   return typeof value === 'object' && value !== null && 'paths' in value
+}
+
+const INTERNAL_AUTH_REFUSAL = {
+  description:
+    'No valid bearer token, or (type `urn:flash-deal:problem:internal-auth-required`) the request did not come from the gateway',
+  content: {
+    'application/problem+json': {
+      schema: {
+        type: 'object',
+        required: ['type', 'title', 'status'],
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+        },
+        additionalProperties: true,
+      },
+    },
+  },
+}
+
+/**
+ * Every `/v1` operation needs the gateway's internal token as well as whatever it declared (the
+ * entries of one security requirement must all hold), and can answer 401 for the lack of it.
+ */
+export function withInternalAuth(document: OpenAPIDocument): OpenAPIDocument {
+  const paths: Record<string, Record<string, OpenAPIOperation>> = {}
+  for (const [path, operations] of Object.entries(document.paths ?? {})) {
+    if (!(path === '/v1' || path.startsWith('/v1/'))) {
+      paths[path] = operations
+      continue
+    }
+    const fixed: Record<string, OpenAPIOperation> = {}
+    for (const [method, operation] of Object.entries(operations)) {
+      if (!HTTP_METHODS.includes(method)) {
+        fixed[method] = operation
+        continue
+      }
+      const declared = Array.isArray(operation.security)
+        ? (operation.security as Record<string, string[]>[])
+        : []
+      const security = declared.length
+        ? declared.map((requirement) => ({ ...requirement, internalToken: [] }))
+        : [{ internalToken: [] }]
+      const responses = (operation.responses ?? {}) as Record<string, unknown>
+      fixed[method] = {
+        ...operation,
+        security,
+        responses: { ...responses, 401: responses['401'] ?? INTERNAL_AUTH_REFUSAL },
+      }
+    }
+    paths[path] = fixed
+  }
+  return { ...document, paths }
 }

@@ -1,6 +1,6 @@
 import { queries, type Sql, tracedQueries } from '@flash-deal/db'
 import { createServiceApp, type Logger, type Telemetry } from '@flash-deal/kit'
-import { type InternalTokenVerifier, internalAuth } from '@flash-deal/kit/internal-auth'
+import type { InternalTokenVerifier } from '@flash-deal/kit/internal-auth'
 import { createTokenVerifier } from '@flash-deal/kit/jwt'
 import { type Redis, revokedSessionsOn } from '@flash-deal/kit/redis'
 import type { RevokedSessions } from '@flash-deal/kit/revocation'
@@ -70,12 +70,12 @@ export function createApp({
     logger,
     maxBodyBytes,
     telemetry,
+    internalAuth: internalTokens,
     readiness: {
       postgres: () => queries.ping(sql),
       redis: () => redis.ping(),
     },
   })
-    .use(internalAuth(internalTokens))
     .get(
       '/.well-known/jwks.json',
       ({ set }) => {

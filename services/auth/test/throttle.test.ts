@@ -64,7 +64,8 @@ describe('the lockout is counted and decided atomically (item 2)', () => {
 
 describe('a stranger cannot lock the owner out (item 6)', () => {
   test('failures from one address do not lock the account for another address', async () => {
-    const app = await appWith({ throttle: { maxFailuresPerAccount: 3 } })
+    // Long delays, so a slow box cannot outwait them between two requests of the test.
+    const app = await appWith({ throttle: { maxFailuresPerAccount: 3, baseDelayMs: 10_000 } })
     const owner = await signup(app)
     const stranger = newAddress()
     const strangerAnswers: number[] = []
@@ -98,7 +99,11 @@ describe('a stranger cannot lock the owner out (item 6)', () => {
 
   test('a distributed guesser is throttled account-wide, but not on the owners known address', async () => {
     const app = await appWith({
-      throttle: { maxFailuresPerAccount: 3, maxUntrustedFailuresPerAccount: 6 },
+      throttle: {
+        maxFailuresPerAccount: 3,
+        maxUntrustedFailuresPerAccount: 6,
+        baseDelayMs: 10_000,
+      },
       hashing: { concurrency: 20, queueLimit: 20, maxWaitMs: 10_000 },
     })
     const owner = await signup(app)

@@ -1,6 +1,6 @@
 import { queries, type Sql, tracedQueries } from '@flash-deal/db'
 import { createServiceApp, type Logger, type ReadinessCheck, type Telemetry } from '@flash-deal/kit'
-import { type InternalTokenVerifier, internalAuth } from '@flash-deal/kit/internal-auth'
+import type { InternalTokenVerifier } from '@flash-deal/kit/internal-auth'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
 import { ordersController } from './orders/controller'
@@ -52,13 +52,13 @@ export function createApp({
     logger,
     maxBodyBytes,
     telemetry,
+    internalAuth: internalTokens,
     readiness: {
       postgres: () => queries.ping(sql),
       redis: () => redis.ping(),
       kafka: kafkaReady,
     },
   })
-    .use(internalAuth(internalTokens))
     .use(ordersController(new OrderService(sql, redis, logger, queriesFor), verifier))
     .use(reconciliationController(reconciler, verifier))
   if (mode === 'sync') {

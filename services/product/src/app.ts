@@ -1,6 +1,6 @@
 import { queries, type Sql, tracedQueries } from '@flash-deal/db'
 import { createServiceApp, type Logger, type Telemetry } from '@flash-deal/kit'
-import { type InternalTokenVerifier, internalAuth } from '@flash-deal/kit/internal-auth'
+import type { InternalTokenVerifier } from '@flash-deal/kit/internal-auth'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
 import { dealsController } from './deals/controller'
@@ -44,12 +44,12 @@ export function createApp({
     logger,
     maxBodyBytes,
     telemetry,
+    internalAuth: internalTokens,
     readiness: {
       postgres: () => queries.ping(sql),
       redis: () => redis.ping(),
     },
   })
-    .use(internalAuth(internalTokens))
     .get(
       '/metrics/cache',
       () => ({ enabled: cacheStats !== undefined, ...(cacheStats?.() ?? {}) }),

@@ -64,7 +64,7 @@ describe('the order service is not a second door (item 4)', () => {
     expect((await purchase(stack, dealId, buyer, 'door-2', 1)).status).toBe(409)
     const settled = await settle(dealId, new Set([first.orderId as string]))
     expect(settled.rows.map((row) => [row.id, row.status, row.quantity])).toEqual([
-      [first.orderId, 'confirmed', 3],
+      [first.orderId as string, 'confirmed', 3],
     ])
     expect(settled.deal.stockRemaining).toBe(17)
   })

@@ -28,8 +28,13 @@ export function accountsController(accounts: AccountService, verifier: TokenVeri
       {
         body: SignupBody,
         transform: trimEmail,
-        response: { 201: UserView, 409: ProblemSchema, 422: ProblemSchema },
-        detail: { tags: ['auth'], summary: 'Create a customer account' },
+        response: { 201: UserView, 409: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema },
+        detail: {
+          tags: ['auth'],
+          summary: 'Create a customer account',
+          description:
+            '503 with Retry-After when too many sign-ups and logins are hashing passwords at once.',
+        },
       },
     )
     .post(
@@ -43,10 +48,17 @@ export function accountsController(accounts: AccountService, verifier: TokenVeri
       {
         body: LoginBody,
         transform: trimEmail,
-        response: { 200: TokenPairView, 401: ProblemSchema, 429: ProblemSchema },
+        response: {
+          200: TokenPairView,
+          401: ProblemSchema,
+          429: ProblemSchema,
+          503: ProblemSchema,
+        },
         detail: {
           tags: ['auth'],
           summary: 'Exchange email and password for an access and a refresh token',
+          description:
+            'Attempts are throttled per account and address with progressive delays (429 with Retry-After; see the README). 503 with Retry-After when too many logins are hashing at once.',
         },
       },
     )
