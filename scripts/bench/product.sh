@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+# The product services take /v1 only with the gateway's internal token; k6 signs one with it.
+export INTERNAL_AUTH_SECRET="${INTERNAL_AUTH_SECRET:-dev-internal-auth-secret-change-me-0123456789}"
 cached_port="${BENCH_CACHED_PORT:-18282}"
 rdb_port="${BENCH_RDB_PORT:-18382}"
 k6="$(bash infra/k6/install.sh)"
@@ -25,6 +27,6 @@ done
 out="$(mktemp -d)"
 (cd "$out" && K6_AUTO_EXTENSION_RESOLUTION=false "$k6" run --quiet \
   -e CACHED_URL="http://127.0.0.1:$cached_port" -e RDB_URL="http://127.0.0.1:$rdb_port" \
-  -e PRODUCT_ID="$product_id" -e VUS="${VUS:-32}" -e DURATION="${DURATION:-15s}" \
+  -e PRODUCT_ID="$product_id" -e INTERNAL_AUTH_SECRET="$INTERNAL_AUTH_SECRET" -e VUS="${VUS:-32}" -e DURATION="${DURATION:-15s}" \
   "$OLDPWD/infra/k6/product-read.js")
 cp "$out/bench-product.json" "${BENCH_OUT:-/dev/null}" 2>/dev/null || true
