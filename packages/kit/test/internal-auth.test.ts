@@ -87,6 +87,19 @@ describe('internal authentication', () => {
     expect((await expired.json()).detail).toContain('expired')
   })
 
+  test('no spelling of a /v1 path reaches a route without a token', async () => {
+    for (const path of [
+      '/%761/things',
+      '//v1/things',
+      '/V1/things',
+      '/v1%2Fthings',
+      '/v1//things',
+    ]) {
+      const response = await call(path)
+      expect({ path, status: response.status }).not.toEqual({ path, status: 200 })
+    }
+  })
+
   test('health, Swagger and the JWKS stay open', async () => {
     for (const path of ['/health/live', '/swagger/json', '/.well-known/jwks.json']) {
       expect((await app().handle(new Request(`http://localhost${path}`))).status).toBe(200)
