@@ -151,7 +151,7 @@ bench: deps ## Every benchmark on this box, ratios side by side: product reads (
 k6-smoke: ## A 10 s k6 smoke run against the gateway of a running `make dev`
 	@K6="$$(bash infra/k6/install.sh)" && K6_AUTO_EXTENSION_RESOLUTION=false "$$K6" run -e GATEWAY_URL=$${GATEWAY_URL:-http://127.0.0.1:8080} infra/k6/smoke.js
 
-bench-login: ## Logins per second (argon2id) through the gateway of a running `make dev`
+bench-login: ## Logins per second (argon2id) through the gateway of a running `AUTH_RATE_PER_ADDRESS=0 make dev` (the per-address limit would refuse most)
 	@K6="$$(bash infra/k6/install.sh)" && K6_AUTO_EXTENSION_RESOLUTION=false "$$K6" run -e GATEWAY_URL=$${GATEWAY_URL:-http://127.0.0.1:8080} infra/k6/login.js
 
 bench-product: deps ## Hot product reads: TypeScript and Go, cache on and off, taking turns, beside the ceiling; req/s, p50/p99, server CPU per read (needs `make infra-up`)

@@ -6,6 +6,7 @@
  * Ports come from GATEWAY_PORT, AUTH_PORT, PRODUCT_PORT, ORDER_PORT (defaults 8080-8083) and
  * RELAY_PORT, CONSUMER_PORT (8084, 8085: the health endpoints of the two order workers);
  * everything else (DATABASE_URL, REDIS_URL, KAFKA_BROKERS, ORDER_MODE, ...) is passed through.
+ * INTERNAL_AUTH_SECRET (the gateway's service-to-service key) gets a dev value when unset.
  */
 import type { Subprocess } from 'bun'
 
@@ -32,6 +33,10 @@ const ports = {
 }
 const local = (port: number) => `http://127.0.0.1:${port}`
 const watch = process.argv.includes('--watch')
+// The same dev value as .env.example; production sets its own (the services refuse to start
+// without one).
+const internalAuthSecret =
+  env.INTERNAL_AUTH_SECRET ?? 'dev-internal-auth-secret-change-me-0123456789'
 const readyTimeoutMs = Number(env.STACK_READY_TIMEOUT_MS ?? 60_000)
 
 const specs: ProcessSpec[] = [
@@ -134,6 +139,7 @@ function start(spec: ProcessSpec, index: number) {
       ...env,
       // Every service that verifies tokens fetches the keys from this stack's auth service.
       JWKS_URL: `${local(ports.auth)}/.well-known/jwks.json`,
+      INTERNAL_AUTH_SECRET: internalAuthSecret,
       ...(spec.port ? { PORT: String(spec.port) } : {}),
       ...spec.env,
     },

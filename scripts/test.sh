@@ -27,6 +27,9 @@ export GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT" AUTH_URL="http://127.0.0.1:$
 export PRODUCT_URL="http://127.0.0.1:$PRODUCT_PORT" ORDER_URL="http://127.0.0.1:$ORDER_PORT"
 export ADMIN_EMAIL=admin@flash-deal.test ADMIN_PASSWORD=test-admin-password-1
 export JWT_KEY_DIR="$FLASH_STATE_DIR/keys"
+# The service-to-service secret of this run: the stack, the system tests and the tests that call
+# a service directly (as the gateway) all use it.
+export INTERNAL_AUTH_SECRET="test-internal-auth-secret-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 stack_log="$FLASH_STATE_DIR/stack.log"
 rm -f "$FLASH_STATE_DIR"/stack*.log # a log from an earlier run would mislead the failure report

@@ -4,6 +4,7 @@
 //   k6 run -e BASE=http://127.0.0.1:8082 -e PRODUCT_ID=... [-e ROUTE=/health/live] -e NAME=ts-cached infra/k6/product-read.js
 import { check } from 'k6'
 import http from 'k6/http'
+import { internalToken } from './internal-token.js'
 
 const vus = Number(__ENV.VUS || 32)
 const duration = __ENV.DURATION || '15s'
@@ -18,7 +19,10 @@ export const options = {
 }
 
 export default function () {
-  const response = http.get(`${__ENV.BASE}${route}`)
+  // The product service takes /v1 requests from the gateway only: present its internal token.
+  const response = http.get(`${__ENV.BASE}${route}`, {
+    headers: { 'x-internal-token': internalToken('product') },
+  })
   check(response, { 'answered 200': (r) => r.status === 200 })
 }
 

@@ -14,6 +14,8 @@ root="$PWD"
 base="${BENCH_PORT_BASE:-18280}"
 ts_cached=$((base + 2)) ts_rdb=$((base + 3)) go_cached=$((base + 4)) go_rdb=$((base + 5))
 state="${FLASH_STATE_DIR:-$root/.state/dev}"
+# The product services take /v1 only with the gateway's internal token; k6 signs one with it.
+export INTERNAL_AUTH_SECRET="${INTERNAL_AUTH_SECRET:-dev-internal-auth-secret-change-me-0123456789}"
 k6="$(bash infra/k6/install.sh)"
 go_product="$(bash services/product/go/build.sh)"
 pids=()

@@ -43,6 +43,8 @@ upstash_gateway_port="${BENCH_UPSTASH_GATEWAY_PORT:-$((base + 11))}"
 edge_port="${BENCH_EDGE_GATEWAY_PORT:-$((base + 12))}"
 # shellcheck source=scripts/bench/infra.sh
 source scripts/bench/infra.sh
+# The gateways sign internal tokens with it, auth/product/order verify them (the dev value).
+export INTERNAL_AUTH_SECRET="${INTERNAL_AUTH_SECRET:-dev-internal-auth-secret-change-me-0123456789}"
 relay_entry=services/order/src/relay/main.ts
 consumer_entry=services/order/src/consumer/main.ts
 
@@ -157,10 +159,13 @@ gateway_env=(
   "ORDER_URL=$(local_url "$order_port")" "$jwks"
   # Off: the run measures the purchase path, not the limiter refusing 32 eager VUs.
   PURCHASE_RATE_PER_USER=0 PURCHASE_RATE_PER_ADDRESS=0
+  # Off too: the setup signs up and logs in its customers from one address.
+  AUTH_RATE_PER_ADDRESS=0
 )
 start auth "$auth_port" services/auth/src/main.ts
 start product "$product_port" services/product/src/main.ts "$jwks"
-start order "$order_port" services/order/src/main.ts "$jwks"
+# Sync mode: the sync gateway hands it the purchase (the route exists only in that mode).
+start order "$order_port" services/order/src/main.ts "$jwks" ORDER_MODE=sync
 start gateway-async "$async_port" services/gateway/src/main.ts ORDER_MODE=async "${gateway_env[@]}"
 start gateway-sync "$sync_port" services/gateway/src/main.ts ORDER_MODE=sync "${gateway_env[@]}"
 # The async gateway with tracing on and its collector unreachable (nothing listens on port 9):

@@ -12,6 +12,7 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from './errors'
+import { type InternalTokenVerifier, internalAuth } from './internal-auth'
 import type { Logger } from './logger'
 import { openapiDocs } from './openapi'
 import {
@@ -52,6 +53,11 @@ export interface ServiceAppOptions {
   telemetry?: Telemetry
   /** The runtime adapter (Bun's by default; the gateway's Worker passes Cloudflare's). */
   adapter?: ElysiaConfig<''>['adapter']
+  /**
+   * Service-to-service authentication (internal-auth.ts): every `/v1` request needs the
+   * gateway's X-Internal-Token for this service, checked before the body is read; documented.
+   */
+  internalAuth?: InternalTokenVerifier
 }
 
 const REQUEST_ID_HEADER = 'x-request-id'
@@ -159,71 +165,79 @@ export function createServiceApp(options: ServiceAppOptions) {
     ...(options.adapter ? { adapter: options.adapter } : {}),
   })
   // `app.routes` grows as the service chains its controllers; the document reads it when asked.
-  return app
-    .use(openapiDocs(options, () => app.routes))
-    .onRequest(({ request, set }) => {
-      const context = requestContext(request)
-      set.headers[REQUEST_ID_HEADER] = context.id
-      const length = Number(request.headers.get('content-length') ?? 0)
-      if (length > maxBodyBytes)
-        return toResponse(new PayloadTooLargeError(maxBodyBytes), request, context)
-    })
-    .derive({ as: 'global' }, ({ request }) => {
-      const context = requestContext(request)
-      return { requestId: context.id, log: context.logger, traceContext: context.trace }
-    })
-    .onError({ as: 'global' }, ({ code, error, request, set, route }) => {
-      const context = requestContext(request)
-      set.headers[REQUEST_ID_HEADER] = context.id
-      const mapped = toDomainError(code, error)
-      // Elysia has already picked a status for what was thrown (500 for an unknown error); the
-      // problem's status is the one that goes out.
-      set.status = mapped.status
-      if (mapped.status >= 500) context.logger.error('request failed', { error })
-      const response = toResponse(mapped, request, context)
-      // Elysia 1.4 skips onAfterResponse when a handler throws: finish the request here.
-      finish(context, request, route, mapped.status)
-      return response
-    })
-    .onAfterResponse({ as: 'global' }, ({ request, set, responseValue, route }) => {
-      // The access log, the span and the histogram are the per-request cost every route pays.
-      if (!accessLog && !telemetry.enabled && !telemetry.metricsEnabled) return
-      const context = requestContext(request)
-      const status =
-        context.status ??
-        (responseValue instanceof Response ? responseValue.status : undefined) ??
-        (typeof set.status === 'number' ? set.status : 200)
-      finish(context, request, route, status)
-    })
-    .get('/health/live', () => ({ status: 'ok' as const }), {
-      detail: { tags: ['health'], summary: 'Liveness: the process is up' },
-    })
-    .get(
-      '/health/ready',
-      async ({ set }) => {
-        const results = await Promise.all(
-          Object.entries(readiness).map(async ([name, check]) => {
-            try {
-              await withTimeout(check(), timeoutMs, name)
-              return [name, 'ok'] as const
-            } catch (error) {
-              return [
-                name,
-                `down: ${error instanceof Error ? error.message : String(error)}`,
-              ] as const
-            }
-          }),
-        )
-        const checks = Object.fromEntries(results)
-        const down = results.filter(([, state]) => state !== 'ok').map(([name]) => name)
-        if (down.length > 0) {
-          set.status = 503
-          return { status: 'unavailable' as const, down, checks }
-        }
-        return { status: 'ok' as const, down, checks }
-      },
-      { detail: { tags: ['health'], summary: 'Readiness: every dependency answers' } },
-    )
+  return (
+    app
+      .use(openapiDocs({ ...options, internalAuth: !!options.internalAuth }, () => app.routes))
+      .onRequest(({ request, set }) => {
+        const context = requestContext(request)
+        set.headers[REQUEST_ID_HEADER] = context.id
+        const length = Number(request.headers.get('content-length') ?? 0)
+        if (length > maxBodyBytes)
+          return toResponse(new PayloadTooLargeError(maxBodyBytes), request, context)
+      })
+      // After the hook above: the request id is set before a refusal is rendered.
+      .use(
+        options.internalAuth
+          ? internalAuth(options.internalAuth)
+          : new Elysia({ name: 'no-internal-auth' }),
+      )
+      .derive({ as: 'global' }, ({ request }) => {
+        const context = requestContext(request)
+        return { requestId: context.id, log: context.logger, traceContext: context.trace }
+      })
+      .onError({ as: 'global' }, ({ code, error, request, set, route }) => {
+        const context = requestContext(request)
+        set.headers[REQUEST_ID_HEADER] = context.id
+        const mapped = toDomainError(code, error)
+        // Elysia has already picked a status for what was thrown (500 for an unknown error); the
+        // problem's status is the one that goes out.
+        set.status = mapped.status
+        if (mapped.status >= 500) context.logger.error('request failed', { error })
+        const response = toResponse(mapped, request, context)
+        // Elysia 1.4 skips onAfterResponse when a handler throws: finish the request here.
+        finish(context, request, route, mapped.status)
+        return response
+      })
+      .onAfterResponse({ as: 'global' }, ({ request, set, responseValue, route }) => {
+        // The access log, the span and the histogram are the per-request cost every route pays.
+        if (!accessLog && !telemetry.enabled && !telemetry.metricsEnabled) return
+        const context = requestContext(request)
+        const status =
+          context.status ??
+          (responseValue instanceof Response ? responseValue.status : undefined) ??
+          (typeof set.status === 'number' ? set.status : 200)
+        finish(context, request, route, status)
+      })
+      .get('/health/live', () => ({ status: 'ok' as const }), {
+        detail: { tags: ['health'], summary: 'Liveness: the process is up' },
+      })
+      .get(
+        '/health/ready',
+        async ({ set }) => {
+          const results = await Promise.all(
+            Object.entries(readiness).map(async ([name, check]) => {
+              try {
+                await withTimeout(check(), timeoutMs, name)
+                return [name, 'ok'] as const
+              } catch (error) {
+                return [
+                  name,
+                  `down: ${error instanceof Error ? error.message : String(error)}`,
+                ] as const
+              }
+            }),
+          )
+          const checks = Object.fromEntries(results)
+          const down = results.filter(([, state]) => state !== 'ok').map(([name]) => name)
+          if (down.length > 0) {
+            set.status = 503
+            return { status: 'unavailable' as const, down, checks }
+          }
+          return { status: 'ok' as const, down, checks }
+        },
+        { detail: { tags: ['health'], summary: 'Readiness: every dependency answers' } },
+      )
+  )
 }
 
 /** `http.server.request.duration` (semantic conventions), in seconds. */

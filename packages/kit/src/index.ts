@@ -19,7 +19,16 @@ export {
   serve,
 } from './lifecycle'
 export { createLogger, type LogFields, type Logger, type LogLevel, type LogSink } from './logger'
-export { baseConfig, databaseUrl, httpUrl, kafkaBrokers, port, redisUrl } from './service-config'
+export {
+  baseConfig,
+  databaseUrl,
+  httpUrl,
+  internalAuthSecret,
+  kafkaBrokers,
+  port,
+  redisUrl,
+  revocationRefreshMs,
+} from './service-config'
 export {
   createTelemetry,
   type Link,

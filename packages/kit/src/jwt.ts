@@ -8,7 +8,7 @@
  * they expire, so a hot path does not redo signature checks for a token it has seen.
  */
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose'
-import { ServiceUnavailableError, UnauthorizedError } from './errors'
+import { DomainError, ServiceUnavailableError, UnauthorizedError } from './errors'
 
 export type Role = 'customer' | 'admin'
 
@@ -32,6 +32,21 @@ export interface TokenVerifierOptions {
   /** How many verified tokens to remember. */
   cacheSize?: number
   now?: () => number
+  /** Sessions revoked before their tokens expire (logout, refresh-token replay); see revocation.ts. */
+  revoked?: { has(sessionId: string): boolean }
+}
+
+export class SessionRevokedError extends DomainError {
+  constructor() {
+    super(
+      401,
+      'session-revoked',
+      'Session revoked',
+      'This session was ended (logout or a replayed refresh token); log in again',
+      {},
+      { 'www-authenticate': 'Bearer error="invalid_token"' },
+    )
+  }
 }
 
 export interface TokenVerifier {
@@ -58,10 +73,15 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const cacheSize = options.cacheSize ?? 10_000
   const now = options.now ?? (() => Date.now() / 1000)
   const verified = new Map<string, AccessClaims>()
+  const revoked = options.revoked
 
   const verify = async (token: string): Promise<AccessClaims> => {
     const cached = verified.get(token)
-    if (cached && cached.exp > now()) return cached
+    if (cached && cached.exp > now()) {
+      // A set lookup in the local copy: revocation costs the hot path no Redis call.
+      if (revoked?.has(cached.sid)) throw new SessionRevokedError()
+      return cached
+    }
     if (cached) verified.delete(token)
 
     let payload: Record<string, unknown>
@@ -78,6 +98,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       throw toAuthError(error)
     }
     const claims = toClaims(payload)
+    if (revoked?.has(claims.sid)) throw new SessionRevokedError()
     if (verified.size >= cacheSize) {
       // Maps iterate in insertion order: drop the oldest entry.
       const oldest = verified.keys().next().value

@@ -15,6 +15,8 @@ export interface OpenAPIInfo {
   name: string
   version: string
   description: string
+  /** The `/v1` routes take requests from the gateway only (X-Internal-Token): say so. */
+  internalAuth?: boolean
 }
 
 const SPEC_PATH = '/swagger/json'
@@ -35,7 +37,8 @@ export function openapiDocs(info: OpenAPIInfo, routes: () => readonly Documented
   return new Elysia()
     .onAfterHandle(({ path, responseValue }) => {
       if (path !== SPEC_PATH || !isDocument(responseValue)) return
-      return withDeclaredParameters(responseValue, routes())
+      const document = withProblemContent(withDeclaredParameters(responseValue, routes()))
+      return info.internalAuth ? withInternalAuth(document) : document
     })
     .use(
       openapi({
@@ -49,7 +52,20 @@ export function openapiDocs(info: OpenAPIInfo, routes: () => readonly Documented
             description: info.description,
           },
           components: {
-            securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+            securitySchemes: {
+              bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+              ...(info.internalAuth
+                ? {
+                    internalToken: {
+                      type: 'apiKey',
+                      in: 'header',
+                      name: 'X-Internal-Token',
+                      description:
+                        "The gateway's short-lived HS256 token for this service (iss flash-deal-gateway, aud the service). Only the gateway calls /v1 routes; without a valid token they answer 401 urn:flash-deal:problem:internal-auth-required.",
+                    },
+                  }
+                : {}),
+            },
           },
         },
         exclude: { paths: ['/swagger', SPEC_PATH] },
@@ -154,4 +170,116 @@ function isParameter(value: unknown): value is OpenAPIParameter {
 
 function isDocument(value: unknown): value is OpenAPIDocument {
   return typeof value === 'object' && value !== null && 'paths' in value
+}
+
+/**
+ * The refusals of the trust layer (401 unauthenticated, 429 throttled, 503 out of capacity) are
+ * sent as `application/problem+json` (http.ts), but the plugin documents every declared
+ * response as `application/json`: say what is sent. A 2xx and the other errors are left as
+ * they are.
+ */
+const PROBLEM_STATUSES = ['401', '429', '503']
+
+export function withProblemContent(document: OpenAPIDocument): OpenAPIDocument {
+  const paths: Record<string, Record<string, OpenAPIOperation>> = {}
+  for (const [path, operations] of Object.entries(document.paths ?? {})) {
+    const fixed: Record<string, OpenAPIOperation> = {}
+    for (const [method, operation] of Object.entries(operations)) {
+      const responses = operation.responses as Record<string, OpenAPIResponse> | undefined
+      if (!HTTP_METHODS.includes(method) || !responses) {
+        fixed[method] = operation
+        continue
+      }
+      const relabelled: Record<string, OpenAPIResponse> = { ...responses }
+      for (const status of PROBLEM_STATUSES) {
+        const response = responses[status]
+        const json = response?.content?.['application/json']
+        if (!response || !json) continue
+        const { 'application/json': _, ...others } = response.content ?? {}
+        relabelled[status] = {
+          ...response,
+          content: { ...others, 'application/problem+json': json },
+        }
+      }
+      fixed[method] = { ...operation, responses: relabelled }
+    }
+    paths[path] = fixed
+  }
+  return { ...document, paths }
+}
+
+interface OpenAPIResponse {
+  description?: string
+  content?: Record<string, unknown>
+  [field: string]: unknown
+}
+
+const GATEWAY_ONLY =
+  '(type `urn:flash-deal:problem:internal-auth-required`) the request did not come from the gateway'
+
+const problemContent = {
+  'application/problem+json': {
+    schema: {
+      type: 'object',
+      required: ['type', 'title', 'status'],
+      properties: {
+        type: { type: 'string' },
+        title: { type: 'string' },
+        status: { type: 'integer' },
+      },
+      additionalProperties: true,
+    },
+  },
+}
+
+/** The 401 of a `/v1` operation: its own reason, if it has one, and the gateway's token. */
+function internalAuthRefusal(declared: OpenAPIResponse | undefined, bearer: boolean) {
+  if (declared) {
+    return {
+      ...declared,
+      description: `Unauthenticated: the credentials the route asks for are missing or wrong, or ${GATEWAY_ONLY}`,
+    }
+  }
+  return {
+    description: bearer ? `No valid bearer token, or ${GATEWAY_ONLY}` : `Refused: ${GATEWAY_ONLY}`,
+    content: problemContent,
+  }
+}
+
+/**
+ * Every `/v1` operation needs the gateway's internal token as well as whatever it declared (the
+ * entries of one security requirement must all hold), and can answer 401 for the lack of it.
+ */
+export function withInternalAuth(document: OpenAPIDocument): OpenAPIDocument {
+  const paths: Record<string, Record<string, OpenAPIOperation>> = {}
+  for (const [path, operations] of Object.entries(document.paths ?? {})) {
+    if (!(path === '/v1' || path.startsWith('/v1/'))) {
+      paths[path] = operations
+      continue
+    }
+    const fixed: Record<string, OpenAPIOperation> = {}
+    for (const [method, operation] of Object.entries(operations)) {
+      if (!HTTP_METHODS.includes(method)) {
+        fixed[method] = operation
+        continue
+      }
+      const declared = Array.isArray(operation.security)
+        ? (operation.security as Record<string, string[]>[])
+        : []
+      const security = declared.length
+        ? declared.map((requirement) => ({ ...requirement, internalToken: [] }))
+        : [{ internalToken: [] }]
+      const responses = (operation.responses ?? {}) as Record<string, OpenAPIResponse>
+      fixed[method] = {
+        ...operation,
+        security,
+        responses: {
+          ...responses,
+          401: internalAuthRefusal(responses['401'], declared.length > 0),
+        },
+      }
+    }
+    paths[path] = fixed
+  }
+  return { ...document, paths }
 }

@@ -1,5 +1,6 @@
 import Redis from 'ioredis'
 import type { Logger } from './logger'
+import { REVOKED_SESSIONS_KEY, type RevokedSessions, revokedSessions } from './revocation'
 
 /**
  * An ioredis client that fails fast while Redis is down instead of queueing commands forever:
@@ -34,6 +35,19 @@ export async function closeRedis(client: Redis): Promise<void> {
     // quit fails when the connection is already gone; disconnect drops any reconnect timer.
     client.disconnect()
   }
+}
+
+/** The revoked-sessions copy (revocation.ts) loaded through an ioredis client; not started. */
+export function revokedSessionsOn(
+  client: Redis,
+  refreshMs: number,
+  logger?: Logger,
+): RevokedSessions {
+  return revokedSessions({
+    load: (now) => client.zrangebyscore(REVOKED_SESSIONS_KEY, now, '+inf'),
+    refreshMs,
+    logger,
+  })
 }
 
 export type { Redis }

@@ -13,6 +13,15 @@ export const baseConfig = {
   MAX_BODY_BYTES: T.Integer({ minimum: 1024, default: 65_536 }),
 }
 
+/**
+ * The secret the gateway signs internal tokens with and the services verify them with (HS256,
+ * at least 32 bytes). No default: production sets its own; the dev and test scripts set theirs.
+ */
+export const internalAuthSecret = T.String({ minLength: 32 })
+
+/** How often a verifier refreshes its copy of the revoked sessions (decisions §2). */
+export const revocationRefreshMs = T.Integer({ minimum: 50, maximum: 60_000, default: 1000 })
+
 export const port = (fallback: number) =>
   T.Integer({ minimum: 1, maximum: 65_535, default: fallback })
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { t } from 'elysia'
-import { createServiceApp } from '../src/http'
+import { createServiceApp, ProblemSchema } from '../src/http'
+import { internalTokenVerifier } from '../src/internal-auth'
 import { createLogger } from '../src/logger'
 
 const idempotencyKey = {
@@ -71,5 +72,56 @@ describe('OpenAPI document', () => {
     await app.handle(new Request('http://localhost/swagger/json'))
     const document = await (await app.handle(new Request('http://localhost/swagger/json'))).json()
     expect(placeOf(document.paths['/ping'].get.parameters)).toEqual(['header:Idempotency-Key'])
+  })
+})
+
+describe('OpenAPI document of the trust refusals', () => {
+  const problems = {
+    401: ProblemSchema,
+    422: ProblemSchema,
+    429: ProblemSchema,
+    503: ProblemSchema,
+  }
+  const trusted = () =>
+    createServiceApp({
+      name: 'test',
+      version: '1.0.0',
+      description: 'kit test',
+      logger: createLogger({ level: 'error', sink: () => {} }),
+      internalAuth: internalTokenVerifier('kit-test-internal-secret-0123456789abcdef', 'auth'),
+    })
+      .post('/v1/login', () => ({ ok: true }), {
+        response: { 200: t.Object({ ok: t.Boolean() }), ...problems },
+      })
+      .get('/v1/list', () => [])
+
+  test('401, 429 and 503 are documented as problem+json, as they are sent', async () => {
+    const document = await (
+      await trusted().handle(new Request('http://localhost/swagger/json'))
+    ).json()
+    const responses = document.paths['/v1/login'].post.responses
+    for (const status of ['401', '429', '503']) {
+      expect(Object.keys(responses[status].content)).toEqual(['application/problem+json'])
+      expect(responses[status].content['application/problem+json'].schema.required).toEqual([
+        'type',
+        'title',
+        'status',
+      ])
+    }
+    // The route's own 401 names the gateway's token as a reason too.
+    expect(responses['401'].description).toContain('urn:flash-deal:problem:internal-auth-required')
+    // What this change does not concern keeps its media type.
+    expect(Object.keys(responses['200'].content)).toEqual(['application/json'])
+    expect(Object.keys(responses['422'].content)).toEqual(['application/json'])
+  })
+
+  test('a public /v1 route documents the refusal of a call that skipped the gateway', async () => {
+    const document = await (
+      await trusted().handle(new Request('http://localhost/swagger/json'))
+    ).json()
+    const operation = document.paths['/v1/list'].get
+    expect(operation.security).toEqual([{ internalToken: [] }])
+    expect(operation.responses['401'].description).toStartWith('Refused:')
+    expect(Object.keys(operation.responses['401'].content)).toEqual(['application/problem+json'])
   })
 })

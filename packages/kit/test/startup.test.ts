@@ -23,6 +23,19 @@ describe('service start-up', () => {
     },
   )
 
+  test.each(services)(
+    '%s refuses to start without an internal-auth secret of at least 32 bytes',
+    async (service) => {
+      for (const secret of ['', 'too-short-secret']) {
+        const child = run(service, { INTERNAL_AUTH_SECRET: secret })
+        expect(await child.exited).toBe(1)
+        expect(await new Response(child.stderr).text()).toContain(
+          'invalid environment variable INTERNAL_AUTH_SECRET',
+        )
+      }
+    },
+  )
+
   test('a bad URL variable is named too', async () => {
     const child = run('product', { DATABASE_URL: 'mysql://nope' })
     expect(await child.exited).toBe(1)
@@ -49,6 +62,6 @@ describe('service start-up', () => {
       .map((line) => JSON.parse(line))
       .filter((entry) => entry.msg === 'closed')
       .map((entry) => entry.step)
-    expect(steps).toEqual(['http server', 'postgres', 'redis'])
+    expect(steps).toEqual(['http server', 'revoked sessions', 'postgres', 'redis'])
   })
 })

@@ -4,6 +4,11 @@
  * instead of printing so tests can assert on log output.
  */
 import { createLogger, createTelemetry, type Logger } from '@flash-deal/kit'
+import {
+  INTERNAL_TOKEN_HEADER,
+  internalTokenSigner,
+  internalTokenVerifier,
+} from '@flash-deal/kit/internal-auth'
 import { createTokenVerifier, type Role } from '@flash-deal/kit/jwt'
 import {
   type DataPoint,
@@ -19,6 +24,70 @@ export const testEnv = {
     process.env.DATABASE_URL ?? 'postgres://flashdeal:flashdeal@127.0.0.1:5432/flashdeal',
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+}
+
+/**
+ * The service-to-service secret of the test run (`make test` exports it to the stack too), and
+ * what a test that calls auth, product or order directly needs to pass as the gateway:
+ * `internalAuthFor('product')` for the app's deps, `await internalHeaders('product')` on requests.
+ */
+export const internalAuthSecret =
+  process.env.INTERNAL_AUTH_SECRET ?? 'test-internal-auth-secret-0123456789abcdef'
+const internalSigner = internalTokenSigner(internalAuthSecret)
+export const internalAuthFor = (audience: 'auth' | 'product' | 'order') =>
+  internalTokenVerifier(internalAuthSecret, audience)
+export const internalHeaders = async (
+  audience: 'auth' | 'product' | 'order',
+): Promise<Record<string, string>> => ({
+  [INTERNAL_TOKEN_HEADER]: await internalSigner.tokenFor(audience),
+})
+export { internalSigner as internalTokens }
+
+/**
+ * Internal tokens a direct caller might try, each of which a service must refuse: none, garbage,
+ * the right claims under another key, expired, for another service, from another issuer.
+ */
+export async function refusedInternalTokens(audience: 'auth' | 'product' | 'order') {
+  const now = Math.floor(Date.now() / 1000)
+  const sign = (claims: { aud?: string; iss?: string; iat?: number; exp?: number }, key?: string) =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(claims.iss ?? 'flash-deal-gateway')
+      .setAudience(claims.aud ?? audience)
+      .setIssuedAt(claims.iat ?? now)
+      .setExpirationTime(claims.exp ?? now + 60)
+      .sign(new TextEncoder().encode(key ?? internalAuthSecret))
+  const other = audience === 'order' ? 'product' : 'order'
+  return [
+    ['no token', undefined],
+    ['a malformed token', 'not-a-jwt'],
+    [
+      'a token signed with another secret',
+      await sign({}, 'an-attackers-guess-at-the-secret-0123456789'),
+    ],
+    ['an expired token', await sign({ iat: now - 200, exp: now - 120 })],
+    [`a token for ${other}`, await sign({ aud: other })],
+    ['a token from another issuer', await sign({ iss: 'flash-deal-auth' })],
+  ] as const
+}
+
+/**
+ * An app as the gateway reaches it: every request gets a valid internal token for `audience`
+ * (unless the test set that header itself), as the gateway's proxy adds one.
+ */
+export function viaGateway<App extends { handle(request: Request): Promise<Response> }>(
+  app: App,
+  audience: 'auth' | 'product' | 'order',
+): { handle(request: Request): Promise<Response> } {
+  return {
+    async handle(request) {
+      const headers = new Headers(request.headers)
+      if (!headers.has(INTERNAL_TOKEN_HEADER)) {
+        headers.set(INTERNAL_TOKEN_HEADER, await internalSigner.tokenFor(audience))
+      }
+      return app.handle(new Request(request, { headers }))
+    },
+  }
 }
 
 /** A Redis URL nothing listens on, for testing how code behaves when Redis is down. */

@@ -1,9 +1,12 @@
 import { queries, type Sql, tracedQueries } from '@flash-deal/db'
 import { createServiceApp, type Logger, type Telemetry } from '@flash-deal/kit'
+import type { InternalTokenVerifier } from '@flash-deal/kit/internal-auth'
 import { createTokenVerifier } from '@flash-deal/kit/jwt'
-import type { Redis } from '@flash-deal/kit/redis'
+import { type Redis, revokedSessionsOn } from '@flash-deal/kit/redis'
+import type { RevokedSessions } from '@flash-deal/kit/revocation'
 import { createLocalJWKSet } from 'jose'
 import { accountsController } from './accounts/controller'
+import { type HashingLimits, HashingSlots } from './accounts/hashing'
 import { LoginThrottle, type ThrottleLimits } from './accounts/login-throttle'
 import { AccountService } from './accounts/service'
 import type { SigningKeys } from './keys/key-store'
@@ -16,6 +19,12 @@ export interface AuthDeps {
   keys: SigningKeys
   tokens: TokenSettings
   throttle: ThrottleLimits
+  /** Concurrent argon2 work; defaults to two at a time, eight waiting, two seconds each. */
+  hashing?: HashingLimits
+  /** Verifies the gateway's X-Internal-Token: only the gateway may call `/v1/*`. */
+  internalAuth: InternalTokenVerifier
+  /** The local copy of revoked sessions (main.ts starts its refresh timer). */
+  revoked?: RevokedSessions
   maxBodyBytes?: number
   /** Tracing (a server span per request); off when absent. */
   telemetry?: Telemetry
@@ -29,10 +38,16 @@ export function createApp({
   keys,
   tokens,
   throttle,
+  hashing = { concurrency: 2, queueLimit: 8, maxWaitMs: 2000 },
+  internalAuth: internalTokens,
+  revoked = revokedSessionsOn(redis, 1000, logger),
   maxBodyBytes,
   telemetry,
 }: AuthDeps) {
   const accounts = new AccountService({
+    redis,
+    revoked,
+    hashing: new HashingSlots(hashing),
     sql,
     keys,
     tokens,
@@ -45,6 +60,7 @@ export function createApp({
     keys: createLocalJWKSet(keys.jwks),
     issuer: tokens.issuer,
     audience: tokens.audience,
+    revoked,
   })
   return createServiceApp({
     name: 'auth',
@@ -54,6 +70,7 @@ export function createApp({
     logger,
     maxBodyBytes,
     telemetry,
+    internalAuth: internalTokens,
     readiness: {
       postgres: () => queries.ping(sql),
       redis: () => redis.ping(),

@@ -1,6 +1,7 @@
 import { connect } from '@flash-deal/db'
 import { createLogger, createTelemetry, loadConfigOrExit, serve } from '@flash-deal/kit'
-import { closeRedis, createRedis } from '@flash-deal/kit/redis'
+import { internalTokenVerifier } from '@flash-deal/kit/internal-auth'
+import { closeRedis, createRedis, revokedSessionsOn } from '@flash-deal/kit/redis'
 import { createApp } from './app'
 import { AuthConfig } from './config'
 import { loadSigningKeys } from './keys/key-store'
@@ -16,7 +17,11 @@ logger.info('signing keys loaded', {
   published: keys.jwks.keys.map((key) => key.kid),
 })
 
+const revoked = revokedSessionsOn(redis, config.REVOCATION_REFRESH_MS, logger).start()
+
 const app = createApp({
+  internalAuth: internalTokenVerifier(config.INTERNAL_AUTH_SECRET, 'auth'),
+  revoked,
   telemetry,
   sql,
   redis,
@@ -31,8 +36,15 @@ const app = createApp({
   },
   throttle: {
     maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    maxUntrustedFailuresPerAccount: config.LOGIN_MAX_UNTRUSTED_FAILURES_PER_ACCOUNT,
     maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
     windowSeconds: config.LOGIN_LOCKOUT_SECONDS,
+    knownAddressDays: config.LOGIN_KNOWN_ADDRESS_DAYS,
+  },
+  hashing: {
+    concurrency: config.PASSWORD_HASH_CONCURRENCY,
+    queueLimit: config.PASSWORD_HASH_QUEUE,
+    maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS,
   },
 })
 
@@ -41,6 +53,7 @@ serve(app, {
   logger,
   telemetry,
   close: [
+    { name: 'revoked sessions', close: async () => revoked.stop() },
     { name: 'postgres', close: () => sql.end({ timeout: 5 }) },
     { name: 'redis', close: () => closeRedis(redis) },
   ],

@@ -1,7 +1,7 @@
 /** The auth service against real Postgres and Redis. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { queries } from '@flash-deal/db'
-import { deadRedisUrl } from '@flash-deal/testing'
+import { deadRedisUrl, internalAuthFor } from '@flash-deal/testing'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { type AuthApp, authApp, call, newEmail, signupAndLogin } from './support'
 
@@ -147,6 +147,7 @@ describe('login', () => {
         keys: local.keys,
         tokens: { issuer: 'i', audience: 'a', accessTtlSeconds: 60, refreshTtlSeconds: 60 },
         throttle: { maxFailuresPerAccount: 100, maxFailuresPerAddress: 2, windowSeconds: 60 },
+        internalAuth: internalAuthFor('auth'),
       })
       for (let i = 0; i < 2; i += 1) {
         const response = await call(tight, 'POST', '/v1/auth/login', {

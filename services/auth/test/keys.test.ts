@@ -3,7 +3,7 @@ import { afterAll, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { repoRoot } from '@flash-deal/testing'
+import { internalAuthFor, repoRoot } from '@flash-deal/testing'
 import { importJWK, type JWK, SignJWT } from 'jose'
 import { loadSigningKeys, newSigningJwk, signingKeysFrom } from '../src/keys/key-store'
 import { authApp, call, signupAndLogin, tokens } from './support'
@@ -61,6 +61,7 @@ test('during a rollover, tokens signed with the previous key still verify', asyn
       keys: rotated,
       tokens,
       throttle: { maxFailuresPerAccount: 5, maxFailuresPerAddress: 50, windowSeconds: 60 },
+      internalAuth: internalAuthFor('auth'),
     })
     const oldToken = await new SignJWT({ role: 'customer', sid: crypto.randomUUID() })
       .setProtectedHeader({ alg: 'EdDSA', kid: old.kid as string })

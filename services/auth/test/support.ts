@@ -1,8 +1,16 @@
 import { connect } from '@flash-deal/db'
 import type { Telemetry } from '@flash-deal/kit'
 import { createRedis } from '@flash-deal/kit/redis'
-import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import {
+  internalAuthFor,
+  internalHeaders,
+  recordingLogger,
+  testEnv,
+  uniqueSuffix,
+} from '@flash-deal/testing'
 import type { JWK } from 'jose'
+import type { HashingLimits } from '../src/accounts/hashing'
+import type { ThrottleLimits } from '../src/accounts/login-throttle'
 import { createApp } from '../src/app'
 import { newSigningJwk, signingKeysFrom } from '../src/keys/key-store'
 
@@ -15,7 +23,13 @@ export const tokens = {
 
 /** An auth app on the real Postgres and Redis, with a fresh signing key. */
 export async function authApp(
-  options: { throttleWindowSeconds?: number; redisUrl?: string; telemetry?: Telemetry } = {},
+  options: {
+    throttleWindowSeconds?: number
+    redisUrl?: string
+    telemetry?: Telemetry
+    throttle?: Partial<ThrottleLimits>
+    hashing?: HashingLimits
+  } = {},
 ) {
   const logger = recordingLogger()
   const sql = connect(testEnv.databaseUrl, { max: 4 })
@@ -32,8 +46,11 @@ export async function authApp(
       maxFailuresPerAccount: 3,
       maxFailuresPerAddress: 1000,
       windowSeconds: options.throttleWindowSeconds ?? 60,
+      ...options.throttle,
     },
+    hashing: options.hashing,
     telemetry: options.telemetry,
+    internalAuth: internalAuthFor('auth'),
   })
   const close = async () => {
     await sql.end()
@@ -46,13 +63,14 @@ export type AuthApp = Awaited<ReturnType<typeof authApp>>['app']
 
 export const newEmail = () => `user-${uniqueSuffix()}@example.test`
 
-export function call(
+/** A request to the auth app as the gateway sends it (with a valid internal token). */
+export async function call(
   app: AuthApp,
   method: string,
   path: string,
   init: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
 ) {
-  const headers: Record<string, string> = { ...init.headers }
+  const headers: Record<string, string> = { ...(await internalHeaders('auth')), ...init.headers }
   if (init.body !== undefined) headers['content-type'] = 'application/json'
   if (init.token) headers.authorization = `Bearer ${init.token}`
   return app.handle(

@@ -7,6 +7,7 @@ import {
   telemetryOff,
   traceContextOf,
 } from '@flash-deal/kit'
+import type { InternalTokenSigner } from '@flash-deal/kit/internal-auth'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { proxy, type Upstream } from './proxy'
 import {
@@ -23,6 +24,10 @@ export interface GatewayDeps {
   redisReady: ReadinessCheck
   verifier: TokenVerifier
   maxBodyBytes: number
+  /** Signs the X-Internal-Token every proxied request carries (decisions §1). */
+  internalTokens: InternalTokenSigner
+  /** Sign-ups and logins per client address (429); absent, unlimited. */
+  checkAuthRateLimit?: (address: string | undefined, trace: TraceContext) => Promise<void>
   /** Tracing (a server span per request, a client span per proxy hop); off when absent. */
   telemetry?: Telemetry
   purchase: Omit<PurchaseDeps, 'verifier' | 'forwardToOrder' | 'clientAddress'>
@@ -54,6 +59,8 @@ export function createApp({
   redisReady,
   verifier,
   maxBodyBytes,
+  internalTokens,
+  checkAuthRateLimit,
   telemetry = telemetryOff('gateway'),
   purchase,
   clientAddress = serverAddress,
@@ -85,7 +92,7 @@ export function createApp({
             body: JSON.stringify(body),
           }),
           // The rebuilt request is not the one the kit traced: parent the hop on the original.
-          { ...context, maxBodyBytes, telemetry, trace: traceContextOf(request) },
+          { ...context, maxBodyBytes, internalTokens, telemetry, trace: traceContextOf(request) },
         ),
     }),
   )
@@ -103,10 +110,16 @@ export function createApp({
     }) => {
       const authorization = request.headers.get('authorization')
       if (verify && authorization) await verifier.verifyAuthorization(authorization)
+      // The address the runtime saw (the socket's peer on Bun, workerd's on the edge).
+      const address = clientAddress(request, server)
+      if (checkAuthRateLimit && owner === 'auth' && costsAHash(request)) {
+        await checkAuthRateLimit(address, traceContext)
+      }
       return proxy(upstreams[owner], request, {
         requestId,
         maxBodyBytes,
-        clientAddress: clientAddress(request, server),
+        internalTokens,
+        clientAddress: address,
         telemetry,
         trace: traceContext,
       })
@@ -116,4 +129,11 @@ export function createApp({
     app.all(`${prefix}/*`, forward, { parse: 'none', detail: { hide: true } })
   }
   return app
+}
+
+/** Sign-up and login: the auth routes that cost an argon2 hash. */
+function costsAHash(request: Request): boolean {
+  if (request.method !== 'POST') return false
+  const { pathname } = new URL(request.url)
+  return pathname === '/v1/auth/login' || pathname === '/v1/auth/signup'
 }

@@ -1,9 +1,17 @@
 import type { Logger, Telemetry } from '@flash-deal/kit'
+import { internalTokenSigner } from '@flash-deal/kit/internal-auth'
 import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
+import {
+  REVOKED_SESSIONS_KEY,
+  type RevokedSessions,
+  revokedSessions,
+} from '@flash-deal/kit/revocation'
 import { createApp, type GatewayDeps } from './app'
 import type { GatewayConfigValues } from './config'
 import { createPurchase } from './purchase'
-import type { RedisPort } from './redis/port'
+import { authRateLimiter } from './purchase/rate-limit'
+import tokenBucketLua from './purchase/token-bucket.lua' with { type: 'text' }
+import { luaScript, type RedisPort } from './redis/port'
 
 /** What differs between the runtimes the gateway runs on (Bun: main.ts, workerd: worker.ts). */
 export interface GatewayRuntime {
@@ -12,6 +20,26 @@ export interface GatewayRuntime {
   redis: RedisPort
   clientAddress?: GatewayDeps['clientAddress']
   adapter?: GatewayDeps['adapter']
+  /**
+   * false where a timer may not run outside a request (workerd): the revoked-sessions copy is
+   * then refreshed by the first request after it is REVOCATION_REFRESH_MS old, not by a timer.
+   */
+  timers?: boolean
+}
+
+/** A copy refreshed in the background by the lookups themselves, never more often than `ms`. */
+function refreshedOnUse(sessions: RevokedSessions, ms: number): RevokedSessions {
+  let refreshedAt = 0
+  return {
+    ...sessions,
+    has(sessionId) {
+      if (Date.now() - refreshedAt >= ms) {
+        refreshedAt = Date.now()
+        void sessions.refresh()
+      }
+      return sessions.has(sessionId)
+    },
+  }
 }
 
 /**
@@ -21,7 +49,22 @@ export interface GatewayRuntime {
 export async function composeGateway(config: GatewayConfigValues, runtime: GatewayRuntime) {
   const { logger, telemetry, redis } = runtime
   const timeoutMs = config.UPSTREAM_TIMEOUT_MS
+  // The sessions auth revoked, copied every REVOCATION_REFRESH_MS: no Redis call per request.
+  const copy = revokedSessions({
+    load: (now) => redis.zrangeByScoreFrom(REVOKED_SESSIONS_KEY, now),
+    refreshMs: config.REVOCATION_REFRESH_MS,
+    logger,
+  })
+  const revoked =
+    runtime.timers === false ? refreshedOnUse(copy, config.REVOCATION_REFRESH_MS) : copy.start()
   return createApp({
+    internalTokens: internalTokenSigner(config.INTERNAL_AUTH_SECRET),
+    checkAuthRateLimit: authRateLimiter(
+      redis,
+      await luaScript('token-bucket', tokenBucketLua),
+      { perSecond: config.AUTH_RATE_PER_ADDRESS, burst: config.AUTH_BURST_PER_ADDRESS },
+      telemetry,
+    ),
     telemetry,
     logger,
     adapter: runtime.adapter,
@@ -32,6 +75,7 @@ export async function composeGateway(config: GatewayConfigValues, runtime: Gatew
       keys: remoteJwks(config.JWKS_URL),
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
+      revoked,
     }),
     upstreams: {
       auth: { name: 'auth', baseUrl: config.AUTH_URL, timeoutMs },

@@ -1,8 +1,17 @@
-import { baseConfig, httpUrl, port, redisUrl } from '@flash-deal/kit'
+import {
+  baseConfig,
+  httpUrl,
+  internalAuthSecret,
+  port,
+  redisUrl,
+  revocationRefreshMs,
+} from '@flash-deal/kit'
 import { type Static, Type as T } from '@sinclair/typebox'
 
 export const GatewayConfig = T.Object({
   ...baseConfig,
+  INTERNAL_AUTH_SECRET: internalAuthSecret,
+  REVOCATION_REFRESH_MS: revocationRefreshMs,
   PORT: port(8080),
   REDIS_URL: redisUrl,
   AUTH_URL: httpUrl('http://127.0.0.1:8081'),
@@ -26,6 +35,9 @@ export const GatewayConfig = T.Object({
   /** Purchase attempts per second per client address, and the burst; 0 turns the limit off. */
   PURCHASE_RATE_PER_ADDRESS: T.Number({ minimum: 0, default: 200 }),
   PURCHASE_BURST_PER_ADDRESS: T.Integer({ minimum: 1, default: 400 }),
+  /** Sign-ups and logins per second per client address, and the burst; 0 turns the limit off. */
+  AUTH_RATE_PER_ADDRESS: T.Number({ minimum: 0, default: 2 }),
+  AUTH_BURST_PER_ADDRESS: T.Integer({ minimum: 1, default: 20 }),
 })
 
 export type GatewayConfigValues = Static<typeof GatewayConfig>

@@ -13,6 +13,7 @@ import {
   type Telemetry,
   type TraceContext,
 } from '@flash-deal/kit'
+import { INTERNAL_TOKEN_HEADER, type InternalTokenSigner } from '@flash-deal/kit/internal-auth'
 
 export interface Upstream {
   name: string
@@ -75,6 +76,8 @@ async function readCappedBody(
 
 export interface ProxyContext {
   requestId: string
+  /** Signs the X-Internal-Token that proves to the upstream the call comes from the gateway. */
+  internalTokens: InternalTokenSigner
   clientAddress?: string
   maxBodyBytes: number
   /** Tracing: the upstream call is a client span under `trace` (the request's server span). */
@@ -91,6 +94,8 @@ export async function proxy(
   const target = new URL(url.pathname + url.search, upstream.baseUrl)
   const headers = forwardHeaders(request.headers)
   headers.set('x-request-id', context.requestId)
+  // Replaces whatever a client sent under that name: only the gateway's own token goes through.
+  headers.set(INTERNAL_TOKEN_HEADER, await context.internalTokens.tokenFor(upstream.name))
   headers.set('x-forwarded-host', url.host)
   headers.set('x-forwarded-proto', url.protocol.replace(':', ''))
   if (context.clientAddress) {

@@ -47,6 +47,8 @@ const app = await composeGateway(config, {
   redis,
   clientAddress: workerdClientAddress,
   adapter: CloudflareAdapter,
+  // workerd runs no timer outside a request: requests refresh the revoked-sessions copy.
+  timers: false,
 })
 
 export default app.compile()

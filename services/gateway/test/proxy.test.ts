@@ -1,11 +1,21 @@
 /** The gateway's routing against real upstream HTTP servers on loopback. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { SpanKind, SpanStatusCode, type Telemetry } from '@flash-deal/kit'
-import { recordingLogger, recordingTelemetry, testEnv, testTokens } from '@flash-deal/testing'
+import {
+  internalAuthFor,
+  internalTokens,
+  recordingLogger,
+  recordingTelemetry,
+  testEnv,
+  testTokens,
+} from '@flash-deal/testing'
 import type { Server } from 'bun'
 import { createApp } from '../src/app'
 import { createPurchase } from '../src/purchase'
+import { authRateLimiter } from '../src/purchase/rate-limit'
+import tokenBucketLua from '../src/purchase/token-bucket.lua' with { type: 'text' }
 import { ioredisPort } from '../src/redis/ioredis'
+import { luaScript } from '../src/redis/port'
 
 const { verifier, tokenFor } = await testTokens()
 const accessToken = (audience = 'flash-deal') => tokenFor('customer', { audience })
@@ -70,6 +80,7 @@ async function gateway(
   timeoutMs = 2000,
   mode: 'async' | 'sync' = 'async',
   telemetry?: Telemetry,
+  checkAuthRateLimit?: Parameters<typeof createApp>[0]['checkAuthRateLimit'],
 ) {
   const base = `http://127.0.0.1:${upstream.port}`
   const upstreamOf = (name: 'auth' | 'product' | 'order') => ({
@@ -82,6 +93,8 @@ async function gateway(
     maxBodyBytes: 1024,
     redisReady: async () => 'PONG',
     verifier,
+    internalTokens,
+    checkAuthRateLimit,
     telemetry,
     upstreams: {
       auth: upstreamOf('auth'),
@@ -138,6 +151,29 @@ describe('gateway routing', () => {
     expect(response.headers.get('keep-alive')).toBeNull()
     expect(response.headers.get('x-request-id')).toBe('req-42')
   })
+
+  test.each([
+    ['/v1/auth/me', 'auth'],
+    ['/v1/products', 'product'],
+    ['/v1/deals/7', 'product'],
+    ['/v1/orders', 'order'],
+  ] as const)(
+    '%s carries an internal token for %s only, replacing one the client sent',
+    async (path, owner) => {
+      const response = await (await gateway()).handle(
+        new Request(`http://localhost${path}`, { headers: { 'x-internal-token': 'forged' } }),
+      )
+      expect(response.status).toBe(201)
+      const token = seen.at(-1)?.headers['x-internal-token']
+      expect(token).not.toBe('forged')
+      await expect(internalAuthFor(owner).verify(token)).resolves.toBeUndefined()
+      for (const other of (['auth', 'product', 'order'] as const).filter(
+        (name) => name !== owner,
+      )) {
+        await expect(internalAuthFor(other).verify(token)).rejects.toMatchObject({ status: 401 })
+      }
+    },
+  )
 
   test("relays the upstream's status", async () => {
     const response = await (await gateway()).handle(
@@ -278,6 +314,42 @@ test('sync mode: the purchase is handed to the order service with its key, body 
   expect(JSON.parse(forwarded?.body ?? '{}')).toEqual({ quantity: 1 })
   expect(forwarded?.headers['idempotency-key']).toBe('sync-1')
   expect(forwarded?.headers['x-request-id']).toBe('sync-purchase')
+  await internalAuthFor('order').verify(forwarded?.headers['x-internal-token'])
+})
+
+test('sign-ups and logins are rate limited per socket address, whatever X-Forwarded-For says', async () => {
+  const limiter = authRateLimiter(redisPort, await luaScript('token-bucket', tokenBucketLua), {
+    perSecond: 0.01,
+    burst: 2,
+  })
+  // A bucket of its own: the limiter keys by address, and this test's address is loopback.
+  await redisPort.client.del('ratelimit:{auth-addr:127.0.0.1}')
+  const app = (await gateway({}, 2000, 'async', undefined, limiter)).listen({
+    port: 0,
+    hostname: '127.0.0.1',
+  })
+  try {
+    const post = (path: string, spoofed: string) =>
+      fetch(`http://127.0.0.1:${app.server?.port}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': spoofed },
+        body: '{}',
+      })
+    const before = seen.length
+    expect((await post('/v1/auth/login', '203.0.113.1')).status).toBe(201)
+    expect((await post('/v1/auth/signup', '203.0.113.2')).status).toBe(201)
+    const limited = await post('/v1/auth/login', '203.0.113.3')
+    expect(limited.status).toBe(429)
+    expect(limited.headers.get('content-type')).toBe('application/problem+json')
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    // Refused at the door: auth never saw the third one.
+    expect(seen.length - before).toBe(2)
+    // Other auth routes (no argon2 behind them) are not counted.
+    expect((await post('/v1/auth/refresh', '203.0.113.4')).status).toBe(201)
+  } finally {
+    await app.stop(true)
+    await redisPort.client.del('ratelimit:{auth-addr:127.0.0.1}')
+  }
 })
 
 describe('proxy hops are HTTP client spans', () => {

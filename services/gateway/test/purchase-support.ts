@@ -5,7 +5,7 @@
 import { dealKeys } from '@flash-deal/contracts'
 import type { Telemetry } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
-import { recordingLogger, testTokens } from '@flash-deal/testing'
+import { internalTokens, recordingLogger, testTokens } from '@flash-deal/testing'
 import { createApp } from '../src/app'
 import { createPurchase } from '../src/purchase'
 import type { OrderMode } from '../src/purchase/controller'
@@ -74,6 +74,7 @@ export async function gatewayOn(
     maxBodyBytes: 4096,
     redisReady: () => port.ping(),
     verifier: tokens.verifier,
+    internalTokens,
     upstreams: { auth: upstream('auth'), product: upstream('product'), order: upstream('order') },
     purchase: await createPurchase({
       port,

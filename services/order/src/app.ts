@@ -1,5 +1,6 @@
 import { queries, type Sql, tracedQueries } from '@flash-deal/db'
 import { createServiceApp, type Logger, type ReadinessCheck, type Telemetry } from '@flash-deal/kit'
+import type { InternalTokenVerifier } from '@flash-deal/kit/internal-auth'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
 import { ordersController } from './orders/controller'
@@ -15,6 +16,13 @@ export interface OrderDeps {
   kafkaReady: ReadinessCheck
   logger: Logger
   verifier: TokenVerifier
+  /** Verifies the gateway's X-Internal-Token: only the gateway may call `/v1/*`. */
+  internalAuth: InternalTokenVerifier
+  /**
+   * The purchase route exists only in sync mode (Phase 1): in async mode the gateway reserves
+   * in Redis, and a second door writing Postgres directly would sell the same stock twice.
+   */
+  mode: 'async' | 'sync'
   reconciler: Reconciler
   maxBodyBytes?: number
   /** Tracing (a server span per request); off when absent. */
@@ -28,13 +36,15 @@ export function createApp({
   kafkaReady,
   logger,
   verifier,
+  internalAuth: internalTokens,
+  mode,
   reconciler,
   maxBodyBytes,
   telemetry,
 }: OrderDeps) {
   // Each request's statements are spans under its span (tracing on); the plain queries if off.
   const queriesFor = tracedQueries(telemetry, { databaseName: sql.options.database })
-  return createServiceApp({
+  const app = createServiceApp({
     name: 'order',
     version: '1.0.0',
     description:
@@ -42,6 +52,7 @@ export function createApp({
     logger,
     maxBodyBytes,
     telemetry,
+    internalAuth: internalTokens,
     readiness: {
       postgres: () => queries.ping(sql),
       redis: () => redis.ping(),
@@ -49,6 +60,11 @@ export function createApp({
     },
   })
     .use(ordersController(new OrderService(sql, redis, logger, queriesFor), verifier))
-    .use(purchaseController(new PurchaseService(sql, redis, logger, queriesFor), verifier))
     .use(reconciliationController(reconciler, verifier))
+  if (mode === 'sync') {
+    return app.use(
+      purchaseController(new PurchaseService(sql, redis, logger, queriesFor), verifier),
+    )
+  }
+  return app
 }

@@ -1,12 +1,25 @@
-import { baseConfig, databaseUrl, httpUrl, kafkaBrokers, port, redisUrl } from '@flash-deal/kit'
+import {
+  baseConfig,
+  databaseUrl,
+  httpUrl,
+  internalAuthSecret,
+  kafkaBrokers,
+  port,
+  redisUrl,
+  revocationRefreshMs,
+} from '@flash-deal/kit'
 import { Type as T } from '@sinclair/typebox'
 
 export const OrderConfig = T.Object({
   ...baseConfig,
+  INTERNAL_AUTH_SECRET: internalAuthSecret,
+  REVOCATION_REFRESH_MS: revocationRefreshMs,
   PORT: port(8083),
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
   KAFKA_BROKERS: kafkaBrokers,
+  /** The purchase route is served only in sync mode (the gateway's ORDER_MODE). */
+  ORDER_MODE: T.Union([T.Literal('async'), T.Literal('sync')], { default: 'async' }),
   JWKS_URL: httpUrl('http://127.0.0.1:8081/.well-known/jwks.json'),
   JWT_ISSUER: T.String({ minLength: 1, default: 'flash-deal-auth' }),
   JWT_AUDIENCE: T.String({ minLength: 1, default: 'flash-deal' }),

@@ -1,8 +1,9 @@
 import { connect } from '@flash-deal/db'
 import { createLogger, createTelemetry, loadConfigOrExit, serve } from '@flash-deal/kit'
+import { internalTokenVerifier } from '@flash-deal/kit/internal-auth'
 import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
 import { createKafka, kafkaProbe, parseBrokers } from '@flash-deal/kit/kafka'
-import { closeRedis, createRedis } from '@flash-deal/kit/redis'
+import { closeRedis, createRedis, revokedSessionsOn } from '@flash-deal/kit/redis'
 import { createApp } from './app'
 import { OrderConfig } from './config'
 import { createReconciler } from './reconciler/reconciler'
@@ -27,6 +28,8 @@ const reconciler = createReconciler({
   graceSeconds: config.RECONCILE_GRACE_SECONDS,
   telemetry,
 })
+const revoked = revokedSessionsOn(redis, config.REVOCATION_REFRESH_MS, logger).start()
+logger.info('purchase route', { orderMode: config.ORDER_MODE })
 if (config.RECONCILE_INTERVAL_MS > 0) reconciler.start(config.RECONCILE_INTERVAL_MS)
 
 serve(
@@ -37,10 +40,13 @@ serve(
     kafkaReady: kafkaReady.check,
     logger,
     reconciler,
+    mode: config.ORDER_MODE,
+    internalAuth: internalTokenVerifier(config.INTERNAL_AUTH_SECRET, 'order'),
     verifier: createTokenVerifier({
       keys: remoteJwks(config.JWKS_URL),
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
+      revoked,
     }),
     maxBodyBytes: config.MAX_BODY_BYTES,
   }),
@@ -50,6 +56,7 @@ serve(
     telemetry,
     close: [
       { name: 'reconciler', close: () => reconciler.stop() },
+      { name: 'revoked sessions', close: async () => revoked.stop() },
       { name: 'kafka admin', close: kafkaReady.close },
       { name: 'postgres', close: () => sql.end({ timeout: 5 }) },
       { name: 'redis', close: () => closeRedis(redis) },

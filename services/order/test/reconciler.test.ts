@@ -20,11 +20,10 @@ import {
   testTokens,
   uniqueSuffix,
 } from '@flash-deal/testing'
-import { createApp } from '../src/app'
 import { applyOrders } from '../src/consumer/apply-orders'
 import { createReconciler } from '../src/reconciler/reconciler'
 import { dropTopics, freshTopics, kafka } from './kafka-support'
-import { caller, fixtures } from './support'
+import { caller, createApp, fixtures } from './support'
 
 const sql = connect(testEnv.databaseUrl, { max: 4 })
 const redis = createRedis(testEnv.redisUrl, recordingLogger())

@@ -5,13 +5,28 @@ import { createKafka } from '@flash-deal/kit/kafka'
 import { createRedis, type Redis } from '@flash-deal/kit/redis'
 import {
   deadRedisUrl,
+  internalAuthFor,
   recordingLogger,
   testEnv,
   testTokens,
   uniqueSuffix,
+  viaGateway,
 } from '@flash-deal/testing'
-import { createApp } from '../src/app'
+import { createApp as createOrderApp, type OrderDeps } from '../src/app'
 import { createReconciler } from '../src/reconciler/reconciler'
+
+/**
+ * The order app with the run's internal secret, every request carrying the gateway's internal
+ * token (the way every `/v1` request reaches it), in sync mode unless told otherwise (the mode
+ * with the purchase route, which these tests use to make orders).
+ */
+export const createApp = (
+  deps: Omit<OrderDeps, 'internalAuth' | 'mode'> & { mode?: OrderDeps['mode'] },
+) =>
+  viaGateway(
+    createOrderApp({ mode: 'sync', ...deps, internalAuth: internalAuthFor('order') }),
+    'order',
+  )
 
 export const minutesFromNow = (n: number) => new Date(Date.now() + n * 60_000)
 

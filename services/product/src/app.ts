@@ -1,5 +1,6 @@
 import { queries, type Sql, tracedQueries } from '@flash-deal/db'
 import { createServiceApp, type Logger, type Telemetry } from '@flash-deal/kit'
+import type { InternalTokenVerifier } from '@flash-deal/kit/internal-auth'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
 import { dealsController } from './deals/controller'
@@ -15,6 +16,8 @@ export interface ProductDeps {
   /** rdb or cached(rdb): chosen by main.ts, unknown to everything here. */
   products: ProductRepository
   verifier: TokenVerifier
+  /** Verifies the gateway's X-Internal-Token: only the gateway may call `/v1/*`. */
+  internalAuth: InternalTokenVerifier
   /** Counters of the cache strategy, when it is the one injected. */
   cacheStats?: () => CacheStats
   maxBodyBytes?: number
@@ -29,6 +32,7 @@ export function createApp({
   logger,
   products,
   verifier,
+  internalAuth: internalTokens,
   cacheStats,
   maxBodyBytes,
   telemetry,
@@ -40,6 +44,7 @@ export function createApp({
     logger,
     maxBodyBytes,
     telemetry,
+    internalAuth: internalTokens,
     readiness: {
       postgres: () => queries.ping(sql),
       redis: () => redis.ping(),

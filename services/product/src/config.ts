@@ -1,8 +1,18 @@
-import { baseConfig, databaseUrl, httpUrl, port, redisUrl } from '@flash-deal/kit'
+import {
+  baseConfig,
+  databaseUrl,
+  httpUrl,
+  internalAuthSecret,
+  port,
+  redisUrl,
+  revocationRefreshMs,
+} from '@flash-deal/kit'
 import { Type as T } from '@sinclair/typebox'
 
 export const ProductConfig = T.Object({
   ...baseConfig,
+  INTERNAL_AUTH_SECRET: internalAuthSecret,
+  REVOCATION_REFRESH_MS: revocationRefreshMs,
   PORT: port(8082),
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,

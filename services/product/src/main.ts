@@ -1,7 +1,8 @@
 import { connect, tracedQueries } from '@flash-deal/db'
 import { createLogger, createTelemetry, loadConfigOrExit, serve } from '@flash-deal/kit'
+import { internalTokenVerifier } from '@flash-deal/kit/internal-auth'
 import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
-import { closeRedis, createRedis } from '@flash-deal/kit/redis'
+import { closeRedis, createRedis, revokedSessionsOn } from '@flash-deal/kit/redis'
 import { createApp } from './app'
 import { ProductConfig } from './config'
 import { cachedProductRepository, observeCacheStats } from './repository/cached'
@@ -34,7 +35,10 @@ const cached = config.ENABLE_CACHE
 logger.info('product repository', { strategy: cached ? 'cached(rdb)' : 'rdb' })
 if (cached) observeCacheStats(telemetry.meter, cached.stats)
 
+const revoked = revokedSessionsOn(redis, config.REVOCATION_REFRESH_MS, logger).start()
+
 const app = createApp({
+  internalAuth: internalTokenVerifier(config.INTERNAL_AUTH_SECRET, 'product'),
   telemetry,
   sql,
   redis,
@@ -45,6 +49,7 @@ const app = createApp({
     keys: remoteJwks(config.JWKS_URL),
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
+    revoked,
   }),
   maxBodyBytes: config.MAX_BODY_BYTES,
 })
@@ -54,6 +59,7 @@ serve(app, {
   logger,
   telemetry,
   close: [
+    { name: 'revoked sessions', close: async () => revoked.stop() },
     { name: 'postgres', close: () => sql.end({ timeout: 5 }) },
     { name: 'redis', close: () => closeRedis(redis) },
   ],

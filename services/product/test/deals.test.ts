@@ -10,8 +10,8 @@ import {
   testTokens,
   uniqueSuffix,
 } from '@flash-deal/testing'
-import { createApp } from '../src/app'
 import { rdbProductRepository } from '../src/repository/rdb'
+import { createApp } from './support'
 
 const logger = recordingLogger()
 const sql = connect(testEnv.databaseUrl, { max: 4 })

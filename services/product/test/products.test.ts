@@ -3,9 +3,9 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { connect } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
 import { recordingLogger, testEnv, testTokens, uniqueSuffix } from '@flash-deal/testing'
-import { createApp } from '../src/app'
 import { cachedProductRepository } from '../src/repository/cached'
 import { rdbProductRepository } from '../src/repository/rdb'
+import { createApp } from './support'
 
 const logger = recordingLogger()
 const sql = connect(testEnv.databaseUrl, { max: 4 })

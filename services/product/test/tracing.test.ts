@@ -10,9 +10,9 @@ import {
   testTokens,
   uniqueSuffix,
 } from '@flash-deal/testing'
-import { createApp } from '../src/app'
 import { cachedProductRepository } from '../src/repository/cached'
 import { rdbProductRepository } from '../src/repository/rdb'
+import { createApp } from './support'
 
 const logger = recordingLogger()
 const sql = connect(testEnv.databaseUrl, { max: 2 })

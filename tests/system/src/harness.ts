@@ -10,7 +10,15 @@
 import { dealStockKey } from '@flash-deal/contracts'
 import { connect, queries, type Sql } from '@flash-deal/db'
 import { createRedis, type Redis } from '@flash-deal/kit/redis'
-import { recordingLogger, repoRoot, testEnv, testTokens, uniqueSuffix } from '@flash-deal/testing'
+import {
+  internalAuthSecret,
+  internalHeaders,
+  recordingLogger,
+  repoRoot,
+  testEnv,
+  testTokens,
+  uniqueSuffix,
+} from '@flash-deal/testing'
 import type { Subprocess } from 'bun'
 
 const defaultBase = Number(process.env.SYSTEM_TEST_PORT_BASE ?? 19080)
@@ -140,6 +148,8 @@ export async function startStack(
     DATABASE_URL: testEnv.databaseUrl,
     REDIS_URL: testEnv.redisUrl,
     KAFKA_BROKERS: testEnv.kafkaBrokers.join(','),
+    // The gateway signs its internal tokens with it; product and order accept /v1 only with one.
+    INTERNAL_AUTH_SECRET: internalAuthSecret,
     ...extraEnv,
   }
   const edge = options.gateway === 'workerd'
@@ -149,6 +159,7 @@ export async function startStack(
     order: new Service('order', {
       ...common,
       PORT: String(ports.order),
+      ORDER_MODE: mode,
       RECONCILE_INTERVAL_MS: '500',
     }),
     relay: new Service('relay', {
@@ -259,13 +270,20 @@ export async function buyers(count: number) {
 }
 export type Buyer = Awaited<ReturnType<typeof buyers>>[number]
 
-/** A live deal created through the product service (so it is published to Redis for real). */
+/**
+ * A live deal created through the product service (so it is published to Redis for real),
+ * called directly as the gateway would (with its internal token).
+ */
 export async function liveDeal(stack: Stack, stock: number, perUserLimit: number) {
   const admin = await tokens.tokenFor('admin')
   const post = async (path: string, body: unknown) => {
     const response = await fetch(`${stack.productUrl}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      headers: {
+        ...(await internalHeaders('product')),
+        authorization: `Bearer ${admin}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify(body),
     })
     if (response.status !== 201)

@@ -1,19 +1,16 @@
 import { bearerAuth, bearerSecurity, ProblemSchema, traceContextOf } from '@flash-deal/kit'
+import { trustedClientAddress } from '@flash-deal/kit/internal-auth'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { Elysia } from 'elysia'
 import { LoginBody, RefreshBody, SignupBody, TokenPairView, UserView } from './model'
 import type { AccountService } from './service'
 
 /**
- * The client's address as the gateway saw it. The gateway appends the socket address it
- * observed as the last X-Forwarded-For entry; the auth service is only reachable through the
- * gateway (loopback in dev, the internal network in compose), so that entry is trusted.
+ * The client's address as the gateway saw it (the last X-Forwarded-For entry, which the gateway
+ * appends), trusted only on a request that carries a valid internal token; a direct caller is
+ * counted under its own socket address, whatever it sends.
  */
-export function clientAddress(request: Request, socketAddress: string | undefined): string {
-  const forwarded = request.headers.get('x-forwarded-for')
-  const last = forwarded?.split(',').at(-1)?.trim()
-  return last || socketAddress || 'unknown'
-}
+export const clientAddress = trustedClientAddress
 
 /** Emails are trimmed before the schema checks them, so " Kim@Example.com " is accepted. */
 function trimEmail({ body }: { body: unknown }) {
@@ -31,8 +28,13 @@ export function accountsController(accounts: AccountService, verifier: TokenVeri
       {
         body: SignupBody,
         transform: trimEmail,
-        response: { 201: UserView, 409: ProblemSchema, 422: ProblemSchema },
-        detail: { tags: ['auth'], summary: 'Create a customer account' },
+        response: { 201: UserView, 409: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema },
+        detail: {
+          tags: ['auth'],
+          summary: 'Create a customer account',
+          description:
+            '503 with Retry-After when too many sign-ups and logins are hashing passwords at once.',
+        },
       },
     )
     .post(
@@ -46,10 +48,17 @@ export function accountsController(accounts: AccountService, verifier: TokenVeri
       {
         body: LoginBody,
         transform: trimEmail,
-        response: { 200: TokenPairView, 401: ProblemSchema, 429: ProblemSchema },
+        response: {
+          200: TokenPairView,
+          401: ProblemSchema,
+          429: ProblemSchema,
+          503: ProblemSchema,
+        },
         detail: {
           tags: ['auth'],
           summary: 'Exchange email and password for an access and a refresh token',
+          description:
+            'Attempts are throttled per account and address with progressive delays (429 with Retry-After; see the README). 503 with Retry-After when too many logins are hashing at once.',
         },
       },
     )

@@ -1,72 +1,116 @@
 /**
- * Brute-force protection for login: failed attempts are counted per account and per client
- * address in Redis, within a window. At the limit the login answers 429 with Retry-After until
- * the window ends; a successful login clears the account's counter.
+ * Brute-force protection for login, after OWASP's guidance: throttle per account *and* per
+ * address, with progressive delays instead of a hard lock, and without letting a stranger lock
+ * the owner out of the addresses they already use.
  *
- * If Redis cannot be reached the login fails closed (503): without the counters the limit could
- * not hold.
+ * - per (account, address): `maxFailuresPerAccount` attempts, then each further attempt from that
+ *   address on that account waits 1 s, 2 s, 4 s... (capped at `windowSeconds`);
+ * - per account, from addresses it does not know: `maxUntrustedFailuresPerAccount` attempts, then
+ *   the same progressive delays for every unknown address (a distributed guesser gets no more
+ *   tries than one), while known addresses (a successful login there in the last
+ *   `knownAddressDays`) are exempt;
+ * - per address, across accounts: `maxFailuresPerAddress`, then progressive delays (spraying).
+ *
+ * The attempt is counted and the decision taken in one Lua call, *before* the password is
+ * checked, so concurrent attempts cannot slip past the limit together; a success uncounts it.
+ * Counters expire a window after the last attempt. If Redis cannot be reached the login fails
+ * closed (503): without the counters the limits could not hold.
  */
 import { ServiceUnavailableError, TooManyRequestsError } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
+import loginAttemptLua from './login-attempt.lua' with { type: 'text' }
+import loginSuccessLua from './login-success.lua' with { type: 'text' }
 
 export interface ThrottleLimits {
+  /** Attempts on one account from one address before the delays start. */
   maxFailuresPerAccount: number
+  /** Attempts on one account from all unknown addresses before the delays start. */
+  maxUntrustedFailuresPerAccount?: number
+  /** Attempts from one address across accounts before the delays start. */
   maxFailuresPerAddress: number
+  /** Counters live this long after the last attempt; the longest delay. */
   windowSeconds: number
+  /** The first delay after a limit; it doubles per attempt. */
+  baseDelayMs?: number
+  /** How long an address with a successful login stays known to the account. */
+  knownAddressDays?: number
 }
 
-const accountKey = (email: string) => `auth:login-failures:account:${email}`
-const addressKey = (address: string) => `auth:login-failures:address:${address}`
+// The account's keys share a hash tag (one slot); the address key is global to the address.
+const keysOf = (email: string, address: string) => [
+  `auth:login:{${email}}:pair:${address}`,
+  `auth:login:{${email}}:untrusted`,
+  `auth:login:{${email}}:known`,
+  `auth:login:address:${address}`,
+]
+
+const REFUSALS: Record<string, string> = {
+  pair: 'Too many failed logins for this account from this address; wait before trying again',
+  account:
+    'Too many failed logins for this account from unknown addresses; wait before trying again',
+  address: 'Too many failed logins from this address; wait before trying again',
+}
+
+type ThrottledRedis = Redis & {
+  loginAttempt(...args: (string | number)[]): Promise<[number, number, string | number]>
+  loginSuccess(...args: (string | number)[]): Promise<number>
+}
+
+/** What `assertAllowed` counted, to be handed back to `recordSuccess`. */
+export interface LoginAttempt {
+  email: string
+  address: string
+  known: boolean
+}
 
 export class LoginThrottle {
+  private readonly redis: ThrottledRedis
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly limits: ThrottleLimits,
-  ) {}
-
-  async assertAllowed(email: string, address: string): Promise<void> {
-    const results = await this.run(() =>
-      this.redis
-        .multi()
-        .get(accountKey(email))
-        .pttl(accountKey(email))
-        .get(addressKey(address))
-        .pttl(addressKey(address))
-        .exec(),
-    )
-    const [accountCount, accountTtl, addressCount, addressTtl] = (results ?? []).map(
-      ([, value]) => value,
-    )
-    const locked = (count: unknown, limit: number) => Number(count ?? 0) >= limit
-    if (locked(accountCount, this.limits.maxFailuresPerAccount)) {
-      throw new TooManyRequestsError(
-        Number(accountTtl) / 1000,
-        'Too many failed logins for this account',
-      )
-    }
-    if (locked(addressCount, this.limits.maxFailuresPerAddress)) {
-      throw new TooManyRequestsError(
-        Number(addressTtl) / 1000,
-        'Too many failed logins from this address',
-      )
-    }
+  ) {
+    // defineCommand: EVALSHA with a fallback to EVAL, the script sent once per connection.
+    redis.defineCommand('loginAttempt', { numberOfKeys: 4, lua: loginAttemptLua })
+    redis.defineCommand('loginSuccess', { numberOfKeys: 4, lua: loginSuccessLua })
+    this.redis = redis as ThrottledRedis
   }
 
-  async recordFailure(email: string, address: string): Promise<void> {
-    const window = this.limits.windowSeconds
+  /** Counts the attempt and refuses it (429 + Retry-After) when a throttle is waiting. */
+  async assertAllowed(email: string, address: string): Promise<LoginAttempt> {
+    const { limits } = this
+    const windowMs = limits.windowSeconds * 1000
+    const [allowed, value, dimension] = await this.run(() =>
+      this.redis.loginAttempt(
+        ...keysOf(email, address),
+        address,
+        limits.maxFailuresPerAccount,
+        limits.maxUntrustedFailuresPerAccount ?? limits.maxFailuresPerAccount * 4,
+        limits.maxFailuresPerAddress,
+        windowMs,
+        limits.baseDelayMs ?? 1000,
+        windowMs,
+      ),
+    )
+    if (allowed !== 1) {
+      throw new TooManyRequestsError(
+        Number(value) / 1000,
+        REFUSALS[String(dimension)] ?? 'Too many failed logins',
+      )
+    }
+    return { email, address, known: dimension === 1 }
+  }
+
+  async recordSuccess(attempt: LoginAttempt): Promise<void> {
+    const knownMs = (this.limits.knownAddressDays ?? 30) * 86_400_000
     await this.run(() =>
-      this.redis
-        .multi()
-        .incr(accountKey(email))
-        .expire(accountKey(email), window, 'NX')
-        .incr(addressKey(address))
-        .expire(addressKey(address), window, 'NX')
-        .exec(),
+      this.redis.loginSuccess(
+        ...keysOf(attempt.email, attempt.address),
+        attempt.address,
+        attempt.known ? 1 : 0,
+        knownMs,
+      ),
     )
-  }
-
-  async recordSuccess(email: string): Promise<void> {
-    await this.run(() => this.redis.del(accountKey(email)))
   }
 
   private async run<T>(command: () => Promise<T>): Promise<T> {

@@ -2,11 +2,18 @@ import { type Db, type Queries, type QueriesFor, type Sql, untracedQueries } fro
 import {
   ConflictError,
   DomainError,
+  ServiceUnavailableError,
   type TraceContext,
   UnauthorizedError,
   ValidationError,
 } from '@flash-deal/kit'
 import type { AccessClaims, Role } from '@flash-deal/kit/jwt'
+import type { Redis } from '@flash-deal/kit/redis'
+import {
+  REVOKED_SESSIONS_KEY,
+  type RevokedSessions,
+  revokedUntil,
+} from '@flash-deal/kit/revocation'
 import type { SigningKeys } from '../keys/key-store'
 import {
   hashRefreshToken,
@@ -15,6 +22,7 @@ import {
   type TokenPair,
   type TokenSettings,
 } from '../tokens/tokens'
+import type { HashingSlots } from './hashing'
 import type { LoginThrottle } from './login-throttle'
 import type { LoginBody, SignupBody, UserView } from './model'
 
@@ -54,6 +62,11 @@ export interface AccountDeps {
   keys: SigningKeys
   tokens: TokenSettings
   throttle: LoginThrottle
+  /** Bounds concurrent argon2 work (503 + Retry-After beyond it). */
+  hashing: HashingSlots
+  /** Where revoked sessions are recorded for every verifier (decisions §2). */
+  redis: Redis
+  revoked: RevokedSessions
   /** The query functions for a request (their spans under its span when tracing is on). */
   queriesFor?: QueriesFor
 }
@@ -72,7 +85,9 @@ export class AccountService {
     const queries = this.queriesFor(trace)
     const email = normaliseEmail(input.email)
     assertPasswordPolicy(input.password, email)
-    const passwordHash = await Bun.password.hash(input.password, PASSWORD_HASH)
+    const passwordHash = await this.deps.hashing.run(() =>
+      Bun.password.hash(input.password, PASSWORD_HASH),
+    )
     const user = await queries.createUser(this.deps.sql, {
       email,
       passwordHash,
@@ -90,17 +105,20 @@ export class AccountService {
   async login(input: LoginBody, clientAddress: string, trace?: TraceContext): Promise<TokenPair> {
     const queries = this.queriesFor(trace)
     const email = normaliseEmail(input.email)
-    await this.deps.throttle.assertAllowed(email, clientAddress)
-    const user = await queries.getUserByEmail(this.deps.sql, { email })
-    const valid = await Bun.password.verify(
-      input.password,
-      user?.passwordHash ?? (await this.decoyHash),
-    )
-    if (!user || !valid) {
-      await this.deps.throttle.recordFailure(email, clientAddress)
-      throw new InvalidCredentialsError()
-    }
-    await this.deps.throttle.recordSuccess(email)
+    // The slot is taken before the attempt is counted: an attempt refused for load (503) was
+    // never evaluated and must not count against the account.
+    const user = await this.deps.hashing.run(async () => {
+      // Counted and decided in one Redis step, before the password is looked at.
+      const attempt = await this.deps.throttle.assertAllowed(email, clientAddress)
+      const found = await queries.getUserByEmail(this.deps.sql, { email })
+      const valid = await Bun.password.verify(
+        input.password,
+        found?.passwordHash ?? (await this.decoyHash),
+      )
+      if (!found || !valid) throw new InvalidCredentialsError()
+      await this.deps.throttle.recordSuccess(attempt)
+      return found
+    })
     return this.issue(queries, user.id, user.role as Role, crypto.randomUUID())
   }
 
@@ -118,6 +136,7 @@ export class AccountService {
     if (!stored || stored.revokedAt) throw new InvalidRefreshTokenError()
     if (stored.rotatedAt) {
       await queries.revokeRefreshFamily(sql, { familyId: stored.familyId })
+      await this.revokeSession(stored.familyId)
       throw new InvalidRefreshTokenError(
         'The refresh token was already used; its session is revoked',
       )
@@ -132,6 +151,7 @@ export class AccountService {
     if (!pair) {
       // A concurrent refresh with the same token won the race: that is a replay too.
       await queries.revokeRefreshFamily(sql, { familyId: stored.familyId })
+      await this.revokeSession(stored.familyId)
       throw new InvalidRefreshTokenError(
         'The refresh token was already used; its session is revoked',
       )
@@ -142,6 +162,26 @@ export class AccountService {
   /** Revokes the session (refresh-token family) the access token was issued for. */
   async logout(user: AccessClaims, trace?: TraceContext): Promise<void> {
     await this.queriesFor(trace).revokeRefreshFamily(this.deps.sql, { familyId: user.sid })
+    await this.revokeSession(user.sid)
+  }
+
+  /**
+   * Puts the session on the denylist every verifier copies (gateway, product, order, auth), so
+   * its access tokens stop working within a refresh period instead of at their expiry. Entries
+   * whose tokens have all expired are dropped on the way. If Redis is down this throws (503):
+   * the caller must not be told the session is over while its tokens still work.
+   */
+  private async revokeSession(sessionId: string) {
+    const now = Date.now()
+    await this.deps.redis
+      .multi()
+      .zadd(REVOKED_SESSIONS_KEY, revokedUntil(this.deps.tokens.accessTtlSeconds, now), sessionId)
+      .zremrangebyscore(REVOKED_SESSIONS_KEY, '-inf', `(${now}`)
+      .exec()
+      .catch(() => {
+        throw new ServiceUnavailableError('Could not end the session; try again shortly', 1)
+      })
+    this.deps.revoked.add(sessionId)
   }
 
   async me(user: AccessClaims, trace?: TraceContext): Promise<UserView> {

@@ -1,4 +1,5 @@
 import {
+  ServiceUnavailableError,
   type Telemetry,
   TooManyRequestsError,
   type TraceContext,
@@ -54,5 +55,37 @@ export function purchaseRateLimiter(
     ])
     const waitMs = Math.max(...waits)
     if (waitMs > 0) throw new TooManyRequestsError(waitMs / 1000, 'Too many purchase attempts')
+  }
+}
+
+const authBucketKey = (address: string) => `ratelimit:{auth-addr:${address}}`
+
+/**
+ * Sign-ups and logins per client address (the socket address the gateway sees — the trusted
+ * hop, never a forwarded header), before the request reaches auth: each costs an argon2 hash,
+ * so one address must not be able to keep auth's hashing slots busy. Redis unreachable is 503.
+ */
+export function authRateLimiter(
+  port: RedisPort,
+  script: LuaScript,
+  limit: BucketLimit,
+  telemetry: Telemetry = telemetryOff('gateway'),
+) {
+  return async function checkAuthRateLimit(address: string | undefined, trace?: TraceContext) {
+    if (limit.perSecond <= 0 || !address) return
+    let answer: [number, number]
+    try {
+      answer = (await withRedisSpan(telemetry, `EVALSHA ${script.name}`, trace, () =>
+        port.run(script, [authBucketKey(address)], [limit.perSecond, limit.burst]),
+      )) as [number, number]
+    } catch {
+      throw new ServiceUnavailableError('Sign-up and login are unavailable right now', 1)
+    }
+    const [allowed, waitMs] = answer
+    if (allowed !== 1)
+      throw new TooManyRequestsError(
+        waitMs / 1000,
+        'Too many sign-ups and logins from this address',
+      )
   }
 }

@@ -19,6 +19,7 @@ export function ioredisPort(url: string, logger: Logger): RedisPort & { client: 
         return await client.eval(script.source, keys.length, ...keys, ...args)
       }
     },
+    zrangeByScoreFrom: (key, min) => client.zrangebyscore(key, min, '+inf'),
     async ping() {
       await client.ping()
     },

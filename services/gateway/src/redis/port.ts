@@ -17,6 +17,8 @@ export interface RedisPort {
     keys: readonly string[],
     args: readonly (string | number)[],
   ): Promise<unknown>
+  /** `ZRANGEBYSCORE key min +inf`: the members scored at least `min` (revoked sessions). */
+  zrangeByScoreFrom(key: string, min: number): Promise<string[]>
   ping(): Promise<void>
   close(): Promise<void>
 }

@@ -28,6 +28,9 @@ export function upstashPort(options: { url: string; token: string }): RedisPort 
         return await client.eval(script.source, [...keys], strings(args))
       }
     },
+    async zrangeByScoreFrom(key, min) {
+      return (await client.zrange(key, min, '+inf', { byScore: true })).map(String)
+    },
     async ping() {
       await client.ping()
     },
