@@ -16,7 +16,14 @@ import {
   telemetryOff,
 } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
-import type { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs'
+import {
+  type Consumer,
+  type Kafka,
+  type KafkaMessage,
+  type Message,
+  Partitioners,
+  type Producer,
+} from 'kafkajs'
 import { applyOrders } from './apply-orders'
 
 export interface OrderConsumerOptions {
@@ -88,7 +95,12 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
     minBytes: 64 * 1024,
     maxWaitTimeInMs: 50,
   })
-  const dlq: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  // The partitioner is named so kafkajs does not warn about its default on every start.
+  const dlq: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  })
   const listeners = new Set<(stats: BatchStats) => void>()
 
   const batchSize = telemetry.meter.createHistogram('flash_deal.consumer.batch.size', {
