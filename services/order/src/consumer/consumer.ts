@@ -3,7 +3,6 @@ import {
   ORDERS_ACCEPTED,
   ORDERS_DLQ,
   type OrderAccepted,
-  PENDING_ORDERS_KEY,
 } from '@flash-deal/contracts'
 import { postgresAttributes, type Sql, tracedQueries } from '@flash-deal/db'
 import {
@@ -15,7 +14,6 @@ import {
   type TraceContext,
   telemetryOff,
 } from '@flash-deal/kit'
-import type { Redis } from '@flash-deal/kit/redis'
 import {
   type Consumer,
   type Kafka,
@@ -29,8 +27,6 @@ import { applyOrders } from './apply-orders'
 export interface OrderConsumerOptions {
   kafka: Kafka
   sql: Sql
-  /** Optional: to drop the `pending` records of orders now in Postgres. */
-  redis?: Redis
   logger: Logger
   groupId?: string
   topic?: string
@@ -61,7 +57,7 @@ export interface BatchStats {
  * accepted order.
  */
 export function createOrderConsumer(options: OrderConsumerOptions) {
-  const { kafka, sql, redis, logger } = options
+  const { kafka, sql, logger } = options
   const topic = options.topic ?? ORDERS_ACCEPTED
   const dlqTopic = options.dlqTopic ?? ORDERS_DLQ
   const maxBackoffMs = options.maxBackoffMs ?? 5000
@@ -212,18 +208,6 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
           })
           measure(batch.messages.length, stats)
           for (const listener of listeners) listener(stats)
-          // In Postgres now, or never (dead-lettered): either way no longer pending.
-          if (redis) {
-            forgetPending(
-              redis,
-              [
-                ...applied.confirmed,
-                ...applied.rejected,
-                ...applied.poison.map((p) => p.event),
-              ].map((event) => event.orderId),
-              logger,
-            )
-          }
         }),
     })
   }
@@ -299,13 +283,4 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
       await dlq.disconnect()
     },
   }
-}
-
-function forgetPending(redis: Redis, orderIds: string[], logger: Logger) {
-  if (orderIds.length === 0) return
-  redis
-    .hdel(PENDING_ORDERS_KEY, ...orderIds)
-    .catch((error) =>
-      logger.warn('pending order records not dropped; Postgres is read first anyway', { error }),
-    )
 }
