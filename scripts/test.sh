@@ -111,6 +111,10 @@ bun scripts/openapi.ts --check
 
 step "Tavern E2E scenarios through the gateway (async)"
 ORDER_MODE=async tavern
+
+step "the gateway's Swagger UI in headless Chromium: sign up, log in, authorize, buy from one page"
+bash tests/system/browser/install-chromium.sh
+bun tests/system/browser/swagger-ui.ts
 stop_stack
 
 step "Tavern E2E scenarios through the gateway (sync: one Postgres transaction per purchase)"

@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from './errors'
 import type { Logger } from './logger'
-import { openapiDocs } from './openapi'
+import { type OpenAPIInfo, openapiDocs } from './openapi'
 import {
   type Meter,
   ROOT_CONTEXT,
@@ -50,6 +50,8 @@ export interface ServiceAppOptions {
    * request duration histogram (rate, errors and latency per route). Both off if absent.
    */
   telemetry?: Telemetry
+  /** Rewrites the OpenAPI document served at /swagger/json (see `OpenAPIInfo`). */
+  extendDocument?: OpenAPIInfo['extendDocument']
 }
 
 const REQUEST_ID_HEADER = 'x-request-id'

@@ -14,6 +14,11 @@ export interface OpenAPIInfo {
   name: string
   version: string
   description: string
+  /**
+   * Rewrites the served document (the gateway adds the public routes it proxies). It runs on
+   * every request for the document, after the declared parameters are put back.
+   */
+  extendDocument?: (document: OpenAPIDocument) => OpenAPIDocument | Promise<OpenAPIDocument>
 }
 
 const SPEC_PATH = '/swagger/json'
@@ -31,9 +36,10 @@ const SWAGGER_ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js'])
 export function openapiDocs(info: OpenAPIInfo, routes: () => readonly DocumentedRoute[]) {
   // A local hook: it runs for the routes of this plugin only, never on a service's own routes.
   return new Elysia()
-    .onAfterHandle(({ path, responseValue }) => {
+    .onAfterHandle(async ({ path, responseValue }) => {
       if (path !== SPEC_PATH || !isDocument(responseValue)) return
-      return withDeclaredParameters(responseValue, routes())
+      const document = withDeclaredParameters(responseValue, routes())
+      return info.extendDocument ? await info.extendDocument(document) : document
     })
     .use(
       openapi({
