@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Debian's Chromium for the headless browser check (tests/browser), once: nothing
+# Installs Debian's Chromium for the headless browser check (tests/system/browser/swagger-ui.ts), once: nothing
 # happens when /usr/bin/chromium is already there. Debian packages only (apt-get), like the
 # rest of the local infrastructure; Playwright's own browser downloads are never used.
 set -euo pipefail
