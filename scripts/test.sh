@@ -109,10 +109,6 @@ start_stack async ORDER_MODE=async
 step "api/*.yaml equals what the services serve"
 bun scripts/openapi.ts --check
 
-step "the gateway's /swagger in headless Chromium: sign up, log in, authorize, buy from the one page"
-bash tests/system/browser/install-chromium.sh
-bun tests/system/browser/swagger-ui.ts
-
 step "Tavern E2E scenarios through the gateway (async)"
 ORDER_MODE=async tavern
 
