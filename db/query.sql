@@ -137,6 +137,13 @@ SELECT id, deal_id, user_id, quantity, unit_price, status, accepted_at, created_
 FROM orders
 WHERE id = @id;
 
+-- Deals whose sale window held an instant, give or take a margin: the deals an order accepted
+-- then can belong to (the order service's look-up of an order not yet in Postgres).
+-- name: ListDealsOpenAround :many
+SELECT id
+FROM deals
+WHERE starts_at <= @latest AND ends_at > @earliest;
+
 -- Keyset pagination, newest first: order ids are UUIDv7, so id order is time order.
 -- name: ListUserOrders :many
 SELECT id, deal_id, user_id, quantity, unit_price, status, accepted_at, created_at, confirmed_at

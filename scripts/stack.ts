@@ -7,6 +7,9 @@
  * RELAY_PORT, CONSUMER_PORT (8084, 8085: the health endpoints of the two order workers);
  * everything else (DATABASE_URL, REDIS_URL, KAFKA_BROKERS, ORDER_MODE, ...) is passed through.
  * INTERNAL_AUTH_SECRET (the gateway's service-to-service key) gets a dev value when unset.
+ *
+ * `--only <name>` runs one of them exactly as the whole stack would (same working directory, so
+ * the same `.env` and `.state/keys`; same ports and upstream URLs): each service's `bun run dev`.
  */
 import type { Subprocess } from 'bun'
 
@@ -104,6 +107,22 @@ if ((edge || env.REDIS_DRIVER === 'upstash') && !env.UPSTASH_REDIS_REST_URL) {
   }
 }
 
+const onlyIndex = process.argv.indexOf('--only')
+const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined
+if (onlyIndex >= 0) {
+  const names = specs.map((spec) => spec.name)
+  if (!only || !names.includes(only)) {
+    console.error(`stack: --only takes one of ${names.join(', ')} (got ${only ?? 'nothing'})`)
+    process.exit(2)
+  }
+  // The gateway's local Upstash emulator goes with it.
+  specs.splice(
+    0,
+    specs.length,
+    ...specs.filter((s) => s.name === only || (only === 'gateway' && s.name === 'upstash')),
+  )
+}
+
 const colours = [36, 35, 33, 32, 34, 31]
 const width = Math.max(...specs.map((spec) => spec.name.length))
 const children: { spec: ProcessSpec; child: Subprocess }[] = []
@@ -128,8 +147,9 @@ function start(spec: ProcessSpec, index: number) {
   const colour = process.stdout.isTTY ? colours[index % colours.length] : undefined
   const label = spec.name.padEnd(width)
   const prefix = colour ? `\x1b[${colour}m${label} |\x1b[0m` : `${label} |`
+  // This very Bun, not whichever `bun` the PATH finds (under `bun run` there may be none).
   const command = spec.command ?? [
-    'bun',
+    process.execPath,
     ...(watch && spec.watch !== false ? ['--watch'] : []),
     spec.entry,
   ]
@@ -199,18 +219,23 @@ try {
   console.error(`stack: ${(error as Error).message}`)
   await stop(1)
 }
-console.log(
-  [
-    '',
-    'flash-deal is up:',
-    `  gateway   ${local(ports.gateway)}        (Swagger UI ${local(ports.gateway)}/swagger)`,
-    `  auth      ${local(ports.auth)}/swagger`,
-    `  product   ${local(ports.product)}/swagger`,
-    `  order     ${local(ports.order)}/swagger`,
-    `  relay     ${local(ports.relay)}/health/ready     (outbox → Kafka)`,
-    `  consumer  ${local(ports.consumer)}/health/ready     (Kafka → Postgres)`,
-    `  purchases ORDER_MODE=${env.ORDER_MODE ?? 'async'}, REDIS_DRIVER=${edge ? 'upstash' : (env.REDIS_DRIVER ?? 'ioredis')}${edge ? ', gateway on workerd' : ''}`,
-    'stack: ready',
-    '',
-  ].join('\n'),
-)
+if (only) {
+  const port = specs.find((spec) => spec.name === only)?.port
+  console.log(`\nflash-deal ${only} is up: ${local(port ?? 0)}/health/ready\nstack: ready\n`)
+} else {
+  console.log(
+    [
+      '',
+      'flash-deal is up:',
+      `  gateway   ${local(ports.gateway)}        (Swagger UI ${local(ports.gateway)}/swagger)`,
+      `  auth      ${local(ports.auth)}/swagger`,
+      `  product   ${local(ports.product)}/swagger`,
+      `  order     ${local(ports.order)}/swagger`,
+      `  relay     ${local(ports.relay)}/health/ready     (outbox → Kafka)`,
+      `  consumer  ${local(ports.consumer)}/health/ready     (Kafka → Postgres)`,
+      `  purchases ORDER_MODE=${env.ORDER_MODE ?? 'async'}, REDIS_DRIVER=${edge ? 'upstash' : (env.REDIS_DRIVER ?? 'ioredis')}${edge ? ', gateway on workerd' : ''}`,
+      'stack: ready',
+      '',
+    ].join('\n'),
+  )
+}

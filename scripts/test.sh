@@ -120,6 +120,13 @@ bun scripts/openapi.ts --check
 
 step "Tavern E2E scenarios through the gateway (async)"
 ORDER_MODE=async tavern
+
+step "the gateway's Swagger UI in headless Chromium: sign up, log in, authorize, buy from one page"
+bash tests/system/browser/install-chromium.sh
+bun tests/system/browser/swagger-ui.ts
+
+step "README: the 'First purchase in five minutes' block, verbatim, through the gateway"
+bash tests/system/browser/first-purchase.sh
 stop_stack
 
 step "Tavern E2E scenarios through the gateway (sync: one Postgres transaction per purchase)"

@@ -18,7 +18,15 @@ usage() {
 
 purge_piece() {
   case $1 in
-    postgres) rm -rf "$PG_DATA" "$PG_LOG" "$STATE_LOG_DIR/initdb.log" ;;
+    postgres)
+      if [[ -n $PG_OUTSIDE ]]; then
+        pg_purge_outside
+        rm -f "$FLASH_STATE_DIR/postgres"
+      else
+        rm -rf "$PG_DATA" "$PG_LOG"
+      fi
+      rm -f "$STATE_LOG_DIR/initdb.log"
+      ;;
     redis) rm -rf "$REDIS_DIR" "$REDIS_LOG" ;;
     kafka) rm -rf "$KAFKA_STATE_DIR" ;;
   esac
@@ -65,6 +73,7 @@ main() {
 
   if (( purge )); then
     if (( ${#pieces[@]} == ${#FLASH_ALL_PIECES[@]} )); then
+      pg_purge_outside
       rm -rf "$FLASH_STATE_DIR"
       case $PG_SOCKET_DIR in "$FLASH_STATE_DIR"/*) ;; *) rm -rf "$PG_SOCKET_DIR" ;; esac
       say "state: $FLASH_STATE_DIR deleted"

@@ -87,6 +87,16 @@ flash_init_env() {
   fi
   if (( EUID == 0 )); then PG_OS_USER=postgres; else PG_OS_USER=$(id -un); fi
   PG_SUPERUSER=$PG_OS_USER
+  # A state dir the postgres OS user cannot traverse (a checkout under root's 0700 home) keeps
+  # Postgres's files outside it, in that user's own home; `postgres` is then a symlink to the
+  # data directory there (see pg_relocate), which records the choice for every later run.
+  PG_OUTSIDE=
+  if [[ -L $PG_DATA ]]; then
+    PG_DATA=$(readlink -f "$PG_DATA")
+    PG_OUTSIDE=$(dirname "$PG_DATA")
+    PG_LOG=$PG_OUTSIDE/postgres.log
+    PG_SOCKET_DIR=$PG_OUTSIDE/run
+  fi
 
   REDIS_DIR=$FLASH_STATE_DIR/redis
   REDIS_PIDFILE=$STATE_RUN_DIR/redis.pid
@@ -329,9 +339,52 @@ pg_pid() {
 # Port the running postmaster listens on (line 4 of postmaster.pid).
 pg_running_port() { sed -n 4p "$PG_DATA/postmaster.pid" 2>/dev/null; }
 
+# Where the files of a state dir's Postgres go when the postgres OS user cannot traverse the
+# state dir: under that user's home (Debian: /var/lib/postgresql), one directory per state dir.
+pg_outside_dir() {
+  local home
+  home=$(getent passwd "$PG_OS_USER" | cut -d: -f6)
+  [[ -n $home && -d $home ]] || die "postgres: the '$PG_OS_USER' OS user has no home directory to keep the data in"
+  printf '%s/flash-deal/%s' "$home" "$(printf '%s' "$FLASH_STATE_DIR" | cksum | cut -d' ' -f1)"
+}
+
+# Run as root with a state dir the postgres OS user cannot reach (a parent is not traversable,
+# e.g. a checkout under root's 0700 home): keep data, log and socket outside, and leave a
+# symlink at $FLASH_STATE_DIR/postgres so status, down and purge find them. Opening up the
+# user's home directory instead is not ours to decide.
+pg_relocate() {
+  (( EUID == 0 )) || return 0
+  [[ -n $PG_OUTSIDE ]] && return 0
+  as_pg test -x "$FLASH_STATE_DIR" && return 0
+  local outside
+  outside=$(pg_outside_dir)
+  # An empty data directory left by an earlier failed attempt gives way to the link.
+  if [[ -d $PG_DATA && ! -L $PG_DATA ]]; then
+    rmdir "$PG_DATA" 2>/dev/null || die "postgres: $PG_DATA is not empty but the '$PG_OS_USER' OS user cannot reach it"
+  fi
+  say "postgres: the '$PG_OS_USER' OS user cannot traverse $FLASH_STATE_DIR; keeping its files in $outside"
+  mkdir -p "$outside/data" "$outside/run"
+  chown "$PG_OS_USER" "$outside" "$outside/data" "$outside/run"
+  chmod 700 "$outside/data"
+  chmod 755 "$outside" "$outside/run"
+  printf 'Postgres files of the flash-deal state dir %s (infra/local/up.sh)\n' "$FLASH_STATE_DIR" >"$outside/STATE_DIR"
+  ln -sfn "$outside/data" "$PG_DATA"
+  PG_DATA=$outside/data
+  PG_OUTSIDE=$outside
+  PG_LOG=$outside/postgres.log
+  PG_SOCKET_DIR=$outside/run
+}
+
+# Deletes what pg_relocate put outside the state dir (down.sh --purge).
+pg_purge_outside() {
+  [[ -n $PG_OUTSIDE && -f $PG_OUTSIDE/STATE_DIR ]] || return 0
+  rm -rf "$PG_OUTSIDE"
+}
+
 pg_init() {
   PG_BIN=$(pg_bindir) || die "no PostgreSQL server binaries under /usr/lib/postgresql/*/bin"
   [[ -f $PG_DATA/PG_VERSION ]] && return 0
+  pg_relocate
 
   say "postgres: initdb into $PG_DATA ($("$PG_BIN/postgres" --version))"
   mkdir -p "$PG_DATA"

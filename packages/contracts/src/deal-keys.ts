@@ -9,6 +9,7 @@
  * | `deal:{id}:buyers`      | hash   | user id → units bought so far                             |
  * | `deal:{id}:idempotency` | hash   | `userId:key` → `orderId:quantity` of the first purchase  |
  * | `deal:{id}:outbox`      | stream | one `OrderAccepted` record per accepted purchase          |
+ * | `deal:{id}:orders`      | hash   | order id → the accepted order, readable at once (see below) |
  *
  * Once a deal has ended and its outbox is drained, the relay gives every key but `info` an
  * expiry (a day after the end by default, `DEAL_RETENTION_MS`): until then a retry answers the
@@ -19,8 +20,9 @@ export const dealInfoKey = (dealId: string) => `deal:{${dealId}}:info`
 export const dealBuyersKey = (dealId: string) => `deal:{${dealId}}:buyers`
 export const dealIdempotencyKey = (dealId: string) => `deal:{${dealId}}:idempotency`
 export const dealOutboxKey = (dealId: string) => `deal:{${dealId}}:outbox`
+export const dealOrdersKey = (dealId: string) => `deal:{${dealId}}:orders`
 
-/** Every key of a deal, in the order the Lua scripts expect them as KEYS[1..5]. */
+/** Every key of a deal, in the order the Lua scripts expect them as KEYS[1..6]. */
 export const dealKeys = (dealId: string) =>
   [
     dealStockKey(dealId),
@@ -28,6 +30,7 @@ export const dealKeys = (dealId: string) =>
     dealBuyersKey(dealId),
     dealIdempotencyKey(dealId),
     dealOutboxKey(dealId),
+    dealOrdersKey(dealId),
   ] as const
 
 /** The keys of a deal's purchase state: all but `info`, which outlives them (see above). */
@@ -37,6 +40,7 @@ export const dealPurchaseStateKeys = (dealId: string) =>
     dealBuyersKey(dealId),
     dealIdempotencyKey(dealId),
     dealOutboxKey(dealId),
+    dealOrdersKey(dealId),
   ] as const
 
 /**
@@ -49,13 +53,13 @@ export const OUTBOX_REGISTRY_KEY = 'outbox:deals'
 export const OUTBOX_GROUP = 'relay'
 
 /**
- * Accepted orders between their 202 and their row in Postgres, so their owners can already read
- * them (`pending`): a hash, order id → `PendingOrder` JSON. The relay adds a batch's orders in
- * one HSET; the consumer removes them in one HDEL once they are in Postgres (or dead-lettered).
+ * An accepted order as `reserve.lua` records it in `deal:{id}:orders`, in the same atomic step
+ * as the reservation and the outbox record, so its `Location` answers at once, whatever the
+ * relay and the consumer are doing. Field = order id, value =
+ * `userId:quantity:unitPrice:acceptedAtMs` (Redis's clock). Only the gateway's script writes
+ * it; the relay gives it the deal's retention expiry with the rest of the purchase state. The
+ * order service reads it when Postgres has no row for an order yet.
  */
-export const PENDING_ORDERS_KEY = 'orders:pending'
-
-/** What `PENDING_ORDERS_KEY` holds per order (JSON): the order as its owner may read it. */
 export interface PendingOrder {
   id: string
   dealId: string
@@ -64,4 +68,23 @@ export interface PendingOrder {
   unitPrice: number
   /** ISO 8601, the Redis clock at the reservation. */
   acceptedAt: string
+}
+
+/** Reads a `deal:{id}:orders` value; null for one that is not in the script's format. */
+export function parsePendingOrder(
+  dealId: string,
+  orderId: string,
+  value: string,
+): PendingOrder | null {
+  const [userId, quantity, unitPrice, acceptedAtMs] = value.split(':')
+  const numbers = [quantity, unitPrice, acceptedAtMs].map(Number)
+  if (!userId || numbers.some((n) => !Number.isSafeInteger(n))) return null
+  return {
+    id: orderId,
+    dealId,
+    userId,
+    quantity: numbers[0] as number,
+    unitPrice: numbers[1] as number,
+    acceptedAt: new Date(numbers[2] as number).toISOString(),
+  }
 }

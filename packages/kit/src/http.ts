@@ -14,7 +14,7 @@ import {
 } from './errors'
 import { type InternalTokenVerifier, internalAuth } from './internal-auth'
 import type { Logger } from './logger'
-import { openapiDocs } from './openapi'
+import { type OpenAPIInfo, openapiDocs } from './openapi'
 import {
   type Meter,
   ROOT_CONTEXT,
@@ -58,6 +58,8 @@ export interface ServiceAppOptions {
    * gateway's X-Internal-Token for this service, checked before the body is read; documented.
    */
   internalAuth?: InternalTokenVerifier
+  /** Rewrites the OpenAPI document served at /swagger/json (see `OpenAPIInfo`). */
+  extendDocument?: OpenAPIInfo['extendDocument']
 }
 
 const REQUEST_ID_HEADER = 'x-request-id'

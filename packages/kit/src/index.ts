@@ -19,6 +19,7 @@ export {
   serve,
 } from './lifecycle'
 export { createLogger, type LogFields, type Logger, type LogLevel, type LogSink } from './logger'
+export type { OpenAPIDocument } from './openapi'
 export {
   baseConfig,
   databaseUrl,

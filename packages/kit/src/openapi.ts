@@ -17,6 +17,11 @@ export interface OpenAPIInfo {
   description: string
   /** The `/v1` routes take requests from the gateway only (X-Internal-Token): say so. */
   internalAuth?: boolean
+  /**
+   * Rewrites the served document (the gateway adds the public routes it proxies). It runs on
+   * every request for the document, after the declared parameters are put back.
+   */
+  extendDocument?: (document: OpenAPIDocument) => OpenAPIDocument | Promise<OpenAPIDocument>
 }
 
 const SPEC_PATH = '/swagger/json'
@@ -35,10 +40,11 @@ const isSwaggerAsset = (file: string): file is SwaggerAsset => SWAGGER_ASSETS.ha
 export function openapiDocs(info: OpenAPIInfo, routes: () => readonly DocumentedRoute[]) {
   // A local hook: it runs for the routes of this plugin only, never on a service's own routes.
   return new Elysia()
-    .onAfterHandle(({ path, responseValue }) => {
+    .onAfterHandle(async ({ path, responseValue }) => {
       if (path !== SPEC_PATH || !isDocument(responseValue)) return
-      const document = withProblemContent(withDeclaredParameters(responseValue, routes()))
-      return info.internalAuth ? withInternalAuth(document) : document
+      const served = withProblemContent(withDeclaredParameters(responseValue, routes()))
+      const document = info.internalAuth ? withInternalAuth(served) : served
+      return info.extendDocument ? await info.extendDocument(document) : document
     })
     .use(
       openapi({

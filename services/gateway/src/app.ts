@@ -10,6 +10,7 @@ import {
 import type { InternalTokenSigner } from '@flash-deal/kit/internal-auth'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { proxy, type Upstream } from './proxy'
+import { publicDocument } from './public-document'
 import {
   type ClientAddress,
   type PurchaseDeps,
@@ -46,7 +47,7 @@ export interface GatewayDeps {
  * token is refused at the door (401) without costing the upstream anything. The owners verify
  * again for the routes that need an identity; auth handles its own tokens.
  */
-const routes = [
+export const routes = [
   { prefix: '/v1/auth', owner: 'auth', verify: false },
   { prefix: '/v1/products', owner: 'product', verify: true },
   { prefix: '/v1/deals', owner: 'product', verify: true },
@@ -70,8 +71,9 @@ export function createApp({
     name: 'gateway',
     version: '1.0.0',
     description:
-      'The public door: verifies tokens, rate limits, owns the purchase hot path and proxies everything else to the owning service.',
+      'The public door: verifies tokens, rate limits, owns the purchase hot path and proxies everything else to the owning service. This document is the whole public API as reached through the gateway: its own routes and the routes it proxies to auth, product and order (from their own documents). Sign up, log in, press Authorize with the accessToken, then buy.',
     logger,
+    extendDocument: publicDocument({ upstreams, routes, logger }),
     maxBodyBytes,
     telemetry,
     readiness: { redis: redisReady },

@@ -37,7 +37,7 @@ export async function publishDeal(redis: Redis, spec: DealSpec = {}) {
 }
 
 export async function dealState(redis: Redis, dealId: string) {
-  const [stockKey, , buyersKey, idempotencyKey, outboxKey] = dealKeys(dealId)
+  const [stockKey, , buyersKey, idempotencyKey, outboxKey, ordersKey] = dealKeys(dealId)
   return {
     stock: Number(await redis.get(stockKey)),
     buyers: Object.fromEntries(
@@ -45,6 +45,7 @@ export async function dealState(redis: Redis, dealId: string) {
     ),
     idempotency: await redis.hgetall(idempotencyKey),
     outbox: await redis.xrange(outboxKey, '-', '+'),
+    orders: await redis.hgetall(ordersKey),
   }
 }
 

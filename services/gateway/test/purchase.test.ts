@@ -5,7 +5,7 @@
  * idempotency record and the outbox stream.
  */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { dealKeys, dealPurchaseStateKeys } from '@flash-deal/contracts'
+import { dealKeys, dealPurchaseStateKeys, parsePendingOrder } from '@flash-deal/contracts'
 import { createRedis } from '@flash-deal/kit/redis'
 import {
   deadRedisUrl,
@@ -84,6 +84,16 @@ describe.each(Object.keys(ports))('purchase through the %s adapter', (adapter) =
     expect(Math.abs(Number(fields.acceptedAtMs) - Date.now())).toBeLessThan(10_000)
     // The caller's trace goes on with the order; the gateway's own span id is new.
     expect(fields.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/)
+    // The order itself, readable at its Location before the relay has seen it, in the same step.
+    expect(state.orders).toEqual({ [body.orderId]: `${userId}:2:2500:${fields.acceptedAtMs}` })
+    expect(parsePendingOrder(dealId, body.orderId, state.orders[body.orderId] ?? '')).toEqual({
+      id: body.orderId,
+      dealId,
+      userId,
+      quantity: 2,
+      unitPrice: 2500,
+      acceptedAt: new Date(Number(fields.acceptedAtMs)).toISOString(),
+    })
   })
 
   test('traced: the reservation is a Redis span under the request span, and the outbox record carries its context', async () => {
@@ -153,6 +163,7 @@ describe.each(Object.keys(ports))('purchase through the %s adapter', (adapter) =
     const state = await dealState(redis, dealId)
     expect(state.stock).toBe(4)
     expect(state.outbox).toHaveLength(1)
+    expect(Object.keys(state.orders)).toEqual([a.orderId])
 
     const otherQuantity = await app.handle(
       purchaseRequest(dealId, { token, key: 'k-1', body: { quantity: 2 } }),

@@ -5,9 +5,8 @@
  * what can never apply.
  */
 import { afterAll, expect, setDefaultTimeout, test } from 'bun:test'
-import { type OrderAccepted, PENDING_ORDERS_KEY } from '@flash-deal/contracts'
+import type { OrderAccepted } from '@flash-deal/contracts'
 import { connect, queries } from '@flash-deal/db'
-import { createRedis } from '@flash-deal/kit/redis'
 import {
   recordingLogger,
   recordingMetrics,
@@ -23,14 +22,12 @@ import { fixtures } from './support'
 
 setDefaultTimeout(60_000)
 const sql = connect(testEnv.databaseUrl)
-const redis = createRedis(testEnv.redisUrl, recordingLogger())
 const { user, deal, stockRemaining } = fixtures(sql)
 const [topic, dlqTopic] = (await freshTopics('accepted', 'dlq')) as [string, string]
 
 afterAll(async () => {
   await dropTopics([topic, dlqTopic])
   await sql.end()
-  redis.disconnect()
 })
 
 const accepted = (dealId: string, userId: string, quantity = 1): OrderAccepted => ({
@@ -119,16 +116,12 @@ test('the consumer applies records, dead-letters poison with the reason, commits
   })
   await producer.disconnect()
 
-  // The relay made them readable as pending; once applied they are read from Postgres instead.
-  for (const event of good) await redis.hset(PENDING_ORDERS_KEY, event.orderId, '{}')
-
   const groupId = `it-consumer-${uniqueSuffix()}`
   const totals: BatchStats = { confirmed: 0, rejected: 0, duplicates: 0, deadLettered: 0 }
   const metrics = recordingMetrics('order-consumer')
   const orders = createOrderConsumer({
     kafka,
     sql,
-    redis,
     logger: recordingLogger(),
     groupId,
     topic,
@@ -155,13 +148,9 @@ test('the consumer applies records, dead-letters poison with the reason, commits
   expect(sizes?.attributes).toEqual({ 'messaging.destination.name': topic })
   expect(typeof sizes?.value === 'object' && sizes.value.sum).toBe(6)
   expect(await stockRemaining(dealId)).toBe(7)
-  for (
-    let i = 0;
-    i < 20 && (await redis.hexists(PENDING_ORDERS_KEY, good[1]?.orderId as string));
-    i++
-  )
-    await Bun.sleep(50)
-  for (const event of good) expect(await redis.hexists(PENDING_ORDERS_KEY, event.orderId)).toBe(0)
+  // Applied means in Postgres, confirmed: from now on the order is read from there.
+  for (const event of good)
+    expect((await queries.getOrder(sql, { id: event.orderId }))?.status).toBe('confirmed')
   const dead = await readTopic(dlqTopic, 3)
   expect(dead.map((m) => header(m, 'dlq-reason')).sort()).toEqual(
     [

@@ -1,8 +1,8 @@
 /** Reading orders over HTTP, on real Postgres and Redis. */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { PENDING_ORDERS_KEY, type PendingOrder } from '@flash-deal/contracts'
+import { dealOrdersKey, type PendingOrder } from '@flash-deal/contracts'
 import { v7 as uuidv7 } from 'uuid'
-import { caller, orderTestBed } from './support'
+import { caller, minutesFromNow, orderTestBed } from './support'
 
 const bed = await orderTestBed({ maxConnections: 4 })
 const { deadSql, redis, deadRedis, tokenFor, call, appWith, buyer, deal } = bed
@@ -99,7 +99,9 @@ describe('a pending order (accepted, not yet in Postgres)', () => {
       unitPrice: 4_900,
       acceptedAt: new Date().toISOString(),
     }
-    await redis.hset(PENDING_ORDERS_KEY, pending.id, JSON.stringify(pending))
+    // As reserve.lua writes it, in the deal's slot: userId:quantity:unitPrice:acceptedAtMs.
+    const record = `${userId}:2:4900:${Date.parse(pending.acceptedAt)}`
+    await redis.hset(dealOrdersKey(dealId), pending.id, record)
     return pending
   }
 
@@ -133,6 +135,26 @@ describe('a pending order (accepted, not yet in Postgres)', () => {
     const known = await noRedis('GET', `/v1/orders/${confirmed}`, { token: me.token })
     expect(known.status).toBe(200)
     expect((await known.json()).status).toBe('confirmed')
+  })
+
+  test('an id no open deal could have accepted is 404 at once, even with Redis down', async () => {
+    const me = await buyer()
+    await deal()
+    const noRedis = caller(appWith({ redis: deadRedis }))
+    // A UUIDv7 from 1 January 2001: no deal's window held that instant, so no deal is asked.
+    const longAgo = uuidv7({ msecs: Date.UTC(2001, 0, 1) })
+    expect((await noRedis('GET', `/v1/orders/${longAgo}`, { token: me.token })).status).toBe(404)
+    // Not a UUIDv7 at all: the gateway never made it.
+    const v4 = crypto.randomUUID()
+    expect((await noRedis('GET', `/v1/orders/${v4}`, { token: me.token })).status).toBe(404)
+  })
+
+  test('a pending record in another deal than the one open at its time is not found', async () => {
+    const me = await buyer()
+    const ended = await deal({ startsAt: minutesFromNow(-120), endsAt: minutesFromNow(-60) })
+    const id = uuidv7()
+    await redis.hset(dealOrdersKey(ended.id), id, `${me.id}:1:4900:${Date.now()}`)
+    expect((await read(id, me.token)).status).toBe(404)
   })
 
   test('with Postgres down reads are 503, not 500', async () => {

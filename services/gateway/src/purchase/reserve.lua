@@ -2,7 +2,7 @@
 -- effects happen inside Redis, so no two buyers can both take the last unit.
 --
 -- KEYS: [1] deal:{id}:stock  [2] deal:{id}:info  [3] deal:{id}:buyers
---       [4] deal:{id}:idempotency  [5] deal:{id}:outbox
+--       [4] deal:{id}:idempotency  [5] deal:{id}:outbox  [6] deal:{id}:orders
 -- ARGV: [1] user id  [2] Idempotency-Key  [3] quantity  [4] order id (UUIDv7)  [5] deal id
 --       [6] traceparent ('' when none)
 --
@@ -51,10 +51,14 @@ if tonumber(stock) < quantity then return { 'sold_out', '', 0 } end
 redis.call('DECRBY', KEYS[1], quantity)
 redis.call('HINCRBY', KEYS[3], user, quantity)
 redis.call('HSET', KEYS[4], field, ARGV[4] .. ':' .. quantity)
+local accepted_at = string.format('%d', now)
+-- The order itself, readable by id at the 202's Location before the relay or the consumer has
+-- seen it (userId:quantity:unitPrice:acceptedAtMs).
+redis.call('HSET', KEYS[6], ARGV[4], user .. ':' .. ARGV[3] .. ':' .. info[1] .. ':' .. accepted_at)
 -- The outbox record is written in the same atomic step as the reservation: an accepted
 -- purchase cannot exist without its record, whatever happens to Kafka afterwards.
 redis.call('XADD', KEYS[5], '*',
   'orderId', ARGV[4], 'dealId', ARGV[5], 'userId', user, 'quantity', ARGV[3],
   'unitPrice', info[1], 'idempotencyKey', key,
-  'acceptedAtMs', string.format('%d', now), 'traceparent', ARGV[6])
+  'acceptedAtMs', accepted_at, 'traceparent', ARGV[6])
 return { 'accepted', ARGV[4], tonumber(info[1]) }

@@ -1,4 +1,4 @@
-import { baseConfig, databaseUrl, kafkaBrokers, port, redisUrl } from '@flash-deal/kit'
+import { baseConfig, databaseUrl, kafkaBrokers, port } from '@flash-deal/kit'
 import { Type as T } from '@sinclair/typebox'
 
 export const ConsumerConfig = T.Object({
@@ -6,7 +6,6 @@ export const ConsumerConfig = T.Object({
   /** Health endpoints only (`/health/live`, `/health/ready`). */
   PORT: port(8085),
   DATABASE_URL: databaseUrl,
-  REDIS_URL: redisUrl,
   KAFKA_BROKERS: kafkaBrokers,
   CONSUMER_GROUP: T.String({ minLength: 1, default: 'order-consumer' }),
   /** A crashed consumer's partitions move to the others after this long (broker minimum 6 s). */

@@ -3,7 +3,6 @@ import {
   ORDERS_ACCEPTED,
   ORDERS_DLQ,
   type OrderAccepted,
-  PENDING_ORDERS_KEY,
 } from '@flash-deal/contracts'
 import { postgresAttributes, type Sql, tracedQueries } from '@flash-deal/db'
 import {
@@ -15,15 +14,19 @@ import {
   type TraceContext,
   telemetryOff,
 } from '@flash-deal/kit'
-import type { Redis } from '@flash-deal/kit/redis'
-import type { Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs'
+import {
+  type Consumer,
+  type Kafka,
+  type KafkaMessage,
+  type Message,
+  Partitioners,
+  type Producer,
+} from 'kafkajs'
 import { applyOrders } from './apply-orders'
 
 export interface OrderConsumerOptions {
   kafka: Kafka
   sql: Sql
-  /** Optional: to drop the `pending` records of orders now in Postgres. */
-  redis?: Redis
   logger: Logger
   groupId?: string
   topic?: string
@@ -60,7 +63,7 @@ export interface BatchStats {
  * accepted order.
  */
 export function createOrderConsumer(options: OrderConsumerOptions) {
-  const { kafka, sql, redis, logger } = options
+  const { kafka, sql, logger } = options
   const topic = options.topic ?? ORDERS_ACCEPTED
   const dlqTopic = options.dlqTopic ?? ORDERS_DLQ
   const maxBackoffMs = options.maxBackoffMs ?? 5000
@@ -94,7 +97,12 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
     minBytes: 64 * 1024,
     maxWaitTimeInMs: options.maxWaitMs ?? 500,
   })
-  const dlq: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  // The partitioner is named so kafkajs does not warn about its default on every start.
+  const dlq: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  })
   const listeners = new Set<(stats: BatchStats) => void>()
 
   const batchSize = telemetry.meter.createHistogram('flash_deal.consumer.batch.size', {
@@ -206,18 +214,6 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
           })
           measure(batch.messages.length, stats)
           for (const listener of listeners) listener(stats)
-          // In Postgres now, or never (dead-lettered): either way no longer pending.
-          if (redis) {
-            forgetPending(
-              redis,
-              [
-                ...applied.confirmed,
-                ...applied.rejected,
-                ...applied.poison.map((p) => p.event),
-              ].map((event) => event.orderId),
-              logger,
-            )
-          }
         }),
     })
   }
@@ -293,13 +289,4 @@ export function createOrderConsumer(options: OrderConsumerOptions) {
       await dlq.disconnect()
     },
   }
-}
-
-function forgetPending(redis: Redis, orderIds: string[], logger: Logger) {
-  if (orderIds.length === 0) return
-  redis
-    .hdel(PENDING_ORDERS_KEY, ...orderIds)
-    .catch((error) =>
-      logger.warn('pending order records not dropped; Postgres is read first anyway', { error }),
-    )
 }

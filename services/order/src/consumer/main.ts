@@ -8,7 +8,6 @@ import {
   serve,
 } from '@flash-deal/kit'
 import { createKafka, kafkaProbe, parseBrokers } from '@flash-deal/kit/kafka'
-import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { ConsumerConfig } from './config'
 import { createOrderConsumer } from './consumer'
 
@@ -17,7 +16,6 @@ const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'ord
 const telemetry = createTelemetry({ serviceName: 'order-consumer', logger })
 // Room for one batch transaction plus the readiness probe.
 const sql = connect(config.DATABASE_URL, { applicationName: 'order-consumer', max: 4 })
-const redis = createRedis(config.REDIS_URL, logger)
 const kafka = createKafka({
   clientId: 'order-consumer',
   brokers: parseBrokers(config.KAFKA_BROKERS),
@@ -27,7 +25,6 @@ const kafkaReady = kafkaProbe(kafka)
 const orders = createOrderConsumer({
   kafka,
   sql,
-  redis,
   logger,
   groupId: config.CONSUMER_GROUP,
   sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
@@ -59,6 +56,5 @@ serve(app, {
     { name: 'kafka consumer', close: () => orders.stop() },
     { name: 'kafka admin', close: kafkaReady.close },
     { name: 'postgres', close: () => sql.end({ timeout: 5 }) },
-    { name: 'redis', close: () => closeRedis(redis) },
   ],
 })

@@ -1,4 +1,4 @@
-import { PENDING_ORDERS_KEY, type PendingOrder } from '@flash-deal/contracts'
+import { dealOrdersKey, type PendingOrder, parsePendingOrder } from '@flash-deal/contracts'
 import { type Queries, type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
 import {
   type Logger,
@@ -39,9 +39,23 @@ const fromPending = (pending: PendingOrder): OrderView => ({
 })
 
 /**
+ * How far the gateway's clock (which stamps the UUIDv7 order id) may be from Redis's (which
+ * judges the deal's window) and still find the order's deal. Generous: a wider margin only adds
+ * candidate deals to look in, never a wrong answer.
+ */
+const CLOCK_SKEW_MS = 5 * 60_000
+
+/** The millisecond timestamp a UUIDv7 carries (its first 48 bits); null for another version. */
+export function uuidv7Time(id: string): number | null {
+  if (id[14] !== '7') return null
+  return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)
+}
+
+/**
  * Orders as their owners read them. Postgres has every order the consumer (async) or the sync
- * purchase wrote; an order the gateway accepted but the consumer has not written yet is only in
- * Redis, as a pending record.
+ * purchase wrote; an order the gateway accepted but the consumer has not written yet is read
+ * from the record `reserve.lua` wrote with the reservation (`deal:{id}:orders`), so a 202's
+ * Location answers at once, whatever the relay and the consumer are doing.
  */
 export class OrderService {
   constructor(
@@ -76,18 +90,34 @@ export class OrderService {
     return row ? fromRow(row) : null
   }
 
+  /**
+   * The accepted order's record in its deal's slot. The id alone does not name the deal, but as
+   * a UUIDv7 it carries the instant the gateway accepted it: the deal is one whose window held
+   * that instant, so only those deals (usually one) are asked, one HGET each in its own slot.
+   */
   private async fromRedis(id: string, trace?: TraceContext): Promise<OrderView | null> {
-    let value: string | null
+    const acceptedAt = uuidv7Time(id)
+    if (acceptedAt === null) return null
+    const deals = await this.queriesFor(trace).listDealsOpenAround(this.sql, {
+      earliest: new Date(acceptedAt - CLOCK_SKEW_MS),
+      latest: new Date(acceptedAt + CLOCK_SKEW_MS),
+    })
+    if (deals.length === 0) return null
+    let values: (string | null)[]
     try {
-      value = await this.redis.hget(PENDING_ORDERS_KEY, id)
+      values = await Promise.all(deals.map((deal) => this.redis.hget(dealOrdersKey(deal.id), id)))
     } catch (error) {
-      this.logger.warn('pending orders unreadable in Redis', { orderId: id, error })
+      this.logger.warn('accepted orders unreadable in Redis', { orderId: id, error })
       // Not in Postgres may still mean accepted and on its way: without Redis we cannot say 404.
       throw new ServiceUnavailableError('Orders cannot be read right now; try again shortly', 1)
     }
-    if (value !== null) return fromPending(JSON.parse(value) as PendingOrder)
-    // The consumer may have written the order between the two reads and dropped its pending
-    // record: one more look at Postgres keeps that moment from answering 404.
-    return this.fromPostgres(id, trace)
+    for (const [i, value] of values.entries()) {
+      const deal = deals[i]
+      if (value === null || !deal) continue
+      const pending = parsePendingOrder(deal.id, id, value)
+      if (pending) return fromPending(pending)
+      this.logger.error('accepted order record in Redis is malformed', { orderId: id, value })
+    }
+    return null
   }
 }

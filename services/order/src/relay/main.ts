@@ -8,6 +8,7 @@ import {
 } from '@flash-deal/kit'
 import { createKafka, parseBrokers } from '@flash-deal/kit/kafka'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
+import { Partitioners } from 'kafkajs'
 import { RelayConfig } from './config'
 import { createRelay } from './relay'
 
@@ -25,6 +26,9 @@ const producer = kafka.producer({
   idempotent: true,
   maxInFlightRequests: 1,
   allowAutoTopicCreation: false,
+  // Named, not defaulted: kafkajs warns on every start when the partitioner is left implicit.
+  // The default (murmur2, as the Java client) keeps one deal's records on one partition.
+  createPartitioner: Partitioners.DefaultPartitioner,
 })
 let producerConnected = false
 producer.on(producer.events.CONNECT, () => {

@@ -9,8 +9,6 @@ import {
   OUTBOX_GROUP,
   OUTBOX_REGISTRY_KEY,
   orderAcceptedFromOutbox,
-  PENDING_ORDERS_KEY,
-  type PendingOrder,
 } from '@flash-deal/contracts'
 import {
   type Logger,
@@ -243,7 +241,6 @@ export function createRelay(options: RelayOptions) {
   }
 
   function toMessages(streams: [string, StreamEntry[]][]) {
-    const events: OrderAccepted[] = []
     const spans: Span[] = []
     const accepted: Message[] = []
     const poison: Message[] = []
@@ -253,7 +250,6 @@ export function createRelay(options: RelayOptions) {
         const decoded = orderAcceptedFromOutbox(fields)
         if (decoded.ok) {
           const { event, traceparent } = decoded.value
-          events.push(event)
           const span = produceSpan(event, traceparent)
           if (span) spans.push(span)
           // Tracing on: the consumer continues this record's produce span; off: the purchase's.
@@ -279,7 +275,7 @@ export function createRelay(options: RelayOptions) {
         }
       }
     }
-    return { events, accepted, poison, spans }
+    return { accepted, poison, spans }
   }
 
   /**
@@ -305,27 +301,6 @@ export function createRelay(options: RelayOptions) {
       },
       telemetry.extract({ traceparent }),
     )
-  }
-
-  /**
-   * Makes the orders readable by their owners (`pending`) until the consumer has them in
-   * Postgres. Done here, off the purchase's hot path, in one command per batch.
-   */
-  async function rememberPending(events: OrderAccepted[]) {
-    if (events.length === 0) return
-    const fields: string[] = []
-    for (const event of events) {
-      const pending: PendingOrder = {
-        id: event.orderId,
-        dealId: event.dealId,
-        userId: event.userId,
-        quantity: event.quantity,
-        unitPrice: event.unitPrice,
-        acceptedAt: event.acceptedAt,
-      }
-      fields.push(event.orderId, JSON.stringify(pending))
-    }
-    await redis.hset(PENDING_ORDERS_KEY, ...fields)
   }
 
   async function acknowledge(streams: [string, StreamEntry[]][]) {
@@ -354,13 +329,12 @@ export function createRelay(options: RelayOptions) {
       return 0
     }
     if (streams.length === 0) return 0
-    const { events, accepted, poison, spans } = toMessages(streams)
+    const { accepted, poison, spans } = toMessages(streams)
     const topicMessages = [
       ...(accepted.length > 0 ? [{ topic, messages: accepted }] : []),
       ...(poison.length > 0 ? [{ topic: dlqTopic, messages: poison }] : []),
     ]
     try {
-      await rememberPending(events)
       await options.beforeSend?.()
       await producer.sendBatch({ topicMessages, acks: -1 })
     } catch (error) {

@@ -60,6 +60,9 @@ type Querier interface {
 	ListDealIdempotencyRecords(ctx context.Context, dealID uuid.UUID) ([]ListDealIdempotencyRecordsRow, error)
 	// Every order of a deal (the end-to-end accounting of the system tests and the benchmark).
 	ListDealOrders(ctx context.Context, dealID uuid.UUID) ([]ListDealOrdersRow, error)
+	// Deals whose sale window held an instant, give or take a margin: the deals an order accepted
+	// then can belong to (the order service's look-up of an order not yet in Postgres).
+	ListDealsOpenAround(ctx context.Context, arg ListDealsOpenAroundParams) ([]uuid.UUID, error)
 	// Deals that have not ended, soonest first: `open` all of them, `live` the started ones,
 	// `upcoming` the others. Filtered here, before the LIMIT, so one kind never crowds out another.
 	ListOpenDeals(ctx context.Context, arg ListOpenDealsParams) ([]ListOpenDealsRow, error)

@@ -722,6 +722,39 @@ func (q *Queries) ListDealOrders(ctx context.Context, dealID uuid.UUID) ([]ListD
 	return items, nil
 }
 
+const listDealsOpenAround = `-- name: ListDealsOpenAround :many
+SELECT id
+FROM deals
+WHERE starts_at <= $1 AND ends_at > $2
+`
+
+type ListDealsOpenAroundParams struct {
+	Latest   time.Time
+	Earliest time.Time
+}
+
+// Deals whose sale window held an instant, give or take a margin: the deals an order accepted
+// then can belong to (the order service's look-up of an order not yet in Postgres).
+func (q *Queries) ListDealsOpenAround(ctx context.Context, arg ListDealsOpenAroundParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, listDealsOpenAround, arg.Latest, arg.Earliest)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listOpenDeals = `-- name: ListOpenDeals :many
 SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at
 FROM deals
