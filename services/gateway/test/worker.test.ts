@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createRedis } from '@flash-deal/kit/redis'
-import { recordingLogger, testEnv } from '@flash-deal/testing'
+import { internalAuthFor, recordingLogger, testEnv } from '@flash-deal/testing'
 import type { Server } from 'bun'
 import { buildWorkerBundle } from '../src/edge/bundle'
 import { dealState, publishDeal, tokens } from './purchase-support'
@@ -153,6 +153,9 @@ describe('the gateway on workerd', () => {
     expect(request.headers['proxy-authorization']).toBeUndefined()
     // The peer address workerd saw (request.cf.clientIp), without its port.
     expect(request.headers['x-forwarded-for']).toBe('127.0.0.1')
+    // The Worker signs the upstream call as the Bun gateway does (auth accepts it, order does not).
+    await internalAuthFor('auth').verify(request.headers['x-internal-token'])
+    expect(internalAuthFor('order').verify(request.headers['x-internal-token'])).rejects.toThrow()
     expect(response.headers.get('keep-alive')).toBeNull()
     expect(response.headers.get('x-upstream')).toBe('yes')
     expect(response.headers.get('x-request-id')).toBe('edge-proxy-1')

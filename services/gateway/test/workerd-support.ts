@@ -4,7 +4,7 @@
  * emulator over the test Redis in front of it.
  */
 
-import { repoRoot, testEnv } from '@flash-deal/testing'
+import { internalAuthSecret, repoRoot, testEnv } from '@flash-deal/testing'
 import { createApp as createUpstashServer } from '@humanwhocodes/upstash-redis-server'
 import type { Subprocess } from 'bun'
 
@@ -44,6 +44,8 @@ function spawnWorkerd(
       FLASH_STATE_DIR: `${repoRoot}.state/workerd-tests`,
       LOG_LEVEL: 'warn',
       PORT: String(port),
+      // The secret the Worker signs its upstream calls with (a secret binding on Cloudflare).
+      INTERNAL_AUTH_SECRET: internalAuthSecret,
       ...bindings,
     },
     stdin: 'ignore',
