@@ -86,7 +86,7 @@ export function publicDocument(options: {
         // The gateway's own route wins (the purchase: the order service has a sync-mode twin).
         if (paths[path]) continue
         if (options.routes.some((route) => route.owner === owner && under(path, route.prefix)))
-          paths[path] = operations
+          paths[path] = withoutInternalToken(operations) as typeof operations
       }
       for (const tag of (document.tags as Tag[] | undefined) ?? [])
         if (!tags.has(tag.name)) tags.set(tag.name, tag)
@@ -94,6 +94,8 @@ export function publicDocument(options: {
       components.schemas = { ...theirs.schemas, ...components.schemas }
       components.securitySchemes = { ...theirs.securitySchemes, ...components.securitySchemes }
     }
+    // The gateway itself presents the internal token upstream: a client never sends one.
+    if (components.securitySchemes) delete components.securitySchemes[INTERNAL_TOKEN_SCHEME]
     const info = own.info as { description?: string } | undefined
     const note = missing.length
       ? ` Not shown: the routes of ${missing.join(', ')}, whose document did not answer.`
@@ -106,4 +108,29 @@ export function publicDocument(options: {
       paths,
     }
   }
+}
+
+/** The services' name for the gateway's X-Internal-Token in their documents (kit's openapi). */
+const INTERNAL_TOKEN_SCHEME = 'internalToken'
+
+/** An upstream's operations as a client reaches them through the gateway: no internal token. */
+function withoutInternalToken(operations: unknown): unknown {
+  if (!operations || typeof operations !== 'object') return operations
+  const result: Record<string, unknown> = {}
+  for (const [method, operation] of Object.entries(operations as Record<string, unknown>)) {
+    const security = (operation as { security?: Record<string, string[]>[] } | null)?.security
+    if (!Array.isArray(security)) {
+      result[method] = operation
+      continue
+    }
+    const kept = security
+      .map((requirement) => {
+        const { [INTERNAL_TOKEN_SCHEME]: _internal, ...rest } = requirement
+        return rest
+      })
+      .filter((requirement) => Object.keys(requirement).length > 0)
+    const { security: _security, ...rest } = operation as Record<string, unknown>
+    result[method] = kept.length > 0 ? { ...rest, security: kept } : rest
+  }
+  return result
 }

@@ -98,18 +98,31 @@ test('one document: the gateway routes and every proxied public route, nothing i
   )
   // The upstreams' operations come as they document them...
   const product = await documentOf('product')
-  expect(document.paths['/v1/deals']).toEqual(product.paths['/v1/deals'] as Record<string, unknown>)
+  const summaries = (operations: unknown) =>
+    Object.fromEntries(
+      Object.entries(operations as Record<string, { summary?: string }>).map(([m, o]) => [
+        m,
+        o.summary,
+      ]),
+    )
+  expect(summaries(document.paths['/v1/deals'])).toEqual(summaries(product.paths['/v1/deals']))
+  // ...less the internal token the gateway presents for the client, which no client sends.
+  expect(JSON.stringify(product.paths['/v1/deals'])).toContain('internalToken')
+  expect(JSON.stringify(document)).not.toContain('internalToken')
   // ...but the purchase is the gateway's own (the order service's sync twin is internal).
   // (Its request schema's details depend on the process's TypeBox settings: compare its identity.)
   expect(document.paths['/v1/deals/{id}/purchase']?.post).toMatchObject({
     tags: ['purchase'],
     summary: 'Buy units of a live deal',
   })
+  // The order service documents its purchase route only in sync mode (the committed document is
+  // async's); where it has one, it must not replace the gateway's.
   const order = await documentOf('order')
-  const twin = (order.paths['/v1/deals/{id}/purchase'] as { post: { summary: string } }).post
-  expect(document.paths['/v1/deals/{id}/purchase']?.post).not.toMatchObject({
-    summary: twin.summary,
-  })
+  const twin = (order.paths['/v1/deals/{id}/purchase'] as { post?: { summary: string } })?.post
+  if (twin)
+    expect(document.paths['/v1/deals/{id}/purchase']?.post).not.toMatchObject({
+      summary: twin.summary,
+    })
   expect(Object.keys(document.components.securitySchemes)).toEqual(['bearer'])
   expect(document.info.description).not.toContain('Not shown')
 })

@@ -126,7 +126,7 @@ test('bun run dev in every service folder (and the relay and consumer) starts cl
   await infra('up', 'kafka')
 
   await admin.unsafe(`CREATE DATABASE ${database}`)
-  const migrate = Bun.spawnSync(['bun', 'packages/db/src/migrate.ts'], {
+  const migrate = Bun.spawnSync(['bash', 'scripts/db-migrate.sh'], {
     cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: databaseUrl },
   })
