@@ -17,19 +17,7 @@ usage() {
 }
 
 purge_piece() {
-  case $1 in
-    postgres)
-      if [[ -n $PG_OUTSIDE ]]; then
-        pg_purge_outside
-        rm -f "$FLASH_STATE_DIR/postgres"
-      else
-        rm -rf "$PG_DATA" "$PG_LOG"
-      fi
-      rm -f "$STATE_LOG_DIR/initdb.log"
-      ;;
-    redis) rm -rf "$REDIS_DIR" "$REDIS_LOG" ;;
-    kafka) rm -rf "$KAFKA_STATE_DIR" ;;
-  esac
+  piece purge "$1"
   say "$1: data deleted"
 }
 
@@ -63,19 +51,14 @@ main() {
   for ((i = ${#FLASH_ALL_PIECES[@]} - 1; i >= 0; i--)); do
     for piece in "${pieces[@]}"; do
       [[ $piece == "${FLASH_ALL_PIECES[i]}" ]] || continue
-      case $piece in
-        postgres) pg_stop ;;
-        redis) redis_stop ;;
-        kafka) kafka_stop ;;
-      esac
+      piece stop "$piece"
     done
   done
 
   if (( purge )); then
     if (( ${#pieces[@]} == ${#FLASH_ALL_PIECES[@]} )); then
-      pg_purge_outside
+      for piece in "${FLASH_ALL_PIECES[@]}"; do piece purge_all "$piece"; done
       rm -rf "$FLASH_STATE_DIR"
-      case $PG_SOCKET_DIR in "$FLASH_STATE_DIR"/*) ;; *) rm -rf "$PG_SOCKET_DIR" ;; esac
       say "state: $FLASH_STATE_DIR deleted"
     else
       for piece in "${pieces[@]}"; do purge_piece "$piece"; done

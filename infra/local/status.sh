@@ -27,10 +27,10 @@ main() {
 
   local piece info rc=0
   for piece in "${pieces[@]}"; do
-    if info=$(piece_running "$piece"); then
+    if info=$(piece running "$piece"); then
       printf '%-9s %-8s 127.0.0.1:%-6s pid %s\n' "$piece" running "${info#* }" "${info% *}"
     else
-      printf '%-9s %-8s 127.0.0.1:%-6s -\n' "$piece" stopped "$(piece_configured_port "$piece")"
+      printf '%-9s %-8s 127.0.0.1:%-6s -\n' "$piece" stopped "$(piece port "$piece")"
       rc=3
     fi
   done

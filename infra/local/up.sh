@@ -38,59 +38,32 @@ main() {
   local piece running
   local -a to_start=()
   for piece in "${pieces[@]}"; do
-    if running=$(piece_running "$piece"); then
+    if running=$(piece running "$piece"); then
       say "$piece: already running (pid ${running% *}, 127.0.0.1:${running#* })"
-      if [[ ${running#* } != "$(piece_configured_port "$piece")" ]]; then
-        warn "$piece: runs on port ${running#* }, not the requested $(piece_configured_port "$piece"); run down.sh $piece first to move it"
+      if [[ ${running#* } != "$(piece port "$piece")" ]]; then
+        warn "$piece: runs on port ${running#* }, not the requested $(piece port "$piece"); run down.sh $piece first to move it"
       fi
     else
       to_start+=("$piece")
     fi
   done
-  for piece in "${to_start[@]}"; do
-    case $piece in
-      postgres) require_free_port "$PGPORT" postgres ;;
-      redis) require_free_port "$REDIS_PORT" redis ;;
-      kafka)
-        require_free_port "$KAFKA_PORT" kafka
-        require_free_port "$KAFKA_CONTROLLER_PORT" kafka-controller
-        ;;
-    esac
-  done
+  for piece in "${to_start[@]}"; do piece claim_ports "$piece"; done
 
   # Prepare, launch everything, then wait: the slow starters overlap.
   local -A t0
-  for piece in "${to_start[@]}"; do
-    case $piece in
-      postgres) pg_init ;;
-      kafka) kafka_fetch_jars; kafka_init ;;
-    esac
-  done
+  for piece in "${to_start[@]}"; do piece prepare "$piece"; done
   for piece in "${to_start[@]}"; do
     t0[$piece]=$(now)
-    case $piece in
-      postgres) pg_start ;;
-      redis) redis_start ;;
-      kafka) kafka_start ;;
-    esac
+    piece start "$piece"
   done
   for piece in "${to_start[@]}"; do
-    case $piece in
-      postgres) pg_wait ;;
-      redis) redis_wait ;;
-      kafka) kafka_wait ;;
-    esac
+    piece wait "$piece"
     say "$piece: ready in $(elapsed_since "${t0[$piece]}")s"
   done
 
-  # The application's role and database (also when Postgres was already running).
-  for piece in "${pieces[@]}"; do
-    if [[ $piece == postgres ]]; then
-      PG_BIN=$(pg_bindir)
-      pg_provision
-      say "postgres: role '$PGUSER' and database '$PGDATABASE' ready (password auth on 127.0.0.1)"
-    fi
-  done
+  # What the application needs inside a piece (Postgres: its role and database), also when
+  # the piece was already running.
+  for piece in "${pieces[@]}"; do piece provision "$piece"; done
 
   say "up: ${pieces[*]} running (state $FLASH_STATE_DIR)"
 }
