@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # entry_*, tool_*, build_*: assigned by the eval of `bun infra/processes.ts shell`
 # Sourced by the benches: infrastructure of their own, so nothing else drains or shares it.
 #
 # A bench's figures are only worth something when nothing else runs on its stores: a `make dev`
@@ -24,6 +25,7 @@ bench_infra_env() {
 # bench_infra_up [pieces...]: start (idempotently) and prepare the bench's own stores.
 bench_infra_up() {
   bench_infra_env
+  eval "$(bun infra/processes.ts shell)"
   echo "bench: own infrastructure in .state/bench (Postgres :$PGPORT, Redis :$REDIS_PORT, Kafka :$KAFKA_PORT)"
   bash infra/local/up.sh "$@" >"$FLASH_STATE_DIR.infra.log" 2>&1 || {
     cat "$FLASH_STATE_DIR.infra.log" >&2
@@ -31,9 +33,9 @@ bench_infra_up() {
   }
   bash scripts/db-migrate.sh >/dev/null
   if [[ $# -eq 0 || " $* " == *" kafka "* ]]; then
-    bun services/order/src/create-topics.ts >/dev/null
+    bun "$tool_createTopics" >/dev/null
   fi
-  bun services/auth/src/seed-admin.ts >/dev/null
+  bun "$tool_seedAdmin" >/dev/null
   BENCH_INFRA_STARTED=1
 }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154 # entry_*, tool_*, build_*: assigned by the eval of `bun infra/processes.ts shell`
 # `make bench-product`: hot product reads, TypeScript and Go (Strategy B), each with the cache on
 # and off (Strategy A), under the same k6 load, taking turns, beside the no-work ceiling
 # (/health/live of each implementation). Starts four product services on spare ports against
@@ -17,7 +18,9 @@ state="${FLASH_STATE_DIR:-$root/.state/dev}"
 # The product services take /v1 only with the gateway's internal token; k6 signs one with it.
 export INTERNAL_AUTH_SECRET="${INTERNAL_AUTH_SECRET:-dev-internal-auth-secret-change-me-0123456789}"
 k6="$(bash infra/k6/install.sh)"
-go_product="$(bash services/product/go/build.sh)"
+# The entry files from the one manifest, infra/processes.ts.
+eval "$(bun infra/processes.ts shell)"
+go_product="$(bash "$build_product_go")"
 pids=()
 out="$(mktemp -d)"
 cleanup() {
@@ -28,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 bash scripts/db-migrate.sh >/dev/null 2>&1
-product_id="$(bun services/product/src/cli/seed-product.ts)"
+product_id="$(bun "$tool_seedProduct")"
 declare -A service_pid
 start() { # name port ENABLE_CACHE command...
   local name=$1 port=$2 cache=$3
@@ -37,8 +40,8 @@ start() { # name port ENABLE_CACHE command...
   pids+=($!)
   service_pid[$name]=$!
 }
-start ts-cached "$ts_cached" true bun services/product/src/main.ts
-start ts-rdb "$ts_rdb" false bun services/product/src/main.ts
+start ts-cached "$ts_cached" true bun "$entry_product"
+start ts-rdb "$ts_rdb" false bun "$entry_product"
 start go-cached "$go_cached" true "$go_product"
 start go-rdb "$go_rdb" false "$go_product"
 for port in "$ts_cached" "$ts_rdb" "$go_cached" "$go_rdb"; do

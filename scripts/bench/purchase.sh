@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154 # entry_*, tool_*, build_*: assigned by the eval of `bun infra/processes.ts shell`
 # `make bench-purchase`: the purchase under a spike, async (Redis reservation, 202) against sync
 # (Postgres transaction, 201) against the ceiling (an Elysia "hello" route), in one bench run on
 # this box, then a correctness check of what Postgres and Redis hold afterwards.
@@ -45,8 +46,8 @@ edge_port="${BENCH_EDGE_GATEWAY_PORT:-$((base + 12))}"
 source scripts/bench/infra.sh
 # The gateways sign internal tokens with it, auth/product/order verify them (the dev value).
 export INTERNAL_AUTH_SECRET="${INTERNAL_AUTH_SECRET:-dev-internal-auth-secret-change-me-0123456789}"
-relay_entry=services/order/src/relay/main.ts
-consumer_entry=services/order/src/consumer/main.ts
+# The entry files (entry_<process>, tool_<name>) from the one manifest, infra/processes.ts.
+eval "$(bun infra/processes.ts shell)"
 
 run_dir="${BENCH_DIR:-.state/bench/purchase-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$run_dir"
@@ -162,24 +163,24 @@ gateway_env=(
   # Off too: the setup signs up and logs in its customers from one address.
   AUTH_RATE_PER_ADDRESS=0
 )
-start auth "$auth_port" services/auth/src/main.ts
-start product "$product_port" services/product/src/main.ts "$jwks"
+start auth "$auth_port" "$entry_auth"
+start product "$product_port" "$entry_product" "$jwks"
 # Sync mode: the sync gateway hands it the purchase (the route exists only in that mode).
-start order "$order_port" services/order/src/main.ts "$jwks" ORDER_MODE=sync
-start gateway-async "$async_port" services/gateway/src/main.ts ORDER_MODE=async "${gateway_env[@]}"
-start gateway-sync "$sync_port" services/gateway/src/main.ts ORDER_MODE=sync "${gateway_env[@]}"
+start order "$order_port" "$entry_order" "$jwks" ORDER_MODE=sync
+start gateway-async "$async_port" "$entry_gateway" ORDER_MODE=async "${gateway_env[@]}"
+start gateway-sync "$sync_port" "$entry_gateway" ORDER_MODE=sync "${gateway_env[@]}"
 # The async gateway with tracing on and its collector unreachable (nothing listens on port 9):
 # spans are made, queued and dropped; the run shows what that costs a purchase.
-start gateway-traced "$traced_port" services/gateway/src/main.ts ORDER_MODE=async "${gateway_env[@]}" \
+start gateway-traced "$traced_port" "$entry_gateway" ORDER_MODE=async "${gateway_env[@]}" \
   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:9
-start hello "$hello_port" services/gateway/src/cli/hello.ts
+start hello "$hello_port" "$tool_hello"
 # The Upstash adapter (Redis over HTTP) through the local emulator over the same Redis: on Bun
 # (async-upstash), and in the gateway's Worker on workerd (edge), which has no other way to Redis.
 upstash_env=("UPSTASH_REDIS_REST_URL=$(local_url "$upstash_port")" UPSTASH_REDIS_REST_TOKEN=bench-upstash-token)
-start upstash "$upstash_port" services/gateway/src/cli/upstash-local.ts URS_TOKEN=bench-upstash-token
-start gateway-upstash "$upstash_gateway_port" services/gateway/src/main.ts ORDER_MODE=async \
+start upstash "$upstash_port" "$entry_upstash" URS_TOKEN=bench-upstash-token
+start gateway-upstash "$upstash_gateway_port" "$entry_gateway" ORDER_MODE=async \
   REDIS_DRIVER=upstash "${upstash_env[@]}" "${gateway_env[@]}"
-start gateway-edge "$edge_port" services/gateway/src/cli/workerd.ts ORDER_MODE=async \
+start gateway-edge "$edge_port" "$entry_gateway_workerd" ORDER_MODE=async \
   "${upstash_env[@]}" "${gateway_env[@]}" FLASH_STATE_DIR="$run_dir"
 
 # The async orders reach Postgres through the relay (Redis outbox -> Kafka) and the consumer
@@ -191,8 +192,8 @@ start gateway-edge "$edge_port" services/gateway/src/cli/workerd.ts ORDER_MODE=a
 # share one); the consumer joins the usual group, so it only reads what arrives from now on.
 start_pipeline() {
   local first=${#names[@]} index
-  start relay "$relay_port" "$relay_entry" RELAY_NAME=bench-relay
-  start consumer "$consumer_port" "$consumer_entry"
+  start relay "$relay_port" "$entry_relay" RELAY_NAME=bench-relay
+  start consumer "$consumer_port" "$entry_consumer"
   for index in $(seq "$first" $((${#names[@]} - 1))); do wait_ready "$index"; done
 }
 
@@ -250,13 +251,13 @@ if ((with_limits)); then
 fi
 
 if [[ -f "$summary" ]]; then
-  run bun services/order/src/cli/bench-check.ts --backlog "$run_dir/setup.json" "$summary"
+  run bun "$tool_benchCheck" --backlog "$run_dir/setup.json" "$summary"
 fi
 start_pipeline
 if [[ -f "$summary" ]]; then
   echo "bench: relay and consumer started; draining what the front door accepted"
   run env "${limits[@]}" BENCH_DRAIN_OUT="$run_dir/drain.json" \
-    bun services/order/src/cli/bench-check.ts --drain "$run_dir/setup.json" "$summary"
+    bun "$tool_benchCheck" --drain "$run_dir/setup.json" "$summary"
 fi
 quiet_window
 
@@ -288,4 +289,4 @@ run bun scripts/bench/cpu-report.ts "$run_dir/cpu-samples.jsonl" "$run_dir/idle.
 run bun scripts/bench/chart.ts "$summary" "$run_dir/bench-purchase.svg"
 cp "$summary" "${BENCH_OUT:-/dev/null}" 2>/dev/null || true
 run env ASYNC_PIPELINE=running "${limits[@]}" "${crowd[@]}" \
-  bun services/order/src/cli/bench-check.ts "$run_dir/setup.json" "$summary"
+  bun "$tool_benchCheck" "$run_dir/setup.json" "$summary"

@@ -1,7 +1,8 @@
 /**
  * What the integration tests share: where the real servers are (`make test` starts its own and
- * exports their URLs; run alone, `bun test` uses the `make dev` ones), and a logger that records
- * instead of printing so tests can assert on log output.
+ * exports their URLs; run alone, `bun test` uses the `make dev` ones), a logger that records
+ * instead of printing so tests can assert on log output, requests to an app (`call`, `caller`),
+ * places that do not answer (`deadUrls`, `silentServer`) and the readiness bed (`TestProcess`).
  */
 import { createLogger, createTelemetry, type Logger } from '@flash-deal/kit'
 import {
@@ -18,6 +19,10 @@ import {
 } from '@opentelemetry/sdk-metrics'
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace'
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose'
+
+export * from './dead'
+export * from './http'
+export * from './process'
 
 export const testEnv = {
   databaseUrl:
@@ -90,9 +95,6 @@ export function viaGateway<App extends { handle(request: Request): Promise<Respo
   }
 }
 
-/** A Redis URL nothing listens on, for testing how code behaves when Redis is down. */
-export const deadRedisUrl = 'redis://127.0.0.1:1'
-
 export interface RecordingLogger extends Logger {
   lines: Record<string, unknown>[]
 }
@@ -102,9 +104,6 @@ export function recordingLogger(): RecordingLogger {
   const logger = createLogger({ level: 'debug', sink: (line) => lines.push(JSON.parse(line)) })
   return Object.assign(logger, { lines })
 }
-
-/** Absolute repository root, for tests that spawn a service's entry point. */
-export const repoRoot = new URL('../../../', import.meta.url).pathname
 
 export const uniqueSuffix = () =>
   `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`

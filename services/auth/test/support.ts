@@ -2,11 +2,13 @@ import { connect } from '@flash-deal/db'
 import type { Telemetry } from '@flash-deal/kit'
 import { createRedis } from '@flash-deal/kit/redis'
 import {
+  type CallOptions,
+  call as callApp,
   internalAuthFor,
-  internalHeaders,
   recordingLogger,
   testEnv,
   uniqueSuffix,
+  viaGateway,
 } from '@flash-deal/testing'
 import type { JWK } from 'jose'
 import type { HashingLimits } from '../src/accounts/hashing'
@@ -64,28 +66,8 @@ export type AuthApp = Awaited<ReturnType<typeof authApp>>['app']
 export const newEmail = () => `user-${uniqueSuffix()}@example.test`
 
 /** A request to the auth app as the gateway sends it (with a valid internal token). */
-export async function call(
-  app: AuthApp,
-  method: string,
-  path: string,
-  init: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-) {
-  const headers: Record<string, string> = { ...(await internalHeaders('auth')), ...init.headers }
-  if (init.body !== undefined) headers['content-type'] = 'application/json'
-  if (init.token) headers.authorization = `Bearer ${init.token}`
-  return app.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers,
-      body:
-        init.body === undefined
-          ? undefined
-          : typeof init.body === 'string'
-            ? init.body
-            : JSON.stringify(init.body),
-    }),
-  )
-}
+export const call = (app: AuthApp, method: string, path: string, options?: CallOptions) =>
+  callApp(viaGateway(app, 'auth'), method, path, options)
 
 export async function signupAndLogin(
   app: AuthApp,

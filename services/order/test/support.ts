@@ -4,7 +4,9 @@ import type { Telemetry } from '@flash-deal/kit'
 import { createKafka } from '@flash-deal/kit/kafka'
 import { createRedis, type Redis } from '@flash-deal/kit/redis'
 import {
+  caller,
   deadRedisUrl,
+  deadUrls,
   internalAuthFor,
   recordingLogger,
   testEnv,
@@ -88,19 +90,7 @@ export function fixtures(sql: Sql) {
   return { user, deal, stockRemaining, ordersOf }
 }
 
-export function caller(app: { handle(request: Request): Promise<Response> }) {
-  return (
-    method: string,
-    path: string,
-    options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-  ) => {
-    const headers: Record<string, string> = { ...options.headers }
-    if (options.body !== undefined) headers['content-type'] = 'application/json'
-    if (options.token) headers.authorization = `Bearer ${options.token}`
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body)
-    return app.handle(new Request(`http://localhost${path}`, { method, headers, body }))
-  }
-}
+export { caller }
 
 /** A reconciler on the test servers (its Kafka admin connects only when it runs). */
 export const testReconciler = (sql: Sql, redis: Redis) =>
@@ -122,7 +112,7 @@ export const testReconciler = (sql: Sql, redis: Redis) =>
 export async function orderTestBed(options: { maxConnections?: number } = {}) {
   const logger = recordingLogger()
   const sql = connect(testEnv.databaseUrl, { max: options.maxConnections ?? 4 })
-  const deadSql = connect('postgres://flashdeal:flashdeal@127.0.0.1:1/flashdeal', { max: 1 })
+  const deadSql = connect(deadUrls.postgres, { max: 1 })
   const redis = createRedis(testEnv.redisUrl, logger)
   const deadRedis = createRedis(deadRedisUrl, logger)
   const { verifier, tokenFor } = await testTokens()

@@ -4,6 +4,7 @@ import { dealInfoKey, dealStockKey, OUTBOX_REGISTRY_KEY } from '@flash-deal/cont
 import { connect, queries } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
 import {
+  call,
   deadRedisUrl,
   recordingLogger,
   testEnv,
@@ -33,19 +34,6 @@ afterAll(async () => {
   redis.disconnect()
   deadRedis.disconnect()
 })
-
-function call(
-  target: typeof app,
-  method: string,
-  path: string,
-  options: { body?: unknown; token?: string } = {},
-) {
-  const headers: Record<string, string> = {}
-  if (options.body !== undefined) headers['content-type'] = 'application/json'
-  if (options.token) headers.authorization = `Bearer ${options.token}`
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body)
-  return target.handle(new Request(`http://localhost${path}`, { method, headers, body }))
-}
 
 const minutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString()
 const dealBody = (change: Record<string, unknown> = {}) => ({

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { connect } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
-import { recordingLogger, testEnv, testTokens, uniqueSuffix } from '@flash-deal/testing'
+import { caller, recordingLogger, testEnv, testTokens, uniqueSuffix } from '@flash-deal/testing'
 import { cachedProductRepository } from '../src/repository/cached'
 import { rdbProductRepository } from '../src/repository/rdb'
 import { createApp } from './support'
@@ -21,18 +21,7 @@ afterAll(async () => {
   redis.disconnect()
 })
 
-function call(method: string, path: string, options: { body?: unknown; token?: string } = {}) {
-  const headers: Record<string, string> = {}
-  if (options.body !== undefined) headers['content-type'] = 'application/json'
-  if (options.token) headers.authorization = `Bearer ${options.token}`
-  return app.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    }),
-  )
-}
+const call = caller(app)
 
 const valid = () => ({
   name: `Phone ${uniqueSuffix()}`,

@@ -4,6 +4,8 @@ import { connect, tracedQueries } from '@flash-deal/db'
 import { SpanKind } from '@flash-deal/kit'
 import { createRedis } from '@flash-deal/kit/redis'
 import {
+  call,
+  type Handler,
   recordingLogger,
   recordingTelemetry,
   testEnv,
@@ -25,17 +27,11 @@ afterAll(async () => {
 })
 
 /** An admin creates a product through the app; its id. */
-async function createdProduct(app: { handle(request: Request): Promise<Response> }) {
-  const created = await app.handle(
-    new Request('http://localhost/v1/products', {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${await tokenFor('admin')}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ name: `Traced ${uniqueSuffix()}`, price: 100, currency: 'USD' }),
-    }),
-  )
+async function createdProduct(app: Handler) {
+  const created = await call(app, 'POST', '/v1/products', {
+    token: await tokenFor('admin'),
+    body: { name: `Traced ${uniqueSuffix()}`, price: 100, currency: 'USD' },
+  })
   expect(created.status).toBe(201)
   return ((await created.json()) as { id: string }).id
 }
@@ -50,11 +46,9 @@ test('GET /v1/products/:id: the GetProduct statement is a span under the request
   const id = await createdProduct(app)
 
   const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736'
-  const response = await app.handle(
-    new Request(`http://localhost/v1/products/${id}`, {
-      headers: { traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` },
-    }),
-  )
+  const response = await call(app, 'GET', `/v1/products/${id}`, {
+    headers: { traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` },
+  })
   expect(response.status).toBe(200)
 
   const finished = await spans()

@@ -11,15 +11,17 @@ import { dealStockKey } from '@flash-deal/contracts'
 import { connect, queries, type Sql } from '@flash-deal/db'
 import { createRedis, type Redis } from '@flash-deal/kit/redis'
 import {
+  deadUrls,
   internalAuthSecret,
   internalHeaders,
   recordingLogger,
   repoRoot,
+  TestProcess,
   testEnv,
   testTokens,
   uniqueSuffix,
 } from '@flash-deal/testing'
-import type { Subprocess } from 'bun'
+import { type ProcessName, planStack } from '../../../infra/processes'
 
 const defaultBase = Number(process.env.SYSTEM_TEST_PORT_BASE ?? 19080)
 /**
@@ -38,15 +40,7 @@ export const portsFrom = (base: number) => ({
 export const ports = portsFrom(defaultBase)
 const url = (port: number) => `http://127.0.0.1:${port}`
 
-export type ServiceName = 'gateway' | 'product' | 'order' | 'relay' | 'consumer' | 'upstash'
-const entries: Record<ServiceName, string> = {
-  gateway: 'services/gateway/src/main.ts',
-  upstash: 'services/gateway/src/cli/upstash-local.ts',
-  product: 'services/product/src/main.ts',
-  order: 'services/order/src/main.ts',
-  relay: 'services/order/src/relay/main.ts',
-  consumer: 'services/order/src/consumer/main.ts',
-}
+export type ServiceName = Exclude<ProcessName, 'auth'>
 
 export const tokens = await testTokens()
 // Shared by every system test file of the run (Bun evaluates this module once): the key set the
@@ -69,64 +63,6 @@ function shared() {
     redis: createRedis(testEnv.redisUrl, recordingLogger()),
   }
   return clients
-}
-
-class Service {
-  child?: Subprocess
-  output: string[] = []
-
-  constructor(
-    readonly name: ServiceName,
-    private readonly env: Record<string, string>,
-    private readonly entry = entries[name],
-  ) {}
-
-  async start() {
-    this.child = Bun.spawn(['bun', this.entry], {
-      cwd: repoRoot,
-      env: { ...process.env, ...this.env },
-      stdout: 'pipe',
-      stderr: 'pipe',
-    })
-    for (const stream of [this.child.stdout, this.child.stderr]) {
-      void (async () => {
-        const reader = (stream as ReadableStream<Uint8Array>).getReader()
-        for (;;) {
-          const { done, value } = await reader.read()
-          if (done) return
-          this.output.push(new TextDecoder().decode(value))
-          if (this.output.length > 400) this.output.shift()
-        }
-      })()
-    }
-    await waitReady(this.name, Number(this.env.PORT), this)
-  }
-
-  /** SIGKILL: no drain, no goodbye — a crash. */
-  async kill() {
-    this.child?.kill('SIGKILL')
-    await this.child?.exited
-  }
-
-  async stop() {
-    this.child?.kill('SIGTERM')
-    await this.child?.exited
-  }
-}
-
-async function waitReady(name: string, port: number, service: Service, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (service.child?.exitCode !== null && service.child?.exitCode !== undefined) break
-    try {
-      const response = await fetch(`${url(port)}/health/ready`, {
-        signal: AbortSignal.timeout(2000),
-      })
-      if (response.ok) return
-    } catch {}
-    await Bun.sleep(100)
-  }
-  throw new Error(`${name} not ready on :${port}\n${service.output.join('').slice(-3000)}`)
 }
 
 /**
@@ -152,54 +88,41 @@ export async function startStack(
     INTERNAL_AUTH_SECRET: internalAuthSecret,
     ...extraEnv,
   }
-  const edge = options.gateway === 'workerd'
-  const upstash = { URS_TOKEN: 'system-upstash-token', PORT: String(ports.upstash) }
-  const services: Record<Exclude<ServiceName, 'upstash'>, Service> = {
-    product: new Service('product', { ...common, PORT: String(ports.product) }),
-    order: new Service('order', {
-      ...common,
-      PORT: String(ports.order),
-      ORDER_MODE: mode,
-      RECONCILE_INTERVAL_MS: '500',
-    }),
-    relay: new Service('relay', {
-      ...common,
-      PORT: String(ports.relay),
-      RELAY_NAME: `system-${uniqueSuffix()}`,
-      RELAY_CLAIM_IDLE_MS: '2000',
-    }),
-    consumer: new Service('consumer', {
-      ...common,
-      PORT: String(ports.consumer),
-      // A killed consumer's partitions come back after 6 s instead of 30.
-      CONSUMER_SESSION_TIMEOUT_MS: '6000',
-    }),
-    gateway: new Service(
-      'gateway',
-      {
-        ...common,
-        PORT: String(ports.gateway),
-        ORDER_MODE: mode,
-        AUTH_URL: url(1),
-        PRODUCT_URL: url(ports.product),
-        ORDER_URL: url(ports.order),
-        // Every buyer of these tests comes from one address.
-        PURCHASE_RATE_PER_ADDRESS: '0',
-        ...(edge
-          ? {
-              REDIS_DRIVER: 'upstash',
-              UPSTASH_REDIS_REST_URL: url(ports.upstash),
-              UPSTASH_REDIS_REST_TOKEN: upstash.URS_TOKEN,
-            }
-          : {}),
-      },
-      edge ? 'services/gateway/src/cli/workerd.ts' : entries.gateway,
-    ),
+  // Every process but auth: the tokens come from this test's key, served on the JWKS port.
+  const planned = planStack({
+    port: (name) => ports[name as ServiceName],
+    gatewayRuntime: options.gateway ?? 'bun',
+    upstashToken: 'system-upstash-token',
+    without: ['auth'],
+    absentUrl: deadUrls.http,
+  })
+  const own: Partial<Record<ServiceName, Record<string, string>>> = {
+    order: { ORDER_MODE: mode, RECONCILE_INTERVAL_MS: '500' },
+    relay: { RELAY_NAME: `system-${uniqueSuffix()}`, RELAY_CLAIM_IDLE_MS: '2000' },
+    // A killed consumer's partitions come back after 6 s instead of 30.
+    consumer: { CONSUMER_SESSION_TIMEOUT_MS: '6000' },
+    // Every buyer of these tests comes from one address.
+    gateway: { ORDER_MODE: mode, PURCHASE_RATE_PER_ADDRESS: '0' },
   }
-  const processes = [
-    ...Object.values(services),
-    ...(edge ? [new Service('upstash', { ...common, ...upstash })] : []),
-  ]
+  const processes = planned.map(
+    (spec) =>
+      new TestProcess(spec.name, ['bun', spec.entry], {
+        env: { ...process.env, ...common, ...spec.env, ...own[spec.name as ServiceName] },
+        readyUrl: spec.readyUrl,
+      }),
+  )
+  const byName = (name: ServiceName) => {
+    const found = processes.find((service) => service.name === name)
+    if (!found) throw new Error(`no ${name} in this stack`)
+    return found
+  }
+  const services = {
+    product: byName('product'),
+    order: byName('order'),
+    relay: byName('relay'),
+    consumer: byName('consumer'),
+    gateway: byName('gateway'),
+  }
   await Promise.all(processes.map((service) => service.start()))
   return {
     services,
@@ -208,9 +131,7 @@ export async function startStack(
     orderUrl: url(ports.order),
     /** The last output of each process, for a failing test's report. */
     logs() {
-      return processes
-        .map((service) => `--- ${service.name}\n${service.output.join('').slice(-4000)}`)
-        .join('\n')
+      return processes.map((service) => `--- ${service.name}\n${service.log()}`).join('\n')
     },
     async stop() {
       await Promise.all(processes.map((service) => service.stop()))

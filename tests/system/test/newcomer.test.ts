@@ -11,29 +11,20 @@ import { ORDERS_ACCEPTED } from '@flash-deal/contracts'
 import { connect } from '@flash-deal/db'
 import { createKafka } from '@flash-deal/kit/kafka'
 import { createRedis } from '@flash-deal/kit/redis'
-import { recordingLogger, repoRoot, testEnv, uniqueSuffix } from '@flash-deal/testing'
-import type { Subprocess } from 'bun'
+import { recordingLogger, repoRoot, TestProcess, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import { localUrl, processes as manifest, processNames, readyPath } from '../../../infra/processes'
 import { infra } from '../src/harness'
 
 setDefaultTimeout(180_000)
 
+// Every process with a `bun run` script of its own, on `make dev`'s variables for its port,
+// moved clear of every other stack of the run.
 const base = Number(process.env.SYSTEM_TEST_PORT_BASE ?? 19080) + 60
-const ports = {
-  GATEWAY_PORT: base,
-  AUTH_PORT: base + 1,
-  PRODUCT_PORT: base + 2,
-  ORDER_PORT: base + 3,
-  RELAY_PORT: base + 4,
-  CONSUMER_PORT: base + 5,
-}
-const processes = [
-  { folder: 'services/auth', script: 'dev', port: ports.AUTH_PORT },
-  { folder: 'services/product', script: 'dev', port: ports.PRODUCT_PORT },
-  { folder: 'services/order', script: 'dev', port: ports.ORDER_PORT },
-  { folder: 'services/order', script: 'dev:relay', port: ports.RELAY_PORT },
-  { folder: 'services/order', script: 'dev:consumer', port: ports.CONSUMER_PORT },
-  { folder: 'services/gateway', script: 'dev', port: ports.GATEWAY_PORT },
-]
+const processes = processNames.flatMap((name) => {
+  const { dev, port, portVar } = manifest[name]
+  return dev ? [{ ...dev, portVar, port: base + port - manifest.gateway.port }] : []
+})
+const ports = Object.fromEntries(processes.map(({ portVar, port }) => [portVar, port]))
 
 // A clean start is a start on clean state, as on a fresh checkout: a database of its own with
 // the schema, a Redis database of its own, a consumer group of its own (new groups start at the
@@ -58,50 +49,30 @@ const env = {
   PATH: `${repoRoot}.tools/node_modules/.bin:/usr/local/bin:/usr/bin:/bin`,
 }
 
-const running: { name: string; child: Subprocess; output: string[] }[] = []
+const running: TestProcess[] = []
 
 afterAll(async () => {
-  for (const { child } of running) child.kill('SIGINT')
-  await Promise.all(running.map(({ child }) => child.exited))
+  await Promise.all(running.map((child) => child.stop('SIGINT')))
   await redis.flushdb()
   redis.disconnect()
   await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
   await admin.end({ timeout: 5 })
 })
 
-function start(folder: string, script: string) {
-  // Verbatim: a shell in the folder, then `bun run <script>`.
-  const child = Bun.spawn(['bash', '-c', `cd ${folder} && exec bun run ${script}`], {
-    cwd: repoRoot,
-    env,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  const output: string[] = []
-  for (const stream of [child.stdout, child.stderr]) {
-    void (async () => {
-      const decoder = new TextDecoder()
-      const reader = (stream as ReadableStream<Uint8Array>).getReader()
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) return
-        output.push(decoder.decode(value, { stream: true }))
-      }
-    })()
-  }
-  running.push({ name: `${folder} ${script}`, child, output })
-}
-
-async function ready(port: number, name: string) {
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline) {
-    const answer = await fetch(`http://127.0.0.1:${port}/health/ready`, {
-      signal: AbortSignal.timeout(2000),
-    }).catch(() => undefined)
-    if (answer?.ok) return
-    await Bun.sleep(200)
-  }
-  throw new Error(`${name} not ready on :${port}\n${logs()}`)
+/** Verbatim: a shell in the folder, then `bun run <script>`; every line of its output kept. */
+function start(folder: string, script: string, port: number) {
+  const child = new TestProcess(
+    `${folder} ${script}`,
+    ['bash', '-c', `cd ${folder} && exec bun run ${script}`],
+    {
+      env,
+      readyUrl: `${localUrl(port)}${readyPath}`,
+      readyTimeoutMs: 60_000,
+      keep: Number.POSITIVE_INFINITY,
+    },
+  )
+  running.push(child)
+  return child.start()
 }
 
 const logs = () => running.map(({ name, output }) => `--- ${name}\n${output.join('')}`).join('\n')
@@ -149,11 +120,10 @@ test('bun run dev in every service folder (and the relay and consumer) starts cl
   })
   await kafkaAdmin.disconnect()
 
-  for (const { folder, script } of processes) start(folder, script)
-  await Promise.all(processes.map(({ port, folder, script }) => ready(port, `${folder} ${script}`)))
+  await Promise.all(processes.map(({ folder, script, port }) => start(folder, script, port)))
 
   // The gateway finds each upstream where `make dev` puts it, and tokens from this auth verify.
-  const gateway = `http://127.0.0.1:${ports.GATEWAY_PORT}`
+  const gateway = localUrl(ports.GATEWAY_PORT ?? 0)
   const email = `newcomer-${uniqueSuffix()}@example.test`
   const credentials = JSON.stringify({ email, password: 'a-long-password-1' })
   const json = { 'content-type': 'application/json' }
