@@ -12,10 +12,6 @@ FLASH_PROG=infra-down
 # shellcheck source=infra/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() {
-  sed -n '2,8s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
-}
-
 purge_piece() {
   piece purge "$1"
   say "$1: data deleted"

@@ -28,6 +28,11 @@ die() {
   exit 1
 }
 
+# The calling script's usage: its header comment (after the shebang, up to the first other line).
+usage() {
+  awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
+}
+
 # Print the last lines of a log file to stderr, indented, after a failure.
 show_log_tail() {
   local file=$1 lines=${2:-30}

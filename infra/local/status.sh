@@ -17,7 +17,7 @@ main() {
   local arg
   for arg in "$@"; do
     case $arg in
-      -h | --help) sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; return 0 ;;
+      -h | --help) usage; return 0 ;;
       -*) die "unknown option '$arg'" ;;
     esac
   done

@@ -13,10 +13,6 @@ FLASH_PROG=infra-up
 # shellcheck source=infra/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() {
-  sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
-}
-
 main() {
   local arg
   for arg in "$@"; do

@@ -2,10 +2,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { SpanKind, SpanStatusCode, type Telemetry } from '@flash-deal/kit'
 import {
+  deadUrls,
   internalAuthFor,
   internalTokens,
   recordingLogger,
   recordingTelemetry,
+  silentServer,
   testEnv,
   testTokens,
 } from '@flash-deal/testing'
@@ -28,7 +30,7 @@ interface Seen {
 }
 
 let upstream: Server<undefined>
-let slow: Server<undefined>
+let silent: ReturnType<typeof silentServer>
 const seen: Seen[] = []
 
 beforeAll(() => {
@@ -57,14 +59,7 @@ beforeAll(() => {
       })
     },
   })
-  slow = Bun.serve({
-    port: 0,
-    hostname: '127.0.0.1',
-    fetch: async () => {
-      await Bun.sleep(500)
-      return new Response('late')
-    },
-  })
+  silent = silentServer()
 })
 
 const redisPort = ioredisPort(testEnv.redisUrl, recordingLogger())
@@ -72,7 +67,7 @@ const redisPort = ioredisPort(testEnv.redisUrl, recordingLogger())
 afterAll(async () => {
   await redisPort.close()
   upstream.stop(true)
-  slow.stop(true)
+  silent.stop()
 })
 
 async function gateway(
@@ -216,7 +211,7 @@ describe('gateway routing', () => {
   })
 
   test('an upstream that is down is a 502 problem naming it', async () => {
-    const response = await (await gateway({ order: 'http://127.0.0.1:1' })).handle(
+    const response = await (await gateway({ order: deadUrls.http })).handle(
       new Request('http://localhost/v1/orders'),
     )
     expect(response.status).toBe(502)
@@ -228,7 +223,7 @@ describe('gateway routing', () => {
   })
 
   test('an upstream slower than its timeout is a 504 problem', async () => {
-    const app = await gateway({ product: `http://127.0.0.1:${slow.port}` }, 100)
+    const app = await gateway({ product: `http://127.0.0.1:${silent.port}` }, 100)
     const response = await app.handle(new Request('http://localhost/v1/products'))
     expect(response.status).toBe(504)
     expect(await response.json()).toMatchObject({
@@ -402,10 +397,10 @@ describe('proxy hops are HTTP client spans', () => {
 
   test('an unreachable upstream and a timeout fail the hop', async () => {
     const { telemetry, spans } = recordingTelemetry('gateway')
-    const dead = await gateway({ order: 'http://127.0.0.1:1' }, 2000, 'async', telemetry)
+    const dead = await gateway({ order: deadUrls.http }, 2000, 'async', telemetry)
     expect((await dead.handle(new Request('http://localhost/v1/orders'))).status).toBe(502)
     const late = await gateway(
-      { product: `http://127.0.0.1:${slow.port}` },
+      { product: `http://127.0.0.1:${silent.port}` },
       100,
       'async',
       telemetry,
@@ -415,7 +410,7 @@ describe('proxy hops are HTTP client spans', () => {
     const clients = (await spans()).filter((span) => span.kind === SpanKind.CLIENT)
     expect(clients.map((span) => [span.attributes['server.port'], span.status.code])).toEqual([
       [1, SpanStatusCode.ERROR],
-      [slow.port, SpanStatusCode.ERROR],
+      [silent.port, SpanStatusCode.ERROR],
     ])
     expect(clients.map((span) => span.attributes['error.type'])).toEqual([
       'BadGatewayError',

@@ -5,7 +5,7 @@
  * checks are what the services serve).
  */
 import { afterAll, expect, test } from 'bun:test'
-import { internalTokens, recordingLogger, testEnv, testTokens } from '@flash-deal/testing'
+import { deadUrls, internalTokens, recordingLogger, testEnv, testTokens } from '@flash-deal/testing'
 import { parse } from 'yaml'
 import { createApp } from '../src/app'
 import { createPurchase } from '../src/purchase'
@@ -129,7 +129,7 @@ test('one document: the gateway routes and every proxied public route, nothing i
 
 test('an upstream whose document does not answer: its routes are missing and the page says so', async () => {
   const document = await gateway({
-    auth: 'http://127.0.0.1:1',
+    auth: deadUrls.http,
     product: local(servers.product),
     order: local(servers.order),
   })

@@ -5,7 +5,7 @@
 import { dealKeys } from '@flash-deal/contracts'
 import type { Telemetry } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
-import { internalTokens, recordingLogger, testTokens } from '@flash-deal/testing'
+import { deadUrls, internalTokens, recordingLogger, testTokens } from '@flash-deal/testing'
 import { createApp } from '../src/app'
 import { createPurchase } from '../src/purchase'
 import type { OrderMode } from '../src/purchase/controller'
@@ -66,7 +66,7 @@ export async function gatewayOn(
   const logger = recordingLogger()
   const upstream = (name: 'auth' | 'product' | 'order') => ({
     name,
-    baseUrl: options.orderUrl ?? 'http://127.0.0.1:1',
+    baseUrl: options.orderUrl ?? deadUrls.http,
     timeoutMs: 2000,
   })
   const app = createApp({

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createRedis } from '@flash-deal/kit/redis'
-import { internalAuthFor, recordingLogger, testEnv } from '@flash-deal/testing'
+import { deadUrls, internalAuthFor, recordingLogger, testEnv } from '@flash-deal/testing'
 import type { Server } from 'bun'
 import { buildWorkerBundle } from '../src/edge/bundle'
 import { dealState, publishDeal, tokens } from './purchase-support'
@@ -36,7 +36,7 @@ function bindings(overrides: Record<string, string> = {}) {
   return {
     AUTH_URL: echo,
     PRODUCT_URL: echo,
-    ORDER_URL: 'http://127.0.0.1:1',
+    ORDER_URL: deadUrls.http,
     JWKS_URL: `http://127.0.0.1:${jwks.port}/`,
     UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${upstash.port}`,
     UPSTASH_REDIS_REST_TOKEN: upstashToken,
@@ -286,7 +286,7 @@ test('the per-address limit keys on the address the runtime saw, not on a CF-Con
 })
 
 test('Upstash unreachable: 503 "retry with the same Idempotency-Key", never 202, nothing reserved', async () => {
-  const cut = await start({ UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1' })
+  const cut = await start({ UPSTASH_REDIS_REST_URL: deadUrls.http })
   const dealId = await publishDeal(redis, { stock: 5 })
   const response = await purchase(cut.url, dealId, { token: await tokens.tokenFor('customer') })
   expect(response.status).toBe(503)

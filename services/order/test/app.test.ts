@@ -3,6 +3,7 @@ import { connect } from '@flash-deal/db'
 import { createKafka, kafkaProbe } from '@flash-deal/kit/kafka'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import {
+  deadUrls,
   internalAuthFor,
   internalHeaders,
   recordingLogger,
@@ -21,7 +22,7 @@ const kafka = kafkaProbe(
 )
 const { verifier, tokenFor } = await testTokens()
 const noKafka = kafkaProbe(
-  createKafka({ clientId: 'order-test-dead', brokers: ['127.0.0.1:1'], logger }),
+  createKafka({ clientId: 'order-test-dead', brokers: [deadUrls.kafka], logger }),
 )
 
 afterAll(async () => {

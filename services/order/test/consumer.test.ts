@@ -8,6 +8,7 @@ import { afterAll, expect, setDefaultTimeout, test } from 'bun:test'
 import type { OrderAccepted } from '@flash-deal/contracts'
 import { connect, queries } from '@flash-deal/db'
 import {
+  deadUrls,
   recordingLogger,
   recordingMetrics,
   recordingTelemetry,
@@ -188,7 +189,7 @@ test('Postgres unreachable: the batch is retried, never skipped, and applies onc
   await producer.disconnect()
   const groupId = `it-consumer-${uniqueSuffix()}`
 
-  const deadSql = connect('postgres://flashdeal:flashdeal@127.0.0.1:1/flashdeal')
+  const deadSql = connect(deadUrls.postgres)
   const logger = recordingLogger()
   const blocked = createOrderConsumer({
     kafka,

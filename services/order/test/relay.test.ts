@@ -19,6 +19,7 @@ import {
 import { createKafka } from '@flash-deal/kit/kafka'
 import { createRedis } from '@flash-deal/kit/redis'
 import {
+  deadUrls,
   recordingLogger,
   recordingMetrics,
   recordingTelemetry,
@@ -148,7 +149,7 @@ test('Kafka unreachable: the round fails and the entries stay in Redis; a restar
   const { registryKey, dealId, orderIds } = await outboxWith(3)
   const deadKafka = createKafka({
     clientId: 'it-dead',
-    brokers: ['127.0.0.1:1'],
+    brokers: [deadUrls.kafka],
     logger: recordingLogger(),
   })
   const deadProducer = deadKafka.producer({ retry: { retries: 0 } })
@@ -273,7 +274,7 @@ test('deals that ended over a minute ago with an empty outbox leave the registry
   await redis.xadd(dealOutboxKey(endedWithBacklog), '*', 'orderId', 'not-yet-relayed')
   const deadKafka = createKafka({
     clientId: 'it-dead',
-    brokers: ['127.0.0.1:1'],
+    brokers: [deadUrls.kafka],
     logger: recordingLogger(),
   })
   // A relay that cannot produce: the backlog stays, and so does its deal.

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { connect } from '@flash-deal/db'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import {
+  deadUrls,
   internalAuthFor,
   internalHeaders,
   recordingLogger,
@@ -16,7 +17,7 @@ import { createApp } from './support'
 const logger = recordingLogger()
 const sql = connect(testEnv.databaseUrl, { max: 2 })
 const redis = createRedis(testEnv.redisUrl, logger)
-const deadSql = connect('postgres://flashdeal:flashdeal@127.0.0.1:1/flashdeal', { max: 1 })
+const deadSql = connect(deadUrls.postgres, { max: 1 })
 const { verifier, tokenFor } = await testTokens()
 
 afterAll(async () => {
