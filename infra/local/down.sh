@@ -18,25 +18,14 @@ purge_piece() {
 }
 
 main() {
-  local purge=0 arg
-  local -a names=()
-  for arg in "$@"; do
-    case $arg in
-      --purge) purge=1 ;;
-      -h | --help) usage; return 0 ;;
-      -*) usage >&2; die "unknown option '$arg'" ;;
-      *) names+=("$arg") ;;
-    esac
-  done
-  parse_pieces "${names[@]}"
+  read_command_line --purge -- "$@"
   local -a pieces=("${PIECES[@]}")
-  flash_init_env
 
   if [[ ! -d $FLASH_STATE_DIR ]]; then
     say "state: $FLASH_STATE_DIR does not exist; nothing to stop"
     return 0
   fi
-  if (( purge )) && [[ ! -f $STATE_MARKER ]]; then
+  if (( PURGE )) && [[ ! -f $STATE_MARKER ]]; then
     die "refusing to purge $FLASH_STATE_DIR: it has no $(basename "$STATE_MARKER") marker (not made by up.sh)"
   fi
   lock_state_dir
@@ -51,7 +40,7 @@ main() {
     done
   done
 
-  if (( purge )); then
+  if (( PURGE )); then
     if (( ${#pieces[@]} == ${#FLASH_ALL_PIECES[@]} )); then
       for piece in "${FLASH_ALL_PIECES[@]}"; do piece purge_all "$piece"; done
       rm -rf "$FLASH_STATE_DIR"

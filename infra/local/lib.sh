@@ -112,6 +112,31 @@ parse_pieces() {
   done
 }
 
+# read_command_line [--purge] -- ARGS...: the scripts' one command line. -h/--help prints the
+# usage and exits; an unknown option fails; --purge (where allowed) sets PURGE=1; the piece names
+# go to PIECES (parse_pieces). Then the environment (flash_init_env).
+# shellcheck disable=SC2034 # PURGE: down.sh reads it
+read_command_line() {
+  local allow_purge=0 arg
+  if [[ $1 == --purge ]]; then allow_purge=1; shift; fi
+  shift
+  PURGE=0
+  local -a names=()
+  for arg in "$@"; do
+    case $arg in
+      --purge)
+        (( allow_purge )) || { usage >&2; die "unknown option '$arg'"; }
+        PURGE=1
+        ;;
+      -h | --help) usage; exit 0 ;;
+      -*) usage >&2; die "unknown option '$arg'" ;;
+      *) names+=("$arg") ;;
+    esac
+  done
+  parse_pieces "${names[@]}"
+  flash_init_env
+}
+
 # Serialise up/down on one state dir (two up.sh runs on the same dir would race).
 # Every server launch closes this descriptor ({FLASH_STATE_LOCK_FD}>&-): a daemon inheriting it
 # would hold the lock for its whole life.

@@ -14,16 +14,8 @@ FLASH_PROG=infra-status
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 main() {
-  local arg
-  for arg in "$@"; do
-    case $arg in
-      -h | --help) usage; return 0 ;;
-      -*) die "unknown option '$arg'" ;;
-    esac
-  done
-  parse_pieces "$@"
+  read_command_line -- "$@"
   local -a pieces=("${PIECES[@]}")
-  flash_init_env
 
   local piece info rc=0
   for piece in "${pieces[@]}"; do

@@ -14,16 +14,8 @@ FLASH_PROG=infra-up
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 main() {
-  local arg
-  for arg in "$@"; do
-    case $arg in
-      -h | --help) usage; return 0 ;;
-      -*) usage >&2; die "unknown option '$arg'" ;;
-    esac
-  done
-  parse_pieces "$@"
+  read_command_line -- "$@"
   local -a pieces=("${PIECES[@]}")
-  flash_init_env
   lock_state_dir
   prepare_state_dir
   say "state: $FLASH_STATE_DIR (pieces: ${pieces[*]})"

@@ -4,9 +4,10 @@
  * emulator over the test Redis in front of it.
  */
 
-import { internalAuthSecret, repoRoot, testEnv } from '@flash-deal/testing'
+import { internalAuthSecret, repoRoot, TestProcess, testEnv } from '@flash-deal/testing'
 import { createApp as createUpstashServer } from '@humanwhocodes/upstash-redis-server'
 import type { Subprocess } from 'bun'
+import { variants } from '../../../infra/processes'
 
 export const upstashToken = 'workerd-test-token'
 
@@ -33,21 +34,25 @@ export interface WorkerdGateway {
   stop(): Promise<void>
 }
 
+const workerdCommand = ['bun', variants.gatewayOnWorkerd.entry]
+
+const workerdEnv = (port: number, bindings: Record<string, string>) => ({
+  PATH: process.env.PATH ?? '',
+  FLASH_STATE_DIR: `${repoRoot}.state/workerd-tests`,
+  LOG_LEVEL: 'warn',
+  PORT: String(port),
+  // The secret the Worker signs its upstream calls with (a secret binding on Cloudflare).
+  INTERNAL_AUTH_SECRET: internalAuthSecret,
+  ...bindings,
+})
+
 function spawnWorkerd(
   port: number,
   bindings: Record<string, string>,
 ): Subprocess<'ignore', 'pipe', 'pipe'> {
-  return Bun.spawn(['bun', 'services/gateway/src/cli/workerd.ts'], {
+  return Bun.spawn(workerdCommand, {
     cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH ?? '',
-      FLASH_STATE_DIR: `${repoRoot}.state/workerd-tests`,
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      // The secret the Worker signs its upstream calls with (a secret binding on Cloudflare).
-      INTERNAL_AUTH_SECRET: internalAuthSecret,
-      ...bindings,
-    },
+    env: workerdEnv(port, bindings),
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -72,34 +77,12 @@ export async function startWorkerdGateway(
   bindings: Record<string, string>,
 ): Promise<WorkerdGateway> {
   const port = await freePort()
-  const child: Subprocess<'ignore', 'pipe', 'pipe'> = spawnWorkerd(port, bindings)
-  const output: string[] = []
-  for (const stream of [child.stdout, child.stderr]) {
-    void (async () => {
-      const reader = stream.getReader()
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) return
-        output.push(new TextDecoder().decode(value))
-      }
-    })()
-  }
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`workerd exited early:\n${output.join('')}`)
-    try {
-      if ((await fetch(`${url}/health/live`)).ok) break
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`workerd not up on :${port}:\n${output.join('')}`)
-    await Bun.sleep(100)
-  }
-  return {
-    url,
-    output,
-    async stop() {
-      child.kill('SIGTERM')
-      await child.exited
-    },
-  }
+  const gateway = new TestProcess('workerd', workerdCommand, {
+    env: workerdEnv(port, bindings),
+    readyUrl: `${url}/health/live`,
+    keep: Number.POSITIVE_INFINITY,
+  })
+  await gateway.start()
+  return { url, output: gateway.output, stop: () => gateway.stop() }
 }
