@@ -1,4 +1,13 @@
 export { bearerAuth, bearerSecurity } from './auth'
+export {
+  type BodyLimits,
+  DEFAULT_MAX_BODY_DEPTH,
+  isJsonMediaType,
+  MalformedJsonError,
+  parseJsonText,
+  readJsonBody,
+  UnsupportedMediaTypeError,
+} from './body'
 export { ConfigError, loadConfig, loadConfigOrExit } from './config'
 export * from './errors'
 export {
@@ -17,6 +26,7 @@ export {
   type ServeOptions,
   type ShutdownOptions,
   serve,
+  transportBodyLimit,
 } from './lifecycle'
 export { createLogger, type LogFields, type Logger, type LogLevel, type LogSink } from './logger'
 export type { OpenAPIDocument } from './openapi'
