@@ -1,5 +1,6 @@
 import { Elysia, type ElysiaConfig, ValidationError as ElysiaValidationError, t } from 'elysia'
 import { DEFAULT_MAX_BODY_DEPTH, readJsonBody } from './body'
+import './formats'
 import {
   BadRequestError,
   DomainError,

@@ -8,6 +8,7 @@ export {
   readJsonBody,
   UnsupportedMediaTypeError,
 } from './body'
+export { isInstant } from './formats'
 export { ConfigError, loadConfig, loadConfigOrExit } from './config'
 export * from './errors'
 export {
