@@ -8,9 +8,9 @@ export {
   readJsonBody,
   UnsupportedMediaTypeError,
 } from './body'
-export { isInstant } from './formats'
 export { ConfigError, loadConfig, loadConfigOrExit } from './config'
 export * from './errors'
+export { isInstant } from './formats'
 export {
   createServiceApp,
   ProblemSchema,

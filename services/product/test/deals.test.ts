@@ -286,7 +286,9 @@ describe('input rules (issue 13: one bad date took the deal list down)', () => {
   })
 
   test('one unreadable row (a window no instant carries, or stock Redis holds as text) never fails the list', async () => {
-    const good = await (await call(app, 'POST', '/v1/deals', { body: dealBody(), token: admin })).json()
+    const good = await (
+      await call(app, 'POST', '/v1/deals', { body: dealBody(), token: admin })
+    ).json()
     const garbled = await (
       await call(app, 'POST', '/v1/deals', { body: dealBody(), token: admin })
     ).json()
