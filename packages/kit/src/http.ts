@@ -214,6 +214,10 @@ export function createServiceApp(options: ServiceAppOptions) {
         // `null` (not `undefined`) tells Elysia the body is handled, leaving the stream unread.
         routeReadsBody(request.method, route) ? readJsonBody(request, bodyLimits) : null,
       )
+      // Never runs (the hook above always answers first). It is there for the document:
+      // @elysiajs/openapi lists a request body's media types from a route's named parsers and
+      // skips function hooks, so without it every body was documented as `content: {}`.
+      .onParse({ as: 'global' }, JSON_PARSER_FOR_THE_DOCUMENT)
       .derive({ as: 'global' }, ({ request }) => {
         const context = requestContext(request)
         return { requestId: context.id, log: context.logger, traceContext: context.trace }
@@ -272,6 +276,9 @@ export function createServiceApp(options: ServiceAppOptions) {
       )
   )
 }
+
+// Elysia's `on` accepts a named parser as a hook container; its typings only take functions.
+const JSON_PARSER_FOR_THE_DOCUMENT = { fn: 'json' } as unknown as () => undefined
 
 function declaresNoParse(parse: unknown): boolean {
   return (
