@@ -210,9 +210,12 @@ export function createServiceApp(options: ServiceAppOptions) {
       )
       // Every route that reads a body reads it here, under the size and depth limits, before
       // Elysia's parser or the schema validator sees it.
-      .onParse({ as: 'global' }, ({ request, route }) =>
-        // `null` (not `undefined`) tells Elysia the body is handled, leaving the stream unread.
-        routeReadsBody(request.method, route) ? readJsonBody(request, bodyLimits) : null,
+      // `null` (not `undefined`) tells Elysia the body is handled: an empty body too, so no
+      // later parser reads the stream (a schema's defaults fill a null body as an absent one).
+      .onParse({ as: 'global' }, async ({ request, route }) =>
+        routeReadsBody(request.method, route)
+          ? ((await readJsonBody(request, bodyLimits)) ?? null)
+          : null,
       )
       // Never runs (the hook above always answers first). It is there for the document:
       // @elysiajs/openapi lists a request body's media types from a route's named parsers and

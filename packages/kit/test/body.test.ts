@@ -28,6 +28,9 @@ const buildApp = () =>
     .post('/things', ({ body }) => ({ name: body.name }), {
       body: t.Object({ name: t.String(), tags: t.Optional(t.Array(t.String())) }),
     })
+    .post('/reserve', ({ body }) => ({ quantity: body.quantity }), {
+      body: t.Object({ quantity: t.Optional(t.Integer({ minimum: 1, default: 1 })) }),
+    })
     .post('/logout', () => ({ ok: true }))
     .all('/proxy/*', async ({ request }) => ({ forwarded: await request.text() }), {
       parse: 'none',
@@ -132,6 +135,13 @@ describe('media type', () => {
     const response = await post('/buy')
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ quantity: 1 })
+  })
+
+  test('no body where the schema has defaults takes them; a required field is still 422', async () => {
+    const reserve = await post('/reserve')
+    expect(reserve.status).toBe(200)
+    expect(await reserve.json()).toEqual({ quantity: 1 })
+    await expectProblem(await post('/things'), 422, 'validation')
   })
 
   test('a route without a body schema ignores a body; a proxy route gets the raw stream', async () => {
