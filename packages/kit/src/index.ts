@@ -1,6 +1,16 @@
 export { bearerAuth, bearerSecurity } from './auth'
+export {
+  type BodyLimits,
+  DEFAULT_MAX_BODY_DEPTH,
+  isJsonMediaType,
+  MalformedJsonError,
+  parseJsonText,
+  readJsonBody,
+  UnsupportedMediaTypeError,
+} from './body'
 export { ConfigError, loadConfig, loadConfigOrExit } from './config'
 export * from './errors'
+export { isInstant } from './formats'
 export {
   createServiceApp,
   ProblemSchema,
@@ -17,6 +27,7 @@ export {
   type ServeOptions,
   type ShutdownOptions,
   serve,
+  transportBodyLimit,
 } from './lifecycle'
 export { createLogger, type LogFields, type Logger, type LogLevel, type LogSink } from './logger'
 export type { OpenAPIDocument } from './openapi'

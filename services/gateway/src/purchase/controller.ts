@@ -90,7 +90,8 @@ export function purchaseController(deps: PurchaseDeps) {
         }
 
         const reservation = await deps.reserveStock({
-          dealId: params.id,
+          // UUIDs are accepted in any letter case; Redis keys are always lower case (§3).
+          dealId: params.id.toLowerCase(),
           userId: user.sub,
           idempotencyKey,
           quantity,
