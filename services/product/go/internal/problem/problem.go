@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -31,6 +32,8 @@ type Error struct {
 	Detail     string
 	Errors     []FieldError
 	LimitBytes int
+	// Accepted lists the media types a 415's route reads (also sent as the Accept header).
+	Accepted []string
 	// RetryAfter, in seconds, becomes the Retry-After header (0: none).
 	RetryAfter int
 	// Bearer adds `WWW-Authenticate: Bearer` (401 of a bearer-token route).
@@ -73,9 +76,14 @@ func PayloadTooLarge(limit int) *Error {
 		Detail: "The body exceeds " + strconv.Itoa(limit) + " bytes", LimitBytes: limit}
 }
 
-func UnsupportedMediaType() *Error {
+// UnsupportedMediaType is the 415 of a body not sent as JSON; received is its Content-Type.
+func UnsupportedMediaType(received string) *Error {
+	detail := "This route reads application/json bodies: send Content-Type: application/json"
+	if received != "" {
+		detail = "This route reads application/json bodies, not " + received
+	}
 	return &Error{Status: 415, Slug: "unsupported-media-type", Title: "Unsupported media type",
-		Detail: "The body must be sent as application/json"}
+		Detail: detail, Accepted: []string{"application/json"}}
 }
 
 func Unavailable(detail string, retryAfter int) *Error {
@@ -96,6 +104,7 @@ type body struct {
 	RequestID  string       `json:"requestId,omitempty"`
 	Errors     []FieldError `json:"errors,omitempty"`
 	LimitBytes int          `json:"limitBytes,omitempty"`
+	Accepted   []string     `json:"accepted,omitempty"`
 }
 
 // From maps whatever a handler returned to a problem: a problem as is, a dependency that cannot
@@ -134,11 +143,14 @@ func Write(w http.ResponseWriter, r *http.Request, requestID string, err error) 
 	if p.Bearer {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 	}
+	if len(p.Accepted) > 0 {
+		w.Header().Set("Accept", strings.Join(p.Accepted, ", "))
+	}
 	w.Header().Set("Content-Type", ContentType)
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(body{
 		Type: "urn:flash-deal:problem:" + p.Slug, Title: p.Title, Status: p.Status, Detail: p.Detail,
-		Instance: r.URL.Path, RequestID: requestID, Errors: p.Errors, LimitBytes: p.LimitBytes,
+		Instance: r.URL.Path, RequestID: requestID, Errors: p.Errors, LimitBytes: p.LimitBytes, Accepted: p.Accepted,
 	})
 	return p
 }
