@@ -103,10 +103,10 @@ func TestIntegersAndText(t *testing.T) {
 		}
 	}
 	// Lengths count as JavaScript does (UTF-16 units): an emoji is two.
-	if got := read(`{"s":"` + strings.Repeat("\U0001F600", 100) + `"}`).Text("s", true, 1, 200, nil); got == nil {
+	if got := read(`{"s":"`+strings.Repeat("\U0001F600", 100)+`"}`).Text("s", true, 1, 200, nil); got == nil {
 		t.Error("100 emoji are 200 units: accepted by TypeScript")
 	}
-	if got := read(`{"s":"` + strings.Repeat("\U0001F600", 101) + `"}`).Text("s", true, 1, 200, nil); got != nil {
+	if got := read(`{"s":"`+strings.Repeat("\U0001F600", 101)+`"}`).Text("s", true, 1, 200, nil); got != nil {
 		t.Error("101 emoji are 202 units: refused by TypeScript")
 	}
 	if id, ok := input.UUID("0193A2B4-1C2D-4E5F-8A9B-0C1D2E3F4A5B"); !ok || id.String() != "0193a2b4-1c2d-4e5f-8a9b-0c1d2e3f4a5b" {
