@@ -14,6 +14,7 @@ import (
 
 	dealscripts "flash-deal/services/product"
 	"flash-deal/services/product/go/internal/generated"
+	"flash-deal/services/product/go/internal/httpx"
 	"flash-deal/services/product/go/internal/problem"
 
 	"github.com/google/uuid"
@@ -256,7 +257,7 @@ func (s *Service) liveRemaining(ctx context.Context, d deal) int32 {
 			return int32(max(0, n))
 		}
 	} else if !errors.Is(err, redis.Nil) {
-		s.logger.Warn("deal stock unreadable in Redis, answering from Postgres", "dealId", d.ID.String(), "error", err.Error())
+		httpx.Logger(ctx, s.logger).Warn("deal stock unreadable in Redis, answering from Postgres", "dealId", d.ID.String(), "error", err.Error())
 	}
 	return d.StockRemaining
 }
