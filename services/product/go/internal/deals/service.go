@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"strconv"
 	"time"
 
@@ -254,8 +255,9 @@ func (s *Service) liveRemaining(ctx context.Context, d deal) int32 {
 	value, err := s.redis.Get(ctx, StockKey(d.ID)).Result()
 	if err == nil {
 		if n, err := strconv.ParseInt(value, 10, 64); err == nil {
-			return int32(max(0, n))
+			return int32(min(max(0, n), math.MaxInt32))
 		}
+		httpx.Logger(ctx, s.logger).Error("deal stock in Redis is not an integer, answering from Postgres", "dealId", d.ID.String())
 	} else if !errors.Is(err, redis.Nil) {
 		httpx.Logger(ctx, s.logger).Warn("deal stock unreadable in Redis, answering from Postgres", "dealId", d.ID.String(), "error", err.Error())
 	}
