@@ -53,7 +53,7 @@ export class IdempotencyLedger {
       const answer = await execute()
       this.store.saveIdempotencyRecord(key, {
         fingerprint,
-        savedAt: Date.now(),
+        savedAt: this.store.now(),
         status: answer.status,
         body: answer.body,
         ...(answer.slow ? { slow: true } : {}),
@@ -64,7 +64,7 @@ export class IdempotencyLedger {
         const { code: _code, ...extensions } = error.extensions
         this.store.saveIdempotencyRecord(key, {
           fingerprint,
-          savedAt: Date.now(),
+          savedAt: this.store.now(),
           status: error.status,
           problem: {
             status: error.status,

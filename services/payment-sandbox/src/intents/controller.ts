@@ -1,5 +1,6 @@
 import { ProblemSchema } from '@flash-deal/kit'
-import { Elysia, t } from 'elysia'
+import { Type as T } from '@sinclair/typebox'
+import { Elysia } from 'elysia'
 import { apiKeySecurity } from '../api-key'
 import { idempotencyKeyOf, requestIdOf } from '../http'
 import {
@@ -70,7 +71,7 @@ export function paymentIntentsController(intents: PaymentIntentService, slowAnsw
       },
       {
         params: PaymentIntentParams,
-        body: t.Optional(ConfirmPaymentIntentBody),
+        body: T.Optional(ConfirmPaymentIntentBody),
         response: { 200: PaymentIntent, ...problems },
         detail: {
           tags: ['payment intents'],

@@ -1,4 +1,4 @@
-import { t } from 'elysia'
+import { Type as t } from '@sinclair/typebox'
 
 /** Stripe-shaped ids: a type prefix and 24 random alphanumerics (`pi_…`, `ch_…`, `evt_…`). */
 export function stripeId(prefix: string): string {

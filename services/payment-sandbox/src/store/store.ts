@@ -56,7 +56,8 @@ export class SandboxStore {
   private readonly idempotency = new Map<string, IdempotencyRecord>()
   private readonly journal?: FileJournal<Entry>
   private readonly ttlMs: number
-  private readonly now: () => number
+  /** The store's clock (idempotency records are stamped and expired by it). */
+  readonly now: () => number
 
   constructor(options: StoreOptions) {
     this.ttlMs = options.idempotencyTtlMs

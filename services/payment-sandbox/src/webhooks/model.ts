@@ -1,4 +1,4 @@
-import { t } from 'elysia'
+import { Type as t } from '@sinclair/typebox'
 
 /** An event as sent to the webhook and served at /v1/events (Stripe's Event object). */
 export const StripeEvent = t.Object(
