@@ -39,8 +39,10 @@ export async function startPaymentSandbox(
   env: Record<string, string> = {},
 ): Promise<SandboxProcess> {
   const port = await freePort()
-  const stateDir = `${root}.state/payment-sandbox-tests/${port}-${Date.now().toString(36)}`
-  rmSync(stateDir, { recursive: true, force: true })
+  // A state directory of its own, unless the test hands over an earlier run's (a restart).
+  const stateDir =
+    env.FLASH_STATE_DIR ?? `${root}.state/payment-sandbox-tests/${port}-${Date.now().toString(36)}`
+  if (!env.FLASH_STATE_DIR) rmSync(stateDir, { recursive: true, force: true })
   mkdirSync(stateDir, { recursive: true })
   const output: string[] = []
   let child: Subprocess<'ignore', 'pipe', 'pipe'>
@@ -51,10 +53,10 @@ export async function startPaymentSandbox(
         PATH: process.env.PATH ?? '',
         PORT: String(port),
         LOG_LEVEL: 'info',
-        FLASH_STATE_DIR: stateDir,
         PAYMENT_API_KEY: sandboxApiKey,
         PAYMENT_WEBHOOK_SECRET: sandboxWebhookSecret,
         ...env,
+        FLASH_STATE_DIR: stateDir,
       },
       stdin: 'ignore',
       stdout: 'pipe',
