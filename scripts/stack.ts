@@ -49,6 +49,11 @@ const specs: ProcessSpec[] = [
   { name: 'relay', entry: 'services/order/src/relay/main.ts', port: ports.relay },
   { name: 'consumer', entry: 'services/order/src/consumer/main.ts', port: ports.consumer },
   {
+    name: 'payment-sandbox',
+    entry: 'services/payment-sandbox/src/main.ts',
+    port: Number(env.PAYMENT_SANDBOX_PORT ?? 8086),
+  },
+  {
     name: 'gateway',
     entry: 'services/gateway/src/main.ts',
     port: ports.gateway,
