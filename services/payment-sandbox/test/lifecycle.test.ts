@@ -42,6 +42,34 @@ describe('payment sandbox lifecycle (real process)', () => {
     expect(hook.events('payment_intent.succeeded')[0]?.event.data.object.id).toBe(intent.id)
   })
 
+  test('events from a run without a webhook URL are kept, and not sent once a URL is set', async () => {
+    const quiet = await startPaymentSandbox({ PAYMENT_SANDBOX_STORE: 'file' })
+    running.push(quiet)
+    const paid = await post(quiet.url, '/v1/payment_intents', {
+      amount: 990,
+      currency: 'eur',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    })
+    expect(paid.status).toBe(200)
+    await quiet.stop('SIGTERM')
+    running.pop()
+    const hook = receiver()
+    const loud = await startPaymentSandboxAt(quiet, hook.url)
+    running.push(loud)
+    const fresh = await post(loud.url, '/v1/payment_intents', {
+      amount: 5,
+      currency: 'eur',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    })
+    const { id } = (await fresh.json()) as { id: string }
+    await hook.waitFor(1)
+    await Bun.sleep(200)
+    // Only the new run's event: the earlier one stays readable at /v1/events, unsent.
+    expect(hook.events().map(({ event }) => event.data.object.id)).toEqual([id])
+  })
+
   test('SIGTERM exits 0; a malformed variable stops the start naming it', async () => {
     const sandboxProcess = await sandbox()
     expect(await sandboxProcess.stop('SIGTERM')).toBe(0)

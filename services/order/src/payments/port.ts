@@ -65,6 +65,7 @@ export interface Payment {
   declineCode?: string
 }
 
+/** One refund per order (its idempotency key is the order's): a retry gives the same refund. */
 export interface RefundRequest {
   orderId: string
   reference: string

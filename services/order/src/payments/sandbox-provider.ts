@@ -82,6 +82,12 @@ export class SandboxPaymentProvider implements PaymentProvider {
     if (problem.code === 'payment_intent_unexpected_state' && problem.payment_intent) {
       return toPayment(problem.payment_intent)
     }
+    // A decline may be the replay of an old attempt's answer while a later one has paid: the
+    // payment as it is now decides.
+    if (confirmed.status === 402) {
+      const now = await this.retrieve(intent.id)
+      if (now.status === 'succeeded') return now
+    }
     throw this.failure(confirmed, charge.paymentMethod, intent.id)
   }
 

@@ -71,6 +71,17 @@ describe('SandboxPaymentProvider (real sandbox)', () => {
     expect(types.sort()).toEqual(['payment_intent.payment_failed', 'payment_intent.succeeded'])
   })
 
+  test('a declined attempt retried after another one paid answers the payment, not the decline', async () => {
+    const id = orderId()
+    await bed.provider
+      .createAndConfirm(charge(id, 'pm_card_chargeDeclined', 'first'))
+      .catch(() => {})
+    const paid = await bed.provider.createAndConfirm(charge(id, 'pm_card_visa', 'second'))
+    expect(
+      await bed.provider.createAndConfirm(charge(id, 'pm_card_chargeDeclined', 'first')),
+    ).toEqual(paid)
+  })
+
   test('an unknown payment method: UnknownPaymentMethodError (422)', async () => {
     const refused = await bed.provider
       .createAndConfirm(charge(orderId(), 'pm_card_bogus'))
