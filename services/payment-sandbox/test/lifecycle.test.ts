@@ -79,7 +79,7 @@ describe('payment sandbox lifecycle (real process)', () => {
       ['PAYMENT_WEBHOOK_URL', 'ftp://example'],
       ['PAYMENT_WEBHOOK_SECRET', 'short'],
     ] as const) {
-      const child = Bun.spawn(['bun', 'services/payment-sandbox/src/main.ts'], {
+      const child = Bun.spawn([process.execPath, 'services/payment-sandbox/src/main.ts'], {
         cwd: repoRoot,
         env: { PATH: process.env.PATH ?? '', [name]: value },
         stdout: 'pipe',
