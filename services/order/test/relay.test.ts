@@ -25,7 +25,7 @@ import {
   testEnv,
   uniqueSuffix,
 } from '@flash-deal/testing'
-import { createRelay } from '../src/relay/relay'
+import { Relay, type RelayOptions } from '../src/relay/relay'
 import { dropTopics, freshTopics, header, kafka, readTopic } from './kafka-support'
 
 setDefaultTimeout(30_000)
@@ -80,8 +80,8 @@ async function outboxWith(count: number) {
   return { registryKey, dealId, orderIds }
 }
 
-const relayOn = (registryKey: string, extra: Partial<Parameters<typeof createRelay>[0]> = {}) =>
-  createRelay({
+const relayOn = (registryKey: string, extra: Partial<RelayOptions> = {}) =>
+  new Relay({
     redis,
     producer,
     logger: recordingLogger(),
@@ -93,7 +93,7 @@ const relayOn = (registryKey: string, extra: Partial<Parameters<typeof createRel
     ...extra,
   })
 
-async function drain(relay: ReturnType<typeof createRelay>, expected: number) {
+async function drain(relay: Relay, expected: number) {
   let moved = 0
   for (let round = 0; round < 50 && moved < expected; round++) moved += await relay.relayOnce()
   return moved
