@@ -16,7 +16,7 @@ import {
 } from '@flash-deal/testing'
 import { v7 as uuidv7 } from 'uuid'
 import { applyOrders } from '../src/consumer/apply-orders'
-import { type BatchStats, createOrderConsumer } from '../src/consumer/consumer'
+import { type BatchStats, Consumer } from '../src/consumer/consumer'
 import { dropTopics, freshTopics, header, kafka, readTopic } from './kafka-support'
 import { fixtures } from './support'
 
@@ -119,7 +119,7 @@ test('the consumer applies records, dead-letters poison with the reason, commits
   const groupId = `it-consumer-${uniqueSuffix()}`
   const totals: BatchStats = { confirmed: 0, rejected: 0, duplicates: 0, deadLettered: 0 }
   const metrics = recordingMetrics('order-consumer')
-  const orders = createOrderConsumer({
+  const orders = new Consumer({
     kafka,
     sql,
     logger: recordingLogger(),
@@ -190,7 +190,7 @@ test('Postgres unreachable: the batch is retried, never skipped, and applies onc
 
   const deadSql = connect('postgres://flashdeal:flashdeal@127.0.0.1:1/flashdeal')
   const logger = recordingLogger()
-  const blocked = createOrderConsumer({
+  const blocked = new Consumer({
     kafka,
     sql: deadSql,
     logger,
@@ -218,7 +218,7 @@ test('Postgres unreachable: the batch is retried, never skipped, and applies onc
   expect(await statusOf(event.orderId)).toBeUndefined()
 
   // The offsets were not committed: the next consumer of the group gets the record again.
-  const healthy = createOrderConsumer({
+  const healthy = new Consumer({
     kafka,
     sql,
     logger: recordingLogger(),
@@ -256,7 +256,7 @@ test('traced: the batch continues the record trace down to its Postgres statemen
   await producer.disconnect()
 
   const { telemetry, spans } = recordingTelemetry('order-consumer')
-  const orders = createOrderConsumer({
+  const orders = new Consumer({
     kafka,
     sql,
     logger: recordingLogger(),

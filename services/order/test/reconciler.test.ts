@@ -21,7 +21,7 @@ import {
   uniqueSuffix,
 } from '@flash-deal/testing'
 import { applyOrders } from '../src/consumer/apply-orders'
-import { createReconciler } from '../src/reconciler/reconciler'
+import { Reconciler } from '../src/reconciler/reconciler'
 import { dropTopics, freshTopics, kafka } from './kafka-support'
 import { caller, createApp, fixtures } from './support'
 
@@ -32,7 +32,7 @@ const [topic] = (await freshTopics('reconcile')) as [string]
 const logger = recordingLogger()
 const metrics = recordingMetrics('order')
 const consumerGroup = `it-reconcile-${uniqueSuffix()}`
-const reconciler = createReconciler({
+const reconciler = new Reconciler({
   sql,
   redis,
   kafka,

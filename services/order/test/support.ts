@@ -13,7 +13,7 @@ import {
   viaGateway,
 } from '@flash-deal/testing'
 import { createApp as createOrderApp, type OrderDeps } from '../src/app'
-import { createReconciler } from '../src/reconciler/reconciler'
+import { Reconciler } from '../src/reconciler/reconciler'
 
 /**
  * The order app with the run's internal secret, every request carrying the gateway's internal
@@ -104,7 +104,7 @@ export function caller(app: { handle(request: Request): Promise<Response> }) {
 
 /** A reconciler on the test servers (its Kafka admin connects only when it runs). */
 export const testReconciler = (sql: Sql, redis: Redis) =>
-  createReconciler({
+  new Reconciler({
     sql,
     redis,
     kafka: createKafka({
