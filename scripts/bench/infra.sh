@@ -31,7 +31,7 @@ bench_infra_up() {
   }
   bash scripts/db-migrate.sh >/dev/null
   if [[ $# -eq 0 || " $* " == *" kafka "* ]]; then
-    bun services/order/src/create-topics.ts >/dev/null
+    bun services/order/src/cli/create-topics.ts >/dev/null
   fi
   bun services/auth/src/seed-admin.ts >/dev/null
   BENCH_INFRA_STARTED=1

@@ -1,7 +1,7 @@
 import type { OrderAccepted } from '@flash-deal/contracts'
 import { queries as plainQueries, type Queries, type TransactionSql } from '@flash-deal/db'
 
-export interface Poison {
+interface Poison {
   event: OrderAccepted
   reason: string
 }

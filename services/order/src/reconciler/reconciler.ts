@@ -81,10 +81,6 @@ export class Reconciler {
     return this.last
   }
 
-  lastReport() {
-    return this.last
-  }
-
   /** Runs `reconcile` every `intervalMs`, one run at a time; failures are logged and retried. */
   start(intervalMs: number) {
     this.timer = setInterval(() => {

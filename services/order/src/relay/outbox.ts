@@ -3,7 +3,7 @@ import type { Logger } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import type { DealRetention } from './retention'
 
-export type StreamEntry = [id: string, fields: string[]]
+type StreamEntry = [id: string, fields: string[]]
 /** Entries read, per outbox stream key. */
 export type OutboxBatch = [key: string, entries: StreamEntry[]][]
 
