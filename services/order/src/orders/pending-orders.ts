@@ -1,5 +1,5 @@
 import { dealOrdersKey, type PendingOrder, parsePendingOrder } from '@flash-deal/contracts'
-import { type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
+import type { QueriesFor, Sql } from '@flash-deal/db'
 import { type Logger, ServiceUnavailableError, type TraceContext } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import type { OrderView } from './model'
@@ -37,10 +37,7 @@ const fromPending = (pending: PendingOrder): OrderView => ({
  */
 export class PendingOrders {
   constructor(
-    private readonly sql: Sql,
-    private readonly redis: Redis,
-    private readonly logger: Logger,
-    private readonly queriesFor: QueriesFor = untracedQueries,
+    private readonly options: { sql: Sql; redis: Redis; logger: Logger; queriesFor: QueriesFor },
   ) {}
 
   /**
@@ -51,16 +48,17 @@ export class PendingOrders {
   async find(id: string, trace?: TraceContext): Promise<OrderView | null> {
     const acceptedAt = uuidv7Time(id)
     if (acceptedAt === null) return null
-    const deals = await this.queriesFor(trace).listDealsOpenAround(this.sql, {
+    const { sql, redis, logger, queriesFor } = this.options
+    const deals = await queriesFor(trace).listDealsOpenAround(sql, {
       earliest: new Date(acceptedAt - CLOCK_SKEW_MS),
       latest: new Date(acceptedAt + CLOCK_SKEW_MS),
     })
     if (deals.length === 0) return null
     let values: (string | null)[]
     try {
-      values = await Promise.all(deals.map((deal) => this.redis.hget(dealOrdersKey(deal.id), id)))
+      values = await Promise.all(deals.map((deal) => redis.hget(dealOrdersKey(deal.id), id)))
     } catch (error) {
-      this.logger.warn('accepted orders unreadable in Redis', { orderId: id, error })
+      logger.warn('accepted orders unreadable in Redis', { orderId: id, error })
       // Not in Postgres may still mean accepted and on its way: without Redis we cannot say 404.
       throw new ServiceUnavailableError('Orders cannot be read right now; try again shortly', 1)
     }
@@ -69,7 +67,7 @@ export class PendingOrders {
       if (value === null || !deal) continue
       const pending = parsePendingOrder(deal.id, id, value)
       if (pending) return fromPending(pending)
-      this.logger.error('accepted order record in Redis is malformed', { orderId: id, value })
+      logger.error('accepted order record in Redis is malformed', { orderId: id, value })
     }
     return null
   }

@@ -26,17 +26,23 @@ const fromRow = (row: OrderRow): OrderView => ({
  * purchase wrote; an order the gateway accepted but the consumer has not written yet is one of
  * the pending orders in Redis.
  */
+export interface OrderServiceOptions {
+  sql: Sql
+  redis: Redis
+  logger: Logger
+  /** The query functions for a request (their spans under its span when tracing is on). */
+  queriesFor?: QueriesFor
+}
+
 export class OrderService {
+  private readonly sql: Sql
+  private readonly queriesFor: QueriesFor
   private readonly pending: PendingOrders
 
-  constructor(
-    private readonly sql: Sql,
-    redis: Redis,
-    logger: Logger,
-    /** The query functions for a request (their spans under its span when tracing is on). */
-    private readonly queriesFor: QueriesFor = untracedQueries,
-  ) {
-    this.pending = new PendingOrders(sql, redis, logger, queriesFor)
+  constructor(options: OrderServiceOptions) {
+    this.sql = options.sql
+    this.queriesFor = options.queriesFor ?? untracedQueries
+    this.pending = new PendingOrders({ ...options, queriesFor: this.queriesFor })
   }
 
   /** Anyone but the owner or an admin gets the same 404 as for an unknown id: ids leak nothing. */

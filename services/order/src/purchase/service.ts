@@ -30,19 +30,27 @@ export interface PurchaseResult {
  * transaction. The checks run in the same order as the gateway's reservation script
  * (idempotency, window, limit, stock), so both modes refuse the same request the same way.
  */
-export class PurchaseService {
-  private readonly redis: RedisWithMirror
+export interface PurchaseServiceOptions {
+  sql: Sql
+  redis: Redis
+  logger: Logger
+  /** The query functions for a request (their spans under its span when tracing is on). */
+  queriesFor?: QueriesFor
+}
 
-  constructor(
-    private readonly sql: Sql,
-    redis: Redis,
-    private readonly logger: Logger,
-    /** The query functions for a request (their spans under its span when tracing is on). */
-    private readonly queriesFor: QueriesFor = untracedQueries,
-  ) {
+export class PurchaseService {
+  private readonly sql: Sql
+  private readonly redis: RedisWithMirror
+  private readonly logger: Logger
+  private readonly queriesFor: QueriesFor
+
+  constructor(options: PurchaseServiceOptions) {
+    this.sql = options.sql
+    this.logger = options.logger
+    this.queriesFor = options.queriesFor ?? untracedQueries
     // ioredis loads the script once and calls it by SHA, falling back to EVAL after a flush.
-    redis.defineCommand('mirrorDealStock', { numberOfKeys: 1, lua: mirrorStockLua })
-    this.redis = redis as RedisWithMirror
+    options.redis.defineCommand('mirrorDealStock', { numberOfKeys: 1, lua: mirrorStockLua })
+    this.redis = options.redis as RedisWithMirror
   }
 
   async purchase(request: PurchaseRequest): Promise<PurchaseResult> {
