@@ -85,10 +85,10 @@ step "unit and integration tests (bun test, real Postgres/Redis/Kafka)"
 bun test
 
 step "Go product service: gofmt, go vet, go test (real Postgres/Redis)"
-unformatted="$(gofmt -l api services/product)"
+unformatted="$(gofmt -l api packages/contracts services/product)"
 [[ -z "$unformatted" ]] || { echo "gofmt: not formatted: $unformatted" >&2; exit 1; }
-go vet ./api/... ./services/product/...
-go test -count=1 ./api/... ./services/product/...
+go vet ./api/... ./packages/contracts/... ./services/product/...
+go test -count=1 ./api/... ./packages/contracts/... ./services/product/...
 
 # start_stack NAME [VAR=value ...]: the whole stack in the background, with its own log.
 start_stack() {

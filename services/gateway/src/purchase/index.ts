@@ -1,9 +1,9 @@
+import reserveLua from '@flash-deal/contracts/lua/reserve.lua' with { type: 'text' }
 import { type Logger, type Telemetry, telemetryOff } from '@flash-deal/kit'
 import { luaScript, type RedisPort } from '../redis/port'
 import type { OrderMode, PurchaseDeps } from './controller'
 import { purchaseOutcomeCounter } from './outcomes'
 import { type PurchaseRateLimits, purchaseRateLimiter } from './rate-limit'
-import reserveLua from './reserve.lua' with { type: 'text' }
 import { createReservations } from './service'
 import tokenBucketLua from './token-bucket.lua' with { type: 'text' }
 

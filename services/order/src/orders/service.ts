@@ -1,8 +1,9 @@
+import { isUuid } from '@flash-deal/contracts'
 import { type Queries, type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
 import { type Logger, NotFoundError, type TraceContext } from '@flash-deal/kit'
+import { listCursor } from '@flash-deal/kit/cursor'
 import type { AccessClaims } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
-import { decodeCursor, encodeCursor } from './cursor'
 import type { OrderStatus, OrderView } from './model'
 import { PendingOrders } from './pending-orders'
 
@@ -19,6 +20,12 @@ const fromRow = (row: OrderRow): OrderView => ({
   createdAt: row.createdAt.toISOString(),
   acceptedAt: row.acceptedAt.toISOString(),
   confirmedAt: row.confirmedAt?.toISOString() ?? null,
+})
+
+/** Newest first (UUIDv7 ids sort by time): the page before the order with this id. */
+const orderCursor = listCursor({
+  parts: (lastId: string) => [lastId],
+  read: ([id, ...rest]) => (id && rest.length === 0 && isUuid(id) ? id : undefined),
 })
 
 /**
@@ -56,12 +63,12 @@ export class OrderService {
 
   async list(userId: string, limit: number, cursor?: string, trace?: TraceContext) {
     const queries = this.queriesFor(trace)
-    const beforeId = cursor ? decodeCursor(cursor) : null
+    const beforeId = cursor ? orderCursor.decode(cursor) : null
     // One row more than asked tells whether another page exists, so the last page has no cursor.
     const rows = await queries.listUserOrders(this.sql, { userId, beforeId, limit: limit + 1 })
     const items = rows.slice(0, limit).map(fromRow)
     const last = items.at(-1)
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null }
+    return { items, nextCursor: rows.length > limit && last ? orderCursor.encode(last.id) : null }
   }
 
   private async fromPostgres(id: string, trace?: TraceContext): Promise<OrderView | null> {

@@ -1,13 +1,8 @@
-import { dealStockKey, purchaseRefused } from '@flash-deal/contracts'
+import { mirrorStockCall, purchaseRefused, runDealScript } from '@flash-deal/contracts'
 import { type QueriesFor, type Sql, type TransactionSql, untracedQueries } from '@flash-deal/db'
 import type { Logger, TraceContext } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import { v7 as uuidv7 } from 'uuid'
-import mirrorStockLua from './mirror-stock.lua' with { type: 'text' }
-
-type RedisWithMirror = Redis & {
-  mirrorDealStock(stockKey: string, remaining: number): Promise<number>
-}
 
 export interface PurchaseRequest {
   dealId: string
@@ -40,7 +35,7 @@ export interface PurchaseServiceOptions {
 
 export class PurchaseService {
   private readonly sql: Sql
-  private readonly redis: RedisWithMirror
+  private readonly redis: Redis
   private readonly logger: Logger
   private readonly queriesFor: QueriesFor
 
@@ -48,9 +43,7 @@ export class PurchaseService {
     this.sql = options.sql
     this.logger = options.logger
     this.queriesFor = options.queriesFor ?? untracedQueries
-    // ioredis loads the script once and calls it by SHA, falling back to EVAL after a flush.
-    options.redis.defineCommand('mirrorDealStock', { numberOfKeys: 1, lua: mirrorStockLua })
-    this.redis = options.redis as RedisWithMirror
+    this.redis = options.redis
   }
 
   async purchase(request: PurchaseRequest): Promise<PurchaseResult> {
@@ -114,7 +107,7 @@ export class PurchaseService {
    */
   private async mirrorStock(dealId: string, remaining: number) {
     try {
-      await this.redis.mirrorDealStock(dealStockKey(dealId), remaining)
+      await runDealScript(this.redis, mirrorStockCall(dealId, remaining))
     } catch (error) {
       this.logger.warn('deal stock mirror to Redis failed', { dealId, remaining, error })
     }

@@ -1,4 +1,6 @@
 import { dealInfoKey, dealStockKey, OUTBOX_REGISTRY_KEY } from '@flash-deal/contracts'
+import publishDealLua from '@flash-deal/contracts/lua/publish-deal.lua' with { type: 'text' }
+import rescheduleDealLua from '@flash-deal/contracts/lua/reschedule-deal.lua' with { type: 'text' }
 import { type Queries, type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
 import {
   ConflictError,
@@ -10,8 +12,6 @@ import {
 } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import type { DealPatchBody, DealView, NewDealBody } from './model'
-import publishDealLua from './publish-deal.lua' with { type: 'text' }
-import rescheduleDealLua from './reschedule-deal.lua' with { type: 'text' }
 
 type DealRow = NonNullable<Awaited<ReturnType<Queries['getDeal']>>>
 type RedisWithPublish = Redis & {
