@@ -4,6 +4,7 @@ import publishDealLua from '../lua/publish-deal.lua' with { type: 'text' }
 import rescheduleDealLua from '../lua/reschedule-deal.lua' with { type: 'text' }
 import reserveLua from '../lua/reserve.lua' with { type: 'text' }
 import restoreDealLua from '../lua/restore-deal.lua' with { type: 'text' }
+import retireDealLua from '../lua/retire-deal.lua' with { type: 'text' }
 
 /**
  * A deal's Redis state, owned here: the key layout, the `info` fields, the formats of the
@@ -93,6 +94,7 @@ export const dealScripts = {
   reserve: defineLuaScript('reserve', reserveLua),
   restoreDeal: defineLuaScript('restore-deal', restoreDealLua),
   mirrorStock: defineLuaScript('mirror-stock', mirrorStockLua),
+  retireDeal: defineLuaScript('retire-deal', retireDealLua),
 } as const
 
 /** One call of a deal script: what to send, and how to read what comes back. */
@@ -170,6 +172,20 @@ export const mirrorStockCall = (dealId: string, remaining: number): DealScriptCa
   script: dealScripts.mirrorStock,
   keys: [dealStockKey(dealId)],
   args: [remaining],
+  reply: wrote,
+})
+
+/**
+ * retire-deal (the relay): once the deal ended over `graceMs` ago by Redis's clock and its outbox
+ * is drained, every key but `info` expires `retentionMs` after the end. Reply: true when retired.
+ */
+export const retireDealCall = (
+  dealId: string,
+  timing: { graceMs: number; retentionMs: number },
+): DealScriptCall<boolean> => ({
+  script: dealScripts.retireDeal,
+  keys: dealKeys(dealId),
+  args: [timing.graceMs, timing.retentionMs],
   reply: wrote,
 })
 

@@ -31,6 +31,15 @@ export interface RelayOptions extends Partial<RelaySettings> {
   telemetry?: Telemetry
 }
 
+/**
+ * One outbox entry (the flat field list `reserve.lua` appends) as the OrderAccepted it records
+ * and the purchase's traceparent, or the reason it is not one.
+ */
+export function decodeOutboxEntry(list: string[]) {
+  const fields = fieldsToRecord(list)
+  return { fields, decoded: orderAcceptedFromOutbox(fields) }
+}
+
 /** A round that moved fewer entries than this is a trickle: no linger, lowest latency. */
 const LINGER_MIN_ENTRIES = 16
 
@@ -115,8 +124,7 @@ export class Relay {
     const poison: Message[] = []
     for (const [key, entries] of batch) {
       for (const [id, list] of entries) {
-        const fields = fieldsToRecord(list)
-        const decoded = orderAcceptedFromOutbox(fields)
+        const { fields, decoded } = decodeOutboxEntry(list)
         if (decoded.ok) {
           const { event, traceparent } = decoded.value
           const { span, header } = this.telemetry.produceSpan(event, traceparent)
