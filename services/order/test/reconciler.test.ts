@@ -9,6 +9,8 @@ import {
   dealInfoKey,
   dealStockKey,
   OUTBOX_REGISTRY_KEY,
+  restoreDealRecordsCall,
+  runDealScript,
 } from '@flash-deal/contracts'
 import { connect } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
@@ -182,4 +184,16 @@ test('GET /reconciliation is for admins', async () => {
     403,
   )
   expect((await call('GET', '/reconciliation')).status).toBe(401)
+})
+
+test("restoring records never overwrites an open deal's buyers (another reconciler got there first)", async () => {
+  const row = await deal({ stock: 10 })
+  await publish(row)
+  const { reservation } = await reserve(redis, { dealId: row.id, quantity: 2 })
+  const stale = restoreDealRecordsCall(row.id, {
+    buyers: [{ userId: reservation.userId, units: 0 }],
+    purchases: [],
+  })
+  expect(await runDealScript(redis, stale)).toBe(false)
+  expect(await redis.hget(dealBuyersKey(row.id), reservation.userId)).toBe('2')
 })

@@ -1,10 +1,7 @@
 import {
-  dealBuyersKey,
-  dealIdempotencyKey,
-  idempotencyField,
-  idempotencyRecord,
   registerDealOutbox,
   restoreDealCall,
+  restoreDealRecordsCall,
   runDealScript,
 } from '@flash-deal/contracts'
 import { queries, type Sql } from '@flash-deal/db'
@@ -12,31 +9,32 @@ import type { Redis } from '@flash-deal/kit/redis'
 
 export type DealRow = Awaited<ReturnType<typeof queries.listReconcilableDeals>>[number]
 
-/** Big deals are written a thousand fields per command. */
+/** Big deals are written a thousand records per script call. */
 const CHUNK = 1000
 
 /**
- * Rebuilds a deal Redis lost from Postgres: buyers and idempotency records first; then
- * restore-deal writes the info and, last and only if still missing, the stock, which opens the
- * deal again (a gateway never sees stock without its buyers). True when it was restored now.
+ * Rebuilds a deal Redis lost from Postgres: buyers and idempotency records first
+ * (restore-deal-records); then restore-deal writes the info and, last, the stock, which opens the
+ * deal again, so a gateway never sees stock without its buyers. Both write only while the stock
+ * is missing. True when it was restored now.
  */
 export async function restoreDeal(sql: Sql, redis: Redis, deal: DealRow): Promise<boolean> {
-  const [buyers, records] = await Promise.all([
+  const [buyers, purchases] = await Promise.all([
     queries.listDealBuyers(sql, { dealId: deal.id }),
     queries.listDealIdempotencyRecords(sql, { dealId: deal.id }),
   ])
-  for (let i = 0; i < buyers.length; i += CHUNK) {
-    const part = buyers.slice(i, i + CHUNK).flatMap((b) => [b.userId, b.quantity ?? 0])
-    await redis.hset(dealBuyersKey(deal.id), ...part)
-  }
-  for (let i = 0; i < records.length; i += CHUNK) {
-    const part = records
-      .slice(i, i + CHUNK)
-      .flatMap((r) => [
-        idempotencyField(r.userId, r.idempotencyKey),
-        idempotencyRecord(r.id, r.quantity),
-      ])
-    await redis.hset(dealIdempotencyKey(deal.id), ...part)
+  for (let i = 0; i < Math.max(buyers.length, purchases.length); i += CHUNK) {
+    const written = await runDealScript(
+      redis,
+      restoreDealRecordsCall(deal.id, {
+        buyers: buyers
+          .slice(i, i + CHUNK)
+          .map((b) => ({ userId: b.userId, units: b.quantity ?? 0 })),
+        purchases: purchases.slice(i, i + CHUNK).map((p) => ({ ...p, orderId: p.id })),
+      }),
+    )
+    // Someone else restored it meanwhile: it is open, and its records are reserve.lua's again.
+    if (!written) break
   }
   const restored = await runDealScript(
     redis,
