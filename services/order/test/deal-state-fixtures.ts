@@ -4,6 +4,7 @@
  * hand-copies a production format (the info hash, an outbox entry, a pending order record).
  */
 import {
+  type DealTerms,
   dealOutboxKey,
   fieldsToRecord,
   publishDealCall,
@@ -14,15 +15,8 @@ import {
 import type { Redis } from '@flash-deal/kit/redis'
 import { v7 as uuidv7 } from 'uuid'
 
-export interface PublishedDeal {
-  id: string
-  stock: number
-  price: number
-  perUserLimit: number
-  startsAt: Date
-  endsAt: Date
-  productId: string
-}
+/** A deal's terms, named by `id` as the Postgres rows are. */
+export type PublishedDeal = Omit<DealTerms, 'dealId'> & { id: string }
 
 /** A live deal, in Redis only, by default: 1000 units at 4900, up to 3 per buyer. */
 export const liveDeal = (change: Partial<PublishedDeal> = {}): PublishedDeal => ({
