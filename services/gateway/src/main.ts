@@ -21,7 +21,7 @@ function redisPort(): RedisPort {
 const redis = redisPort()
 logger.info('purchase path', { orderMode: config.ORDER_MODE, redisDriver: config.REDIS_DRIVER })
 
-const app = await composeGateway(config, { logger, telemetry, redis })
+const app = composeGateway(config, { logger, telemetry, redis })
 
 serve(app, {
   config,

@@ -42,7 +42,7 @@ const redis = upstashPort({
   token: config.UPSTASH_REDIS_REST_TOKEN,
 })
 
-const app = await composeGateway(config, {
+const app = composeGateway(config, {
   logger,
   redis,
   clientAddress: workerdClientAddress,

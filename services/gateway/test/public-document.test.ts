@@ -8,7 +8,7 @@ import { afterAll, expect, test } from 'bun:test'
 import { internalTokens, recordingLogger, testEnv, testTokens } from '@flash-deal/testing'
 import { parse } from 'yaml'
 import { createApp } from '../src/app'
-import { createPurchase } from '../src/purchase'
+import { purchasePath } from '../src/purchase'
 import { ioredisPort } from '../src/redis/ioredis'
 
 const api = new URL('../../../api/', import.meta.url)
@@ -54,8 +54,8 @@ async function gateway(urls: Record<'auth' | 'product' | 'order', string>) {
     redisReady: () => redisPort.ping(),
     verifier,
     upstreams: { auth: upstream('auth'), product: upstream('product'), order: upstream('order') },
-    purchase: await createPurchase({
-      port: redisPort,
+    purchase: purchasePath({
+      redis: redisPort,
       logger,
       mode: 'async',
       limits: { user: { perSecond: 0, burst: 1 }, address: { perSecond: 0, burst: 1 } },

@@ -1,6 +1,6 @@
 import type { Logger } from '@flash-deal/kit'
 import { closeRedis, createRedis, type Redis } from '@flash-deal/kit/redis'
-import { isNoScript, type LuaScript, type RedisPort } from './port'
+import type { RedisPort } from './port'
 
 /**
  * The TCP adapter. ioredis auto-pipelines: the commands of all requests in flight go out in one
@@ -11,14 +11,8 @@ export function ioredisPort(url: string, logger: Logger): RedisPort & { client: 
   const client = createRedis(url, logger)
   return {
     client,
-    async run(script: LuaScript, keys, args) {
-      try {
-        return await client.evalsha(script.sha, keys.length, ...keys, ...args)
-      } catch (error) {
-        if (!isNoScript(error)) throw error
-        return await client.eval(script.source, keys.length, ...keys, ...args)
-      }
-    },
+    evalsha: (sha, numKeys, ...keysAndArgs) => client.evalsha(sha, numKeys, ...keysAndArgs),
+    eval: (source, numKeys, ...keysAndArgs) => client.eval(source, numKeys, ...keysAndArgs),
     zrangeByScoreFrom: (key, min) => client.zrangebyscore(key, min, '+inf'),
     async ping() {
       await client.ping()

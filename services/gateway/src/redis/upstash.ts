@@ -1,5 +1,9 @@
 import { Redis } from '@upstash/redis'
-import { isNoScript, type LuaScript, type RedisPort } from './port'
+import type { RedisPort } from './port'
+
+/** ioredis's `numkeys, key..., arg...` as Upstash's `[keys], [args]` (all strings). */
+const split = (numKeys: number, keysAndArgs: (string | number)[]) =>
+  [keysAndArgs.slice(0, numKeys).map(String), keysAndArgs.slice(numKeys).map(String)] as const
 
 /**
  * The HTTP adapter (Upstash REST): `fetch` only, so it runs where no TCP socket can be opened.
@@ -18,16 +22,9 @@ export function upstashPort(options: { url: string; token: string }): RedisPort 
     // Fail closed quickly: a purchase waits for at most one retry, then answers 503.
     retry: { retries: 1, backoff: () => 50 },
   })
-  const strings = (values: readonly (string | number)[]) => values.map(String)
   return {
-    async run(script: LuaScript, keys, args) {
-      try {
-        return await client.evalsha(script.sha, [...keys], strings(args))
-      } catch (error) {
-        if (!isNoScript(error)) throw error
-        return await client.eval(script.source, [...keys], strings(args))
-      }
-    },
+    evalsha: (sha, numKeys, ...keysAndArgs) => client.evalsha(sha, ...split(numKeys, keysAndArgs)),
+    eval: (source, numKeys, ...keysAndArgs) => client.eval(source, ...split(numKeys, keysAndArgs)),
     async zrangeByScoreFrom(key, min) {
       return (await client.zrange(key, min, '+inf', { byScore: true })).map(String)
     },
