@@ -63,12 +63,12 @@ export function createApp({
     .use(productsController(products, verifier))
     .use(
       dealsController(
-        new DealService(
+        new DealService({
           sql,
           redis,
           logger,
-          tracedQueries(telemetry, { databaseName: sql.options.database }),
-        ),
+          queriesFor: tracedQueries(telemetry, { databaseName: sql.options.database }),
+        }),
         verifier,
       ),
     )
