@@ -7,7 +7,7 @@ import { dealsController } from './deals/controller'
 import { DealService } from './deals/service'
 import { productsController } from './products/controller'
 import type { ProductRepository } from './repository/base'
-import type { CacheStats } from './repository/cached'
+import type { CacheStats } from './repository/cache-stats'
 
 export interface ProductDeps {
   sql: Sql

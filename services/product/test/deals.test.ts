@@ -16,7 +16,7 @@ import {
   testTokens,
   uniqueSuffix,
 } from '@flash-deal/testing'
-import { rdbProductRepository } from '../src/repository/rdb'
+import { RdbProductRepository } from '../src/repository/rdb'
 import { createApp } from './support'
 
 const logger = recordingLogger()
@@ -24,10 +24,10 @@ const sql = connect(testEnv.databaseUrl, { max: 4 })
 const redis = createRedis(testEnv.redisUrl, logger)
 const deadRedis = createRedis(deadRedisUrl, logger)
 const { verifier, tokenFor } = await testTokens()
-const app = createApp({ sql, redis, logger, verifier, products: rdbProductRepository(sql) })
+const app = createApp({ sql, redis, logger, verifier, products: new RdbProductRepository({ sql }) })
 const admin = await tokenFor('admin')
 const customer = await tokenFor('customer')
-const product = await rdbProductRepository(sql).createProduct({
+const product = await new RdbProductRepository({ sql }).createProduct({
   name: `Deal base ${uniqueSuffix()}`,
   description: '',
   price: 10_000,
@@ -142,7 +142,7 @@ describe('creating deals', () => {
       redis: deadRedis,
       logger,
       verifier,
-      products: rdbProductRepository(sql),
+      products: new RdbProductRepository({ sql }),
     })
     const before = (await queries.listOpenDeals(sql, { window: 'open', limit: 1_000_000 })).length
     const response = await call(down, 'POST', '/v1/deals', { body: dealBody(), token: admin })
