@@ -13,7 +13,7 @@ import type { Server } from 'bun'
 import { createApp } from '../src/app'
 import { purchasePath } from '../src/purchase'
 import { AuthRateLimiter } from '../src/purchase/rate-limit'
-import { ioredisPort } from '../src/redis/ioredis'
+import { IoredisPort } from '../src/redis/ioredis'
 
 const { verifier, tokenFor } = await testTokens()
 const accessToken = (audience = 'flash-deal') => tokenFor('customer', { audience })
@@ -65,7 +65,7 @@ beforeAll(() => {
   })
 })
 
-const redisPort = ioredisPort(testEnv.redisUrl, recordingLogger())
+const redisPort = new IoredisPort({ url: testEnv.redisUrl, logger: recordingLogger() })
 
 afterAll(async () => {
   await redisPort.close()

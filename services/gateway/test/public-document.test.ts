@@ -9,7 +9,7 @@ import { internalTokens, recordingLogger, testEnv, testTokens } from '@flash-dea
 import { parse } from 'yaml'
 import { createApp } from '../src/app'
 import { purchasePath } from '../src/purchase'
-import { ioredisPort } from '../src/redis/ioredis'
+import { IoredisPort } from '../src/redis/ioredis'
 
 const api = new URL('../../../api/', import.meta.url)
 const documentOf = async (service: string) =>
@@ -32,7 +32,7 @@ const servers = {
   product: await serving('product'),
   order: await serving('order'),
 }
-const redisPort = ioredisPort(testEnv.redisUrl, recordingLogger())
+const redisPort = new IoredisPort({ url: testEnv.redisUrl, logger: recordingLogger() })
 const { verifier } = await testTokens()
 
 afterAll(async () => {

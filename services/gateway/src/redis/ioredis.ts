@@ -7,16 +7,30 @@ import type { RedisPort } from './port'
  * write, so a spike costs Redis few round trips. Commands fail fast while Redis is down (the kit's
  * client settings), which the purchase turns into 503.
  */
-export function ioredisPort(url: string, logger: Logger): RedisPort & { client: Redis } {
-  const client = createRedis(url, logger)
-  return {
-    client,
-    evalsha: (sha, numKeys, ...keysAndArgs) => client.evalsha(sha, numKeys, ...keysAndArgs),
-    eval: (source, numKeys, ...keysAndArgs) => client.eval(source, numKeys, ...keysAndArgs),
-    zrangeByScoreFrom: (key, min) => client.zrangebyscore(key, min, '+inf'),
-    async ping() {
-      await client.ping()
-    },
-    close: () => closeRedis(client),
+export class IoredisPort implements RedisPort {
+  readonly client: Redis
+
+  constructor(options: { url: string; logger: Logger }) {
+    this.client = createRedis(options.url, options.logger)
+  }
+
+  evalsha(sha: string, numKeys: number, ...keysAndArgs: (string | number)[]) {
+    return this.client.evalsha(sha, numKeys, ...keysAndArgs)
+  }
+
+  eval(source: string, numKeys: number, ...keysAndArgs: (string | number)[]) {
+    return this.client.eval(source, numKeys, ...keysAndArgs)
+  }
+
+  zrangeByScoreFrom(key: string, min: number) {
+    return this.client.zrangebyscore(key, min, '+inf')
+  }
+
+  async ping() {
+    await this.client.ping()
+  }
+
+  close() {
+    return closeRedis(this.client)
   }
 }
