@@ -76,7 +76,7 @@ PGHOST=127.0.0.1 createdb "$PGDATABASE"
 bash scripts/db-migrate.sh
 bash scripts/db-gen.sh --check
 bun services/order/src/cli/create-topics.ts
-bun services/auth/src/seed-admin.ts
+bun services/auth/src/cli/seed-admin.ts
 
 step "OpenTelemetry Collector for the tracing test (built once with go install, cached)"
 make --no-print-directory otelcol

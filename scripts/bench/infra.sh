@@ -33,7 +33,7 @@ bench_infra_up() {
   if [[ $# -eq 0 || " $* " == *" kafka "* ]]; then
     bun services/order/src/cli/create-topics.ts >/dev/null
   fi
-  bun services/auth/src/seed-admin.ts >/dev/null
+  bun services/auth/src/cli/seed-admin.ts >/dev/null
   BENCH_INFRA_STARTED=1
 }
 
