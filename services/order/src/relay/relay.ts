@@ -70,8 +70,13 @@ export class Relay {
     const { retentionMs, consumerName, batchSize, claimIdleMs } = this.settings
     const retention = new DealRetention({ redis, logger, registryKey, retentionMs })
     this.outbox = new OutboxReader({
-      ...{ redis, logger, registryKey, retention },
-      ...{ consumerName, batchSize, claimIdleMs },
+      redis,
+      logger,
+      registryKey,
+      retention,
+      consumerName,
+      batchSize,
+      claimIdleMs,
     })
     this.telemetry = new RelayTelemetry(
       options.telemetry ?? telemetryOff('order-relay'),
