@@ -76,8 +76,8 @@ PGHOST=127.0.0.1 dropdb --if-exists --force "$PGDATABASE"
 PGHOST=127.0.0.1 createdb "$PGDATABASE"
 bash scripts/db-migrate.sh
 bash scripts/db-gen.sh --check
-bun services/order/src/create-topics.ts
-bun services/auth/src/seed-admin.ts
+bun services/order/src/cli/create-topics.ts
+bun services/auth/src/cli/seed-admin.ts
 
 step "OpenTelemetry Collector for the tracing test (built once with go install, cached)"
 make --no-print-directory otelcol

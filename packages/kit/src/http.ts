@@ -1,6 +1,7 @@
 import { Elysia, type ElysiaConfig, ValidationError as ElysiaValidationError, t } from 'elysia'
 import { DEFAULT_MAX_BODY_DEPTH, readJsonBody } from './body'
 import './formats'
+import { withDeadline } from './deadline'
 import {
   BadRequestError,
   DomainError,
@@ -257,7 +258,7 @@ export function createServiceApp(options: ServiceAppOptions) {
           const results = await Promise.all(
             Object.entries(readiness).map(async ([name, check]) => {
               try {
-                await withTimeout(check(), timeoutMs, name)
+                await withDeadline(check(), timeoutMs, name)
                 return [name, 'ok'] as const
               } catch (error) {
                 return [
@@ -381,20 +382,6 @@ function validationProblem(error: ElysiaValidationError): DomainError {
   const first = errors[0]
   const detail = first ? `${first.field}: ${first.message}` : `Invalid ${error.type}`
   return new ValidationError(detail, errors)
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, name: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${name} did not answer in ${ms} ms`)), ms)
-      }),
-    ])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 export { problemType }

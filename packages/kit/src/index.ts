@@ -9,6 +9,7 @@ export {
   UnsupportedMediaTypeError,
 } from './body'
 export { ConfigError, loadConfig, loadConfigOrExit } from './config'
+export { withDeadline } from './deadline'
 export * from './errors'
 export { isInstant } from './formats'
 export {

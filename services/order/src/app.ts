@@ -59,11 +59,11 @@ export function createApp({
       kafka: kafkaReady,
     },
   })
-    .use(ordersController(new OrderService(sql, redis, logger, queriesFor), verifier))
+    .use(ordersController(new OrderService({ sql, redis, logger, queriesFor }), verifier))
     .use(reconciliationController(reconciler, verifier))
   if (mode === 'sync') {
     return app.use(
-      purchaseController(new PurchaseService(sql, redis, logger, queriesFor), verifier),
+      purchaseController(new PurchaseService({ sql, redis, logger, queriesFor }), verifier),
     )
   }
   return app

@@ -1,14 +1,17 @@
+import { isUuid } from '@flash-deal/contracts'
 import {
   bearerAuth,
   bearerSecurity,
+  isInstant,
   NotFoundError,
   ProblemSchema,
   traceContextOf,
+  ValidationError,
 } from '@flash-deal/kit'
+import { listCursor } from '@flash-deal/kit/cursor'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { Elysia } from 'elysia'
 import type { Product, ProductRepository } from '../repository/base'
-import { decodeCursor, encodeCursor } from './cursor'
 import {
   ListQuery,
   NewProductBody,
@@ -28,6 +31,23 @@ const view = (product: Product) => ({
   updatedAt: product.updatedAt.toISOString(),
 })
 
+/** Newest first: the page after the product created at `createdAt` (ties broken by id). */
+const productCursor = listCursor({
+  parts: (last: { createdAt: Date; id: string }) => [last.createdAt.toISOString(), last.id],
+  read([at, id]) {
+    const createdAt = new Date(at ?? '')
+    if (!id || !isUuid(id.toLowerCase()) || Number.isNaN(createdAt.getTime())) return undefined
+    // Well formed but holding an instant outside the API's range (`+275760-…`): Postgres cannot
+    // compare with it, so it is refused here rather than failing the query.
+    if (!isInstant(at ?? '')) {
+      throw new ValidationError('query.cursor: holds an instant outside 1970–9999', [
+        { field: 'query.cursor', message: 'holds an instant outside 1970–9999' },
+      ])
+    }
+    return { createdAt, id: id.toLowerCase() }
+  },
+})
+
 const notFound = (id: string) => new NotFoundError(`No product with id ${id}`)
 
 export function productsController(products: ProductRepository, verifier: TokenVerifier) {
@@ -38,13 +58,13 @@ export function productsController(products: ProductRepository, verifier: TokenV
       async ({ query, request }) => {
         const limit = query.limit ?? 20
         const items = await products.listProducts(
-          { limit, after: query.cursor ? decodeCursor(query.cursor) : undefined },
+          { limit, after: query.cursor ? productCursor.decode(query.cursor) : undefined },
           traceContextOf(request),
         )
         const last = items.at(-1)
         return {
           items: items.map(view),
-          nextCursor: items.length === limit && last ? encodeCursor(last) : null,
+          nextCursor: items.length === limit && last ? productCursor.encode(last) : null,
         }
       },
       {
