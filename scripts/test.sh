@@ -83,7 +83,9 @@ step "OpenTelemetry Collector for the tracing test (built once with go install, 
 make --no-print-directory otelcol
 
 step "unit and integration tests (bun test, real Postgres/Redis/Kafka)"
-bun test
+# Integration tests talk to real Postgres, Redis and Kafka on a shared box: give each 30 s (Bun's
+# default is 5 s; bunfig.toml has no per-test timeout setting, so it is given here).
+bun test --timeout 30000
 
 step "Go: gofmt, go vet, go test ./... (the product service against the real Postgres/Redis)"
 # Every Go package of the module (go.mod's ignore block keeps the JavaScript trees out).
