@@ -39,8 +39,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY api ./api
-COPY services/product/deal_scripts.go services/product/
-COPY services/product/src/deals/*.lua services/product/src/deals/
+COPY packages/contracts/lua ./packages/contracts/lua
 COPY services/product/go ./services/product/go
 RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/product ./services/product/go/cmd/product
 

@@ -90,7 +90,7 @@ topics: deps ## Create the Kafka topics (idempotent)
 	@$(BUN) services/order/src/create-topics.ts
 
 seed: deps ## Seed the dev admin from ADMIN_EMAIL / ADMIN_PASSWORD
-	@$(BUN) services/auth/src/seed-admin.ts
+	@$(BUN) services/auth/src/cli/seed-admin.ts
 
 # ---------------------------------------------------------------------------------------------
 # Checks

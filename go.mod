@@ -1,6 +1,6 @@
 // The Go side of the monorepo: the product service's Go implementation (services/product/go).
 // At the root so that it can embed the language-neutral files it shares with TypeScript: the
-// OpenAPI contract (api/) and the deal scripts (services/product/src/deals/*.lua).
+// OpenAPI contract (api/) and the deal scripts (packages/contracts/lua).
 module flash-deal
 
 go 1.26.0

@@ -99,7 +99,7 @@ export const variants = {
 /** Programs the scripts run besides the processes (one line to change when one moves). */
 export const tools = {
   createTopics: 'services/order/src/create-topics.ts',
-  seedAdmin: 'services/auth/src/seed-admin.ts',
+  seedAdmin: 'services/auth/src/cli/seed-admin.ts',
   seedProduct: 'services/product/src/cli/seed-product.ts',
   benchCheck: 'services/order/src/cli/bench-check.ts',
   /** The bench's ceiling: an Elysia route that does nothing. */

@@ -76,7 +76,7 @@ PGHOST=127.0.0.1 createdb "$PGDATABASE"
 bash scripts/db-migrate.sh
 bash scripts/db-gen.sh --check
 bun services/order/src/create-topics.ts
-bun services/auth/src/seed-admin.ts
+bun services/auth/src/cli/seed-admin.ts
 
 step "OpenTelemetry Collector for the tracing test (built once with go install, cached)"
 make --no-print-directory otelcol
@@ -85,10 +85,10 @@ step "unit and integration tests (bun test, real Postgres/Redis/Kafka)"
 bun test
 
 step "Go product service: gofmt, go vet, go test (real Postgres/Redis)"
-unformatted="$(gofmt -l api services/product)"
+unformatted="$(gofmt -l api packages/contracts services/product)"
 [[ -z "$unformatted" ]] || { echo "gofmt: not formatted: $unformatted" >&2; exit 1; }
-go vet ./api/... ./services/product/...
-go test -count=1 ./api/... ./services/product/...
+go vet ./api/... ./packages/contracts/... ./services/product/...
+go test -count=1 ./api/... ./packages/contracts/... ./services/product/...
 
 # start_stack NAME [VAR=value ...]: the whole stack in the background, with its own log.
 start_stack() {

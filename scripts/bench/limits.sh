@@ -52,7 +52,7 @@ now_ms=$(($(date +%s) * 1000))
 redis_cli HSET "${keys[1]}" price 19900 perUserLimit 1000000000 startsAt 0 \
   endsAt $((now_ms + 3600000)) >/dev/null
 redis_cli SET "${keys[0]}" 1000000000 >/dev/null
-sha=$(redis_cli SCRIPT LOAD "$(cat services/gateway/src/purchase/reserve.lua)")
+sha=$(redis_cli SCRIPT LOAD "$(cat packages/contracts/lua/reserve.lua)")
 # Every call a new buyer, key and order id (__rand_int__ is a fresh random number each time).
 rps=$(redis-benchmark -h "$redis_host" -p "$redis_port" -c 32 -P 16 -n "$redis_calls" \
   -r 1000000000 --csv \

@@ -3,7 +3,8 @@
  * Kafka topics and the `OrderAccepted` event. Every producer and consumer imports these, so a
  * rename or a new field is one change that the compiler follows everywhere.
  */
-export * from './deal-keys'
+export * from './deal-state'
 export * from './order-accepted'
 export * from './purchase'
 export * from './topics'
+export * from './uuid'

@@ -1,8 +1,9 @@
 import { type Static, Type as T } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { UUID_PATTERN } from './uuid'
 
 const Uuid = T.String({
-  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  pattern: UUID_PATTERN.source,
   description: 'lower-case UUID',
 })
 

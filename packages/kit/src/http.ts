@@ -1,4 +1,5 @@
 import { Elysia, type ElysiaConfig, ValidationError as ElysiaValidationError, t } from 'elysia'
+import { withDeadline } from './deadline'
 import {
   BadRequestError,
   DomainError,
@@ -219,7 +220,7 @@ export function createServiceApp(options: ServiceAppOptions) {
           const results = await Promise.all(
             Object.entries(readiness).map(async ([name, check]) => {
               try {
-                await withTimeout(check(), timeoutMs, name)
+                await withDeadline(check(), timeoutMs, name)
                 return [name, 'ok'] as const
               } catch (error) {
                 return [
@@ -330,20 +331,6 @@ function validationProblem(error: ElysiaValidationError): DomainError {
   const first = errors[0]
   const detail = first ? `${first.field}: ${first.message}` : `Invalid ${error.type}`
   return new ValidationError(detail, errors)
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, name: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${name} did not answer in ${ms} ms`)), ms)
-      }),
-    ])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 export { problemType }

@@ -1,5 +1,6 @@
 export { bearerAuth, bearerSecurity } from './auth'
 export { ConfigError, loadConfig, loadConfigOrExit } from './config'
+export { withDeadline } from './deadline'
 export * from './errors'
 export {
   createServiceApp,

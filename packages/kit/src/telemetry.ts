@@ -46,6 +46,7 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace'
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions'
+import { withDeadline } from './deadline'
 import type { Logger } from './logger'
 import { createMetrics, type Metrics, metricsOff, metricsWanted, positiveInt } from './metrics'
 
@@ -191,7 +192,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     flush: () => provider.forceFlush(),
     async shutdown() {
       // A collector that is down must not hold the process: give the last export 3 s.
-      await withDeadline(provider.shutdown(), 3000).catch((error) =>
+      await withDeadline(provider.shutdown(), 3000, 'the last span export').catch((error) =>
         logger.warn('last spans not exported at shutdown', { error, ...stats }),
       )
     },
@@ -213,7 +214,7 @@ function withMetrics(telemetry: Telemetry, metrics: Metrics, logger: Logger): Te
       await Promise.all([
         telemetry.shutdown(),
         // Same bound as spans: the last metrics are not worth holding the exit.
-        withDeadline(metrics.shutdown(), 3000).catch((error) =>
+        withDeadline(metrics.shutdown(), 3000, 'the last metrics export').catch((error) =>
           logger.warn('last metrics not exported at shutdown', { error }),
         ),
       ])
@@ -382,20 +383,6 @@ function countingMeterProvider(
     createCounter: () => counter,
   })
   return { getMeter: () => meter }
-}
-
-async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`not done in ${ms} ms`)), ms)
-      }),
-    ])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 interface CollectorHealth {

@@ -51,7 +51,7 @@ export function createApp({
     sql,
     keys,
     tokens,
-    throttle: new LoginThrottle(redis, throttle),
+    throttle: new LoginThrottle({ redis, limits: throttle }),
     queriesFor: tracedQueries(telemetry, { databaseName: sql.options.database }),
   })
   // The auth service verifies its own tokens with the same module as everyone else, against

@@ -59,7 +59,7 @@ describe('auth service', () => {
   test('seed-admin stores the admin with an argon2id hash, and re-running it is harmless', async () => {
     const email = `admin-${uniqueSuffix()}@flash-deal.test`
     const run = () =>
-      Bun.spawnSync(['bun', 'services/auth/src/seed-admin.ts'], {
+      Bun.spawnSync(['bun', 'services/auth/src/cli/seed-admin.ts'], {
         cwd: repoRoot,
         env: {
           ...process.env,

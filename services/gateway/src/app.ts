@@ -18,6 +18,7 @@ import {
   type ServerInfo,
   serverAddress,
 } from './purchase/controller'
+import type { AuthRateLimiter } from './purchase/rate-limit'
 
 export interface GatewayDeps {
   logger: Logger
@@ -28,7 +29,7 @@ export interface GatewayDeps {
   /** Signs the X-Internal-Token every proxied request carries (decisions §1). */
   internalTokens: InternalTokenSigner
   /** Sign-ups and logins per client address (429); absent, unlimited. */
-  checkAuthRateLimit?: (address: string | undefined, trace: TraceContext) => Promise<void>
+  authRateLimiter?: Pick<AuthRateLimiter, 'check'>
   /** Tracing (a server span per request, a client span per proxy hop); off when absent. */
   telemetry?: Telemetry
   purchase: Omit<PurchaseDeps, 'verifier' | 'forwardToOrder' | 'clientAddress'>
@@ -61,7 +62,7 @@ export function createApp({
   verifier,
   maxBodyBytes,
   internalTokens,
-  checkAuthRateLimit,
+  authRateLimiter,
   telemetry = telemetryOff('gateway'),
   purchase,
   clientAddress = serverAddress,
@@ -114,8 +115,8 @@ export function createApp({
       if (verify && authorization) await verifier.verifyAuthorization(authorization)
       // The address the runtime saw (the socket's peer on Bun, workerd's on the edge).
       const address = clientAddress(request, server)
-      if (checkAuthRateLimit && owner === 'auth' && costsAHash(request)) {
-        await checkAuthRateLimit(address, traceContext)
+      if (authRateLimiter && owner === 'auth' && costsAHash(request)) {
+        await authRateLimiter.check(address, traceContext)
       }
       return proxy(upstreams[owner], request, {
         requestId,

@@ -8,10 +8,9 @@ import {
 } from '@flash-deal/kit/revocation'
 import { createApp, type GatewayDeps } from './app'
 import type { GatewayConfigValues } from './config'
-import { createPurchase } from './purchase'
-import { authRateLimiter } from './purchase/rate-limit'
-import tokenBucketLua from './purchase/token-bucket.lua' with { type: 'text' }
-import { luaScript, type RedisPort } from './redis/port'
+import { purchasePath } from './purchase'
+import { AuthRateLimiter } from './purchase/rate-limit'
+import type { RedisPort } from './redis/port'
 
 /** What differs between the runtimes the gateway runs on (Bun: main.ts, workerd: worker.ts). */
 export interface GatewayRuntime {
@@ -46,7 +45,7 @@ function refreshedOnUse(sessions: RevokedSessions, ms: number): RevokedSessions 
  * The gateway's object graph from its config, shared by both entry points so the Bun gateway
  * and the Worker are one app: same routes, proxy, purchase path and limits.
  */
-export async function composeGateway(config: GatewayConfigValues, runtime: GatewayRuntime) {
+export function composeGateway(config: GatewayConfigValues, runtime: GatewayRuntime) {
   const { logger, telemetry, redis } = runtime
   const timeoutMs = config.UPSTREAM_TIMEOUT_MS
   // The sessions auth revoked, copied every REVOCATION_REFRESH_MS: no Redis call per request.
@@ -59,12 +58,11 @@ export async function composeGateway(config: GatewayConfigValues, runtime: Gatew
     runtime.timers === false ? refreshedOnUse(copy, config.REVOCATION_REFRESH_MS) : copy.start()
   return createApp({
     internalTokens: internalTokenSigner(config.INTERNAL_AUTH_SECRET),
-    checkAuthRateLimit: authRateLimiter(
+    authRateLimiter: new AuthRateLimiter({
       redis,
-      await luaScript('token-bucket', tokenBucketLua),
-      { perSecond: config.AUTH_RATE_PER_ADDRESS, burst: config.AUTH_BURST_PER_ADDRESS },
+      limit: { perSecond: config.AUTH_RATE_PER_ADDRESS, burst: config.AUTH_BURST_PER_ADDRESS },
       telemetry,
-    ),
+    }),
     telemetry,
     logger,
     adapter: runtime.adapter,
@@ -82,8 +80,8 @@ export async function composeGateway(config: GatewayConfigValues, runtime: Gatew
       product: { name: 'product', baseUrl: config.PRODUCT_URL, timeoutMs },
       order: { name: 'order', baseUrl: config.ORDER_URL, timeoutMs },
     },
-    purchase: await createPurchase({
-      port: redis,
+    purchase: purchasePath({
+      redis,
       logger,
       telemetry,
       mode: config.ORDER_MODE,

@@ -15,7 +15,7 @@ import { CloudflareAdapter } from 'elysia/adapter/cloudflare-worker'
 import { composeGateway } from './compose'
 import { GatewayConfig } from './config'
 import { workerdClientAddress } from './edge/client-address'
-import { upstashPort } from './redis/upstash'
+import { UpstashPort } from './redis/upstash'
 
 const bindings: Record<string, string> = { REDIS_DRIVER: 'upstash' }
 for (const [name, value] of Object.entries(env))
@@ -37,12 +37,12 @@ const logger = createLogger({
   sink: (line) => console.log(line),
 })
 
-const redis = upstashPort({
+const redis = new UpstashPort({
   url: config.UPSTASH_REDIS_REST_URL,
   token: config.UPSTASH_REDIS_REST_TOKEN,
 })
 
-const app = await composeGateway(config, {
+const app = composeGateway(config, {
   logger,
   redis,
   clientAddress: workerdClientAddress,

@@ -13,11 +13,9 @@ import {
 } from '@flash-deal/testing'
 import type { Server } from 'bun'
 import { createApp } from '../src/app'
-import { createPurchase } from '../src/purchase'
-import { authRateLimiter } from '../src/purchase/rate-limit'
-import tokenBucketLua from '../src/purchase/token-bucket.lua' with { type: 'text' }
-import { ioredisPort } from '../src/redis/ioredis'
-import { luaScript } from '../src/redis/port'
+import { purchasePath } from '../src/purchase'
+import { AuthRateLimiter } from '../src/purchase/rate-limit'
+import { IoredisPort } from '../src/redis/ioredis'
 
 const { verifier, tokenFor } = await testTokens()
 const accessToken = (audience = 'flash-deal') => tokenFor('customer', { audience })
@@ -62,7 +60,7 @@ beforeAll(() => {
   silent = silentServer()
 })
 
-const redisPort = ioredisPort(testEnv.redisUrl, recordingLogger())
+const redisPort = new IoredisPort({ url: testEnv.redisUrl, logger: recordingLogger() })
 
 afterAll(async () => {
   await redisPort.close()
@@ -75,7 +73,7 @@ async function gateway(
   timeoutMs = 2000,
   mode: 'async' | 'sync' = 'async',
   telemetry?: Telemetry,
-  checkAuthRateLimit?: Parameters<typeof createApp>[0]['checkAuthRateLimit'],
+  authRateLimiter?: AuthRateLimiter,
 ) {
   const base = `http://127.0.0.1:${upstream.port}`
   const upstreamOf = (name: 'auth' | 'product' | 'order') => ({
@@ -89,15 +87,15 @@ async function gateway(
     redisReady: async () => 'PONG',
     verifier,
     internalTokens,
-    checkAuthRateLimit,
+    authRateLimiter,
     telemetry,
     upstreams: {
       auth: upstreamOf('auth'),
       product: upstreamOf('product'),
       order: upstreamOf('order'),
     },
-    purchase: await createPurchase({
-      port: redisPort,
+    purchase: purchasePath({
+      redis: redisPort,
       logger: recordingLogger(),
       mode,
       limits: { user: { perSecond: 0, burst: 1 }, address: { perSecond: 0, burst: 1 } },
@@ -313,10 +311,7 @@ test('sync mode: the purchase is handed to the order service with its key, body 
 })
 
 test('sign-ups and logins are rate limited per socket address, whatever X-Forwarded-For says', async () => {
-  const limiter = authRateLimiter(redisPort, await luaScript('token-bucket', tokenBucketLua), {
-    perSecond: 0.01,
-    burst: 2,
-  })
+  const limiter = new AuthRateLimiter({ redis: redisPort, limit: { perSecond: 0.01, burst: 2 } })
   // A bucket of its own: the limiter keys by address, and this test's address is loopback.
   await redisPort.client.del('ratelimit:{auth-addr:127.0.0.1}')
   const app = (await gateway({}, 2000, 'async', undefined, limiter)).listen({

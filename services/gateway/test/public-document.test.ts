@@ -8,8 +8,8 @@ import { afterAll, expect, test } from 'bun:test'
 import { deadUrls, internalTokens, recordingLogger, testEnv, testTokens } from '@flash-deal/testing'
 import { parse } from 'yaml'
 import { createApp } from '../src/app'
-import { createPurchase } from '../src/purchase'
-import { ioredisPort } from '../src/redis/ioredis'
+import { purchasePath } from '../src/purchase'
+import { IoredisPort } from '../src/redis/ioredis'
 
 const api = new URL('../../../api/', import.meta.url)
 const documentOf = async (service: string) =>
@@ -32,7 +32,7 @@ const servers = {
   product: await serving('product'),
   order: await serving('order'),
 }
-const redisPort = ioredisPort(testEnv.redisUrl, recordingLogger())
+const redisPort = new IoredisPort({ url: testEnv.redisUrl, logger: recordingLogger() })
 const { verifier } = await testTokens()
 
 afterAll(async () => {
@@ -54,8 +54,8 @@ async function gateway(urls: Record<'auth' | 'product' | 'order', string>) {
     redisReady: () => redisPort.ping(),
     verifier,
     upstreams: { auth: upstream('auth'), product: upstream('product'), order: upstream('order') },
-    purchase: await createPurchase({
-      port: redisPort,
+    purchase: purchasePath({
+      redis: redisPort,
       logger,
       mode: 'async',
       limits: { user: { perSecond: 0, burst: 1 }, address: { perSecond: 0, burst: 1 } },

@@ -1,13 +1,13 @@
 /**
- * What the purchase tests share: a deal published straight into the real Redis (what the
- * product service does on create), and a gateway app built on a given Redis port.
+ * What the purchase tests share: a deal published into the real Redis by the script the product
+ * service publishes with, and a gateway app built on a given Redis port.
  */
-import { dealKeys } from '@flash-deal/contracts'
+import { dealKeys, publishDealCall, runDealScript } from '@flash-deal/contracts'
 import type { Telemetry } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import { deadUrls, internalTokens, recordingLogger, testTokens } from '@flash-deal/testing'
 import { createApp } from '../src/app'
-import { createPurchase } from '../src/purchase'
+import { purchasePath } from '../src/purchase'
 import type { OrderMode } from '../src/purchase/controller'
 import type { PurchaseRateLimits } from '../src/purchase/rate-limit'
 import type { RedisPort } from '../src/redis/port'
@@ -24,15 +24,18 @@ export interface DealSpec {
 
 export async function publishDeal(redis: Redis, spec: DealSpec = {}) {
   const id = crypto.randomUUID()
-  const [stockKey, infoKey] = dealKeys(id)
-  await redis.hset(infoKey, {
-    price: spec.price ?? 1999,
-    perUserLimit: spec.perUserLimit ?? 2,
-    startsAt: spec.startsAt ?? Date.now() - 60_000,
-    endsAt: spec.endsAt ?? Date.now() + 3_600_000,
-    productId: crypto.randomUUID(),
-  })
-  await redis.set(stockKey, spec.stock ?? 10)
+  await runDealScript(
+    redis,
+    publishDealCall({
+      dealId: id,
+      stock: spec.stock ?? 10,
+      price: spec.price ?? 1999,
+      perUserLimit: spec.perUserLimit ?? 2,
+      startsAt: new Date(spec.startsAt ?? Date.now() - 60_000),
+      endsAt: new Date(spec.endsAt ?? Date.now() + 3_600_000),
+      productId: crypto.randomUUID(),
+    }),
+  )
   return id
 }
 
@@ -77,8 +80,8 @@ export async function gatewayOn(
     verifier: tokens.verifier,
     internalTokens,
     upstreams: { auth: upstream('auth'), product: upstream('product'), order: upstream('order') },
-    purchase: await createPurchase({
-      port,
+    purchase: purchasePath({
+      redis: port,
       logger,
       telemetry: options.telemetry,
       mode: options.mode ?? 'async',

@@ -15,9 +15,9 @@ import {
   testEnv,
 } from '@flash-deal/testing'
 import { createApp as createUpstashServer } from '@humanwhocodes/upstash-redis-server'
-import { ioredisPort } from '../src/redis/ioredis'
+import { IoredisPort } from '../src/redis/ioredis'
 import type { RedisPort } from '../src/redis/port'
-import { upstashPort } from '../src/redis/upstash'
+import { UpstashPort } from '../src/redis/upstash'
 import { dealState, gatewayOn, publishDeal, purchaseRequest, tokens } from './purchase-support'
 
 const redis = createRedis(testEnv.redisUrl, recordingLogger())
@@ -28,8 +28,8 @@ const upstashServer = Bun.serve({
   fetch: createUpstashServer({ token: upstashToken, redisUrl: testEnv.redisUrl }).fetch,
 })
 const ports: Record<string, RedisPort> = {
-  ioredis: ioredisPort(testEnv.redisUrl, recordingLogger()),
-  upstash: upstashPort({ url: `http://127.0.0.1:${upstashServer.port}`, token: upstashToken }),
+  ioredis: new IoredisPort({ url: testEnv.redisUrl, logger: recordingLogger() }),
+  upstash: new UpstashPort({ url: `http://127.0.0.1:${upstashServer.port}`, token: upstashToken }),
 }
 
 afterAll(async () => {
@@ -350,7 +350,7 @@ test('rate limit per client address, on a listening gateway', async () => {
 })
 
 test('Redis unreachable: 503, never accepted', async () => {
-  const deadPort = ioredisPort(deadRedisUrl, recordingLogger())
+  const deadPort = new IoredisPort({ url: deadRedisUrl, logger: recordingLogger() })
   try {
     const { app } = await gatewayOn(deadPort)
     const response = await app.handle(

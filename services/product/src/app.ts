@@ -7,7 +7,7 @@ import { dealsController } from './deals/controller'
 import { DealService } from './deals/service'
 import { productsController } from './products/controller'
 import type { ProductRepository } from './repository/base'
-import type { CacheStats } from './repository/cached'
+import type { CacheStats } from './repository/cache-stats'
 
 export interface ProductDeps {
   sql: Sql
@@ -63,12 +63,12 @@ export function createApp({
     .use(productsController(products, verifier))
     .use(
       dealsController(
-        new DealService(
+        new DealService({
           sql,
           redis,
           logger,
-          tracedQueries(telemetry, { databaseName: sql.options.database }),
-        ),
+          queriesFor: tracedQueries(telemetry, { databaseName: sql.options.database }),
+        }),
         verifier,
       ),
     )

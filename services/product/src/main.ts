@@ -5,8 +5,9 @@ import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
 import { closeRedis, createRedis, revokedSessionsOn } from '@flash-deal/kit/redis'
 import { createApp } from './app'
 import { ProductConfig } from './config'
-import { cachedProductRepository, observeCacheStats } from './repository/cached'
-import { rdbProductRepository } from './repository/rdb'
+import { observeCacheStats } from './repository/cache-stats'
+import { CachedProductRepository } from './repository/cached'
+import { RdbProductRepository } from './repository/rdb'
 
 const config = loadConfigOrExit('product', ProductConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'product' } })
@@ -15,22 +16,22 @@ const sql = connect(config.DATABASE_URL, { applicationName: 'product' })
 const redis = createRedis(config.REDIS_URL, logger)
 
 // Strategy A: the one place that knows whether reads are cached.
-const rdb = rdbProductRepository(
+const rdb = new RdbProductRepository({
   sql,
-  tracedQueries(telemetry, { databaseName: sql.options.database }),
-)
+  queriesFor: tracedQueries(telemetry, { databaseName: sql.options.database }),
+})
 const cached = config.ENABLE_CACHE
-  ? cachedProductRepository(
-      rdb,
+  ? new CachedProductRepository({
+      inner: rdb,
       redis,
       logger,
-      {
+      options: {
         ttlSeconds: config.PRODUCT_CACHE_TTL_SECONDS,
         negativeTtlSeconds: config.PRODUCT_CACHE_NEGATIVE_TTL_SECONDS,
         nearTtlMs: config.PRODUCT_NEAR_CACHE_TTL_MS,
       },
       telemetry,
-    )
+    })
   : undefined
 logger.info('product repository', { strategy: cached ? 'cached(rdb)' : 'rdb' })
 if (cached) observeCacheStats(telemetry.meter, cached.stats)

@@ -11,7 +11,7 @@ import {
   testTokens,
 } from '@flash-deal/testing'
 import { createApp as createProductApp } from '../src/app'
-import { rdbProductRepository } from '../src/repository/rdb'
+import { RdbProductRepository } from '../src/repository/rdb'
 import { createApp } from './support'
 
 const logger = recordingLogger()
@@ -25,7 +25,7 @@ afterAll(async () => {
 })
 
 const appOn = (db: typeof sql) =>
-  createApp({ sql: db, redis, logger, verifier, products: rdbProductRepository(db) })
+  createApp({ sql: db, redis, logger, verifier, products: new RdbProductRepository({ sql: db }) })
 
 describe('product service', () => {
   test('is ready when Postgres and Redis answer', async () => {
@@ -46,7 +46,7 @@ describe('only the gateway may call /v1 (internal authentication)', () => {
     redis,
     logger,
     verifier,
-    products: rdbProductRepository(sql),
+    products: new RdbProductRepository({ sql }),
     internalAuth: internalAuthFor('product'),
   })
 

@@ -1,6 +1,12 @@
 /** Deals over HTTP on real Postgres and Redis. */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { dealInfoKey, dealStockKey, OUTBOX_REGISTRY_KEY } from '@flash-deal/contracts'
+import {
+  dealInfoKey,
+  dealStockKey,
+  OUTBOX_REGISTRY_KEY,
+  publishDealCall,
+  runDealScript,
+} from '@flash-deal/contracts'
 import { connect, queries } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
 import {
@@ -11,7 +17,7 @@ import {
   testTokens,
   uniqueSuffix,
 } from '@flash-deal/testing'
-import { rdbProductRepository } from '../src/repository/rdb'
+import { RdbProductRepository } from '../src/repository/rdb'
 import { createApp } from './support'
 
 const logger = recordingLogger()
@@ -19,10 +25,10 @@ const sql = connect(testEnv.databaseUrl, { max: 4 })
 const redis = createRedis(testEnv.redisUrl, logger)
 const deadRedis = createRedis(deadRedisUrl, logger)
 const { verifier, tokenFor } = await testTokens()
-const app = createApp({ sql, redis, logger, verifier, products: rdbProductRepository(sql) })
+const app = createApp({ sql, redis, logger, verifier, products: new RdbProductRepository({ sql }) })
 const admin = await tokenFor('admin')
 const customer = await tokenFor('customer')
-const product = await rdbProductRepository(sql).createProduct({
+const product = await new RdbProductRepository({ sql }).createProduct({
   name: `Deal base ${uniqueSuffix()}`,
   description: '',
   price: 10_000,
@@ -73,21 +79,20 @@ describe('creating deals', () => {
       await call(app, 'POST', '/v1/deals', { body: dealBody(), token: admin })
     ).json()
     await redis.decrby(dealStockKey(deal.id), 30)
-    const { DealService } = await import('../src/deals/service')
-    const again = new DealService(sql, redis, logger) as unknown as {
-      redis: { publishDeal: (...args: unknown[]) => Promise<number> }
-    }
-    const created = await again.redis.publishDeal(
-      dealStockKey(deal.id),
-      dealInfoKey(deal.id),
-      100,
-      1,
-      1,
-      0,
-      1,
-      product.id,
+    // What a retried publish sends (the service's own call, same script and arguments).
+    const created = await runDealScript(
+      redis,
+      publishDealCall({
+        dealId: deal.id,
+        stock: 100,
+        price: 1,
+        perUserLimit: 1,
+        startsAt: new Date(0),
+        endsAt: new Date(1),
+        productId: product.id,
+      }),
     )
-    expect(created).toBe(0)
+    expect(created).toBe(false)
     expect(await redis.get(dealStockKey(deal.id))).toBe('70')
   })
 
@@ -125,7 +130,7 @@ describe('creating deals', () => {
       redis: deadRedis,
       logger,
       verifier,
-      products: rdbProductRepository(sql),
+      products: new RdbProductRepository({ sql }),
     })
     const before = (await queries.listOpenDeals(sql, { window: 'open', limit: 1_000_000 })).length
     const response = await call(down, 'POST', '/v1/deals', { body: dealBody(), token: admin })

@@ -3,15 +3,19 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { connect } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
 import { caller, recordingLogger, testEnv, testTokens, uniqueSuffix } from '@flash-deal/testing'
-import { cachedProductRepository } from '../src/repository/cached'
-import { rdbProductRepository } from '../src/repository/rdb'
+import { CachedProductRepository } from '../src/repository/cached'
+import { RdbProductRepository } from '../src/repository/rdb'
 import { createApp } from './support'
 
 const logger = recordingLogger()
 const sql = connect(testEnv.databaseUrl, { max: 4 })
 const redis = createRedis(testEnv.redisUrl, logger)
 const { verifier, tokenFor } = await testTokens()
-const cached = cachedProductRepository(rdbProductRepository(sql), redis, logger)
+const cached = new CachedProductRepository({
+  inner: new RdbProductRepository({ sql }),
+  redis,
+  logger,
+})
 const app = createApp({ sql, redis, logger, verifier, products: cached, cacheStats: cached.stats })
 const admin = await tokenFor('admin')
 const customer = await tokenFor('customer')

@@ -12,8 +12,8 @@ import {
   testTokens,
   uniqueSuffix,
 } from '@flash-deal/testing'
-import { cachedProductRepository } from '../src/repository/cached'
-import { rdbProductRepository } from '../src/repository/rdb'
+import { CachedProductRepository } from '../src/repository/cached'
+import { RdbProductRepository } from '../src/repository/rdb'
 import { createApp } from './support'
 
 const logger = recordingLogger()
@@ -38,10 +38,10 @@ async function createdProduct(app: Handler) {
 
 test('GET /v1/products/:id: the GetProduct statement is a span under the request span', async () => {
   const { telemetry, spans } = recordingTelemetry('product')
-  const products = rdbProductRepository(
+  const products = new RdbProductRepository({
     sql,
-    tracedQueries(telemetry, { databaseName: 'flashdeal' }),
-  )
+    queriesFor: tracedQueries(telemetry, { databaseName: 'flashdeal' }),
+  })
   const app = createApp({ sql, redis, logger, verifier, products, telemetry })
   const id = await createdProduct(app)
 
@@ -74,7 +74,7 @@ test('GET /v1/products/:id: the GetProduct statement is a span under the request
 
 test('GET /v1/deals: the ListOpenDeals statement is a span under the request span', async () => {
   const { telemetry, spans } = recordingTelemetry('product')
-  const products = rdbProductRepository(sql)
+  const products = new RdbProductRepository({ sql })
   const app = createApp({ sql, redis, logger, verifier, products, telemetry })
   expect((await app.handle(new Request('http://localhost/v1/deals'))).status).toBe(200)
 
@@ -87,8 +87,17 @@ test('GET /v1/deals: the ListOpenDeals statement is a span under the request spa
 
 test('cached(rdb): a miss is a Redis GET, then GetProduct, then a Redis SET, all under the request', async () => {
   const { telemetry, spans } = recordingTelemetry('product')
-  const rdb = rdbProductRepository(sql, tracedQueries(telemetry, { databaseName: 'flashdeal' }))
-  const products = cachedProductRepository(rdb, redis, logger, { nearTtlMs: 0 }, telemetry)
+  const rdb = new RdbProductRepository({
+    sql,
+    queriesFor: tracedQueries(telemetry, { databaseName: 'flashdeal' }),
+  })
+  const products = new CachedProductRepository({
+    inner: rdb,
+    redis,
+    logger,
+    options: { nearTtlMs: 0 },
+    telemetry,
+  })
   const app = createApp({ sql, redis, logger, verifier, products, telemetry })
   const id = await createdProduct(app)
   expect((await app.handle(new Request(`http://localhost/v1/products/${id}`))).status).toBe(200)

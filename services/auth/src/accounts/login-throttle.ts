@@ -17,7 +17,7 @@
  * closed (503): without the counters the limits could not hold.
  */
 import { ServiceUnavailableError, TooManyRequestsError } from '@flash-deal/kit'
-import type { Redis } from '@flash-deal/kit/redis'
+import { defineLuaScript, type LuaEvaluator } from '@flash-deal/kit/lua'
 import loginAttemptLua from './login-attempt.lua' with { type: 'text' }
 import loginSuccessLua from './login-success.lua' with { type: 'text' }
 
@@ -51,10 +51,8 @@ const REFUSALS: Record<string, string> = {
   address: 'Too many failed logins from this address; wait before trying again',
 }
 
-type ThrottledRedis = Redis & {
-  loginAttempt(...args: (string | number)[]): Promise<[number, number, string | number]>
-  loginSuccess(...args: (string | number)[]): Promise<number>
-}
+const loginAttempt = defineLuaScript('login-attempt', loginAttemptLua)
+const loginSuccess = defineLuaScript('login-success', loginSuccessLua)
 
 /** What `assertAllowed` counted, to be handed back to `recordSuccess`. */
 export interface LoginAttempt {
@@ -64,25 +62,20 @@ export interface LoginAttempt {
 }
 
 export class LoginThrottle {
-  private readonly redis: ThrottledRedis
+  private readonly redis: LuaEvaluator
+  private readonly limits: ThrottleLimits
 
-  constructor(
-    redis: Redis,
-    private readonly limits: ThrottleLimits,
-  ) {
-    // defineCommand: EVALSHA with a fallback to EVAL, the script sent once per connection.
-    redis.defineCommand('loginAttempt', { numberOfKeys: 4, lua: loginAttemptLua })
-    redis.defineCommand('loginSuccess', { numberOfKeys: 4, lua: loginSuccessLua })
-    this.redis = redis as ThrottledRedis
+  constructor(options: { redis: LuaEvaluator; limits: ThrottleLimits }) {
+    this.redis = options.redis
+    this.limits = options.limits
   }
 
   /** Counts the attempt and refuses it (429 + Retry-After) when a throttle is waiting. */
   async assertAllowed(email: string, address: string): Promise<LoginAttempt> {
     const { limits } = this
     const windowMs = limits.windowSeconds * 1000
-    const [allowed, value, dimension] = await this.run(() =>
-      this.redis.loginAttempt(
-        ...keysOf(email, address),
+    const [allowed, value, dimension] = (await this.run(() =>
+      loginAttempt.run(this.redis, keysOf(email, address), [
         address,
         limits.maxFailuresPerAccount,
         limits.maxUntrustedFailuresPerAccount ?? limits.maxFailuresPerAccount * 4,
@@ -90,8 +83,8 @@ export class LoginThrottle {
         windowMs,
         limits.baseDelayMs ?? 1000,
         windowMs,
-      ),
-    )
+      ]),
+    )) as [number, number, string | number]
     if (allowed !== 1) {
       throw new TooManyRequestsError(
         Number(value) / 1000,
@@ -104,12 +97,11 @@ export class LoginThrottle {
   async recordSuccess(attempt: LoginAttempt): Promise<void> {
     const knownMs = (this.limits.knownAddressDays ?? 30) * 86_400_000
     await this.run(() =>
-      this.redis.loginSuccess(
-        ...keysOf(attempt.email, attempt.address),
+      loginSuccess.run(this.redis, keysOf(attempt.email, attempt.address), [
         attempt.address,
         attempt.known ? 1 : 0,
         knownMs,
-      ),
+      ]),
     )
   }
 

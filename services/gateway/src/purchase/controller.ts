@@ -5,17 +5,12 @@ import {
   PurchaseBody,
   PurchaseParams,
 } from '@flash-deal/contracts'
-import {
-  bearerAuth,
-  bearerSecurity,
-  ProblemSchema,
-  type TraceContext,
-  traceContextOf,
-} from '@flash-deal/kit'
+import { bearerAuth, bearerSecurity, ProblemSchema, traceContextOf } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { Elysia } from 'elysia'
 import { errorOutcome, type PurchaseOutcome, responseOutcome } from './outcomes'
-import type { PurchaseRequest, Reservation } from './service'
+import type { PurchaseRateLimiter } from './rate-limit'
+import type { ReservationService } from './service'
 
 export type OrderMode = 'async' | 'sync'
 
@@ -33,13 +28,10 @@ export interface PurchaseDeps {
   mode: OrderMode
   /** The source of the per-address limit's key; the socket's peer when absent. */
   clientAddress?: ClientAddress
-  checkRateLimit(
-    userId: string,
-    addressOf: () => string | undefined,
-    trace?: TraceContext,
-  ): Promise<void>
+  /** Per user and per client address, before anything is reserved (429). */
+  rateLimiter: Pick<PurchaseRateLimiter, 'check'>
   /** async: the Redis reservation. */
-  reserveStock(request: PurchaseRequest): Promise<Reservation>
+  reservations: Pick<ReservationService, 'reserveStock'>
   /** sync: hands the (validated) purchase to the order service and returns its answer. */
   forwardToOrder(
     request: Request,
@@ -76,7 +68,7 @@ export function purchaseController(deps: PurchaseDeps) {
         const quantity = body?.quantity ?? 1
         const addressOf = () => (deps.clientAddress ?? serverAddress)(request, server)
         const trace = traceContextOf(request)
-        await deps.checkRateLimit(user.sub, addressOf, trace)
+        await deps.rateLimiter.check(user.sub, addressOf, trace)
         if (deps.mode === 'sync') {
           // The kit has already put this request's id on the response; the order service gets it too.
           const requestId = String(set.headers['x-request-id'] ?? '')
@@ -89,7 +81,7 @@ export function purchaseController(deps: PurchaseDeps) {
           return response
         }
 
-        const reservation = await deps.reserveStock({
+        const reservation = await deps.reservations.reserveStock({
           dealId: params.id,
           userId: user.sub,
           idempotencyKey,

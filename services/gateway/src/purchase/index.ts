@@ -1,30 +1,25 @@
 import { type Logger, type Telemetry, telemetryOff } from '@flash-deal/kit'
-import { luaScript, type RedisPort } from '../redis/port'
+import type { RedisPort } from '../redis/port'
 import type { OrderMode, PurchaseDeps } from './controller'
 import { purchaseOutcomeCounter } from './outcomes'
-import { type PurchaseRateLimits, purchaseRateLimiter } from './rate-limit'
-import reserveLua from './reserve.lua' with { type: 'text' }
-import { createReservations } from './service'
-import tokenBucketLua from './token-bucket.lua' with { type: 'text' }
+import { PurchaseRateLimiter, type PurchaseRateLimits } from './rate-limit'
+import { ReservationService } from './service'
 
-/** Builds the purchase path on a Redis port: the scripts (hashed once), the limiter, the reservation. */
-export async function createPurchase(options: {
-  port: RedisPort
+/** The purchase route's dependencies on a Redis port: the limiter, the reservation, the counter. */
+export function purchasePath(options: {
+  redis: RedisPort
   logger: Logger
   mode: OrderMode
   limits: PurchaseRateLimits
   /** Traces the reservation and counts outcomes; off when absent. */
   telemetry?: Telemetry
-}): Promise<Omit<PurchaseDeps, 'verifier' | 'forwardToOrder'>> {
-  const [reserve, tokenBucket] = await Promise.all([
-    luaScript('reserve', reserveLua),
-    luaScript('token-bucket', tokenBucketLua),
-  ])
+}): Omit<PurchaseDeps, 'verifier' | 'forwardToOrder'> {
+  const { redis, logger, limits } = options
   const telemetry = options.telemetry ?? telemetryOff('gateway')
   return {
     mode: options.mode,
     recordOutcome: purchaseOutcomeCounter(telemetry.meter),
-    checkRateLimit: purchaseRateLimiter(options.port, tokenBucket, options.limits, telemetry),
-    reserveStock: createReservations(options.port, reserve, options.logger, telemetry),
+    rateLimiter: new PurchaseRateLimiter({ redis, limits, telemetry }),
+    reservations: new ReservationService({ redis, logger, telemetry }),
   }
 }

@@ -6,7 +6,9 @@ import {
   telemetryOff,
   withRedisSpan,
 } from '@flash-deal/kit'
-import type { LuaScript, RedisPort } from '../redis/port'
+import { defineLuaScript } from '@flash-deal/kit/lua'
+import type { RedisPort } from '../redis/port'
+import tokenBucketLua from './token-bucket.lua' with { type: 'text' }
 
 export interface BucketLimit {
   /** Tokens added per second; 0 turns this bucket off. */
@@ -19,6 +21,25 @@ export interface PurchaseRateLimits {
   address: BucketLimit
 }
 
+const tokenBucket = defineLuaScript('token-bucket', tokenBucketLua)
+
+/** Takes a token from the bucket at `key`: 0 when taken, else the ms until one is there. */
+async function takeToken(
+  redis: RedisPort,
+  telemetry: Telemetry,
+  key: string,
+  limit: BucketLimit,
+  trace?: TraceContext,
+): Promise<number> {
+  const [allowed, waitMs] = (await withRedisSpan(
+    telemetry,
+    `EVALSHA ${tokenBucket.name}`,
+    trace,
+    () => tokenBucket.run(redis, [key], [limit.perSecond, limit.burst]),
+  )) as [number, number]
+  return allowed === 1 ? 0 : waitMs
+}
+
 // One bucket per user and one per client address, each in its own hash slot.
 const userBucketKey = (userId: string) => `ratelimit:{user:${userId}}`
 const addressBucketKey = (address: string) => `ratelimit:{addr:${address}}`
@@ -28,30 +49,29 @@ const addressBucketKey = (address: string) => `ratelimit:{addr:${address}}`
  * so one client hammering the button cannot crowd out the others. Both buckets are asked in
  * parallel (one pipeline); either one empty is a 429 with `Retry-After`.
  */
-export function purchaseRateLimiter(
-  port: RedisPort,
-  script: LuaScript,
-  limits: PurchaseRateLimits,
-  telemetry: Telemetry = telemetryOff('gateway'),
-) {
-  const take = async (key: string, limit: BucketLimit, trace?: TraceContext) => {
-    if (limit.perSecond <= 0) return 0
-    const [allowed, waitMs] = (await withRedisSpan(telemetry, `EVALSHA ${script.name}`, trace, () =>
-      port.run(script, [key], [limit.perSecond, limit.burst]),
-    )) as [number, number]
-    return allowed === 1 ? 0 : waitMs
-  }
-  // The client address is looked up only when its bucket is on (the lookup is not free).
-  return async function checkRateLimit(
-    userId: string,
-    addressOf: () => string | undefined,
-    trace?: TraceContext,
+export class PurchaseRateLimiter {
+  private readonly telemetry: Telemetry
+
+  constructor(
+    private readonly options: {
+      redis: RedisPort
+      limits: PurchaseRateLimits
+      telemetry?: Telemetry
+    },
   ) {
+    this.telemetry = options.telemetry ?? telemetryOff('gateway')
+  }
+
+  /** Throws 429 when either bucket is empty; the address is looked up only when its bucket is on. */
+  async check(userId: string, addressOf: () => string | undefined, trace?: TraceContext) {
+    const { redis, limits } = this.options
     if (limits.user.perSecond <= 0 && limits.address.perSecond <= 0) return
     const address = limits.address.perSecond > 0 ? addressOf() : undefined
+    const take = (key: string, limit: BucketLimit) =>
+      limit.perSecond > 0 ? takeToken(redis, this.telemetry, key, limit, trace) : 0
     const waits = await Promise.all([
-      take(userBucketKey(userId), limits.user, trace),
-      address ? take(addressBucketKey(address), limits.address, trace) : 0,
+      take(userBucketKey(userId), limits.user),
+      address ? take(addressBucketKey(address), limits.address) : 0,
     ])
     const waitMs = Math.max(...waits)
     if (waitMs > 0) throw new TooManyRequestsError(waitMs / 1000, 'Too many purchase attempts')
@@ -65,24 +85,25 @@ const authBucketKey = (address: string) => `ratelimit:{auth-addr:${address}}`
  * hop, never a forwarded header), before the request reaches auth: each costs an argon2 hash,
  * so one address must not be able to keep auth's hashing slots busy. Redis unreachable is 503.
  */
-export function authRateLimiter(
-  port: RedisPort,
-  script: LuaScript,
-  limit: BucketLimit,
-  telemetry: Telemetry = telemetryOff('gateway'),
-) {
-  return async function checkAuthRateLimit(address: string | undefined, trace?: TraceContext) {
+export class AuthRateLimiter {
+  private readonly telemetry: Telemetry
+
+  constructor(
+    private readonly options: { redis: RedisPort; limit: BucketLimit; telemetry?: Telemetry },
+  ) {
+    this.telemetry = options.telemetry ?? telemetryOff('gateway')
+  }
+
+  async check(address: string | undefined, trace?: TraceContext) {
+    const { redis, limit } = this.options
     if (limit.perSecond <= 0 || !address) return
-    let answer: [number, number]
+    let waitMs: number
     try {
-      answer = (await withRedisSpan(telemetry, `EVALSHA ${script.name}`, trace, () =>
-        port.run(script, [authBucketKey(address)], [limit.perSecond, limit.burst]),
-      )) as [number, number]
+      waitMs = await takeToken(redis, this.telemetry, authBucketKey(address), limit, trace)
     } catch {
       throw new ServiceUnavailableError('Sign-up and login are unavailable right now', 1)
     }
-    const [allowed, waitMs] = answer
-    if (allowed !== 1)
+    if (waitMs > 0)
       throw new TooManyRequestsError(
         waitMs / 1000,
         'Too many sign-ups and logins from this address',

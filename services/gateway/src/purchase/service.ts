@@ -1,16 +1,18 @@
-import { dealKeys, purchaseRefused } from '@flash-deal/contracts'
+import { purchaseRefused, type ReserveReply, reserveCall } from '@flash-deal/contracts'
 import {
   type Logger,
   ServiceUnavailableError,
+  type Span,
   SpanKind,
   type Telemetry,
   type TraceContext,
 } from '@flash-deal/kit'
 import { v7 as uuidv7 } from 'uuid'
-import type { LuaScript, RedisPort } from '../redis/port'
+import type { RedisPort } from '../redis/port'
 import { outboxTraceparent } from './trace-context'
 
-export interface PurchaseRequest {
+/** One purchase attempt as the route hands it to the reservation. */
+export interface ReservationRequest {
   dealId: string
   userId: string
   idempotencyKey: string
@@ -27,86 +29,94 @@ export interface Reservation {
   replayed: boolean
 }
 
-type ReserveReply = [outcome: string, orderId: string, value: number]
+const SCRIPT_SPAN = 'EVALSHA reserve'
+
+type Refused = ReserveReply & { outcome: Exclude<ReserveReply['outcome'], 'accepted' | 'replayed'> }
+
+/** What each refusal of `reserve.lua` is to the client (a problem+json via the kit). */
+function refusal({ outcome, value }: Refused): Error {
+  switch (outcome) {
+    case 'deal_unavailable':
+      return new ServiceUnavailableError('This deal is being restored; try again shortly', 1)
+    case 'quantity_above_limit':
+      return purchaseRefused('quantity-above-limit', { limit: value })
+    case 'limit_reached':
+      return purchaseRefused('limit-reached', { limit: value })
+    case 'deal_not_found':
+      return purchaseRefused('deal-not-found')
+    case 'not_started':
+      return purchaseRefused('not-started')
+    case 'ended':
+      return purchaseRefused('ended')
+    case 'sold_out':
+      return purchaseRefused('sold-out')
+    case 'idempotency_key_reused':
+      return purchaseRefused('idempotency-key-reused')
+  }
+}
 
 /**
  * The async purchase (Phase 2): one call of `reserve.lua` — one round trip — decides and
  * reserves in Redis and appends the OrderAccepted record to the deal's outbox stream; the relay
- * and the consumer take it to Postgres later (the relay also makes it readable as `pending`). If
- * Redis cannot be asked, nothing is accepted (503): fail closed.
+ * and the consumer take it to Postgres later. If Redis cannot be asked, nothing is accepted
+ * (503): fail closed.
  */
-export function createReservations(
-  port: RedisPort,
-  reserveScript: LuaScript,
-  logger: Logger,
-  telemetry: Telemetry,
-) {
-  const spanOptions = (parent: TraceContext, dealId: string) => ({
-    parent,
-    kind: SpanKind.CLIENT,
-    attributes: {
-      'flash_deal.deal.id': dealId,
-      // `db.system` is what service maps (SigNoz) key on; `db.system.name` is its stable name.
-      'db.system': 'redis',
-      'db.system.name': 'redis',
-      'db.operation.name': `EVALSHA ${reserveScript.name}`,
-    },
-  })
-  return async function reserveStock(request: PurchaseRequest): Promise<Reservation> {
-    const orderId = uuidv7()
-    const reply = await telemetry.withSpan(
-      `EVALSHA ${reserveScript.name}`,
+export class ReservationService {
+  constructor(private readonly deps: { redis: RedisPort; logger: Logger; telemetry: Telemetry }) {}
+
+  async reserveStock(request: ReservationRequest): Promise<Reservation> {
+    const reply = await this.deps.telemetry.withSpan(
+      SCRIPT_SPAN,
       spanOptions(request.trace, request.dealId),
-      async (span, reservation) => {
-        let reply: ReserveReply
-        try {
-          reply = (await port.run(reserveScript, dealKeys(request.dealId), [
-            request.userId,
-            request.idempotencyKey,
-            request.quantity,
-            orderId,
-            request.dealId,
-            // This span's context: the relay and the consumer continue the purchase from here.
-            outboxTraceparent(telemetry, reservation, request.headers),
-          ])) as ReserveReply
-        } catch (error) {
-          // Not "nothing was reserved": a connection lost after Redis ran the script leaves the
-          // outcome unknown. The Idempotency-Key settles it: a retry with the same key answers
-          // the purchase that was made, or makes it now — never twice.
-          logger.error('reservation failed: Redis unreachable', { error, dealId: request.dealId })
-          throw new ServiceUnavailableError(
-            'Purchases are unavailable right now; retry with the same Idempotency-Key (it never buys twice)',
-            1,
-          )
-        }
-        span.setAttribute('flash_deal.purchase.outcome', reply[0])
-        return reply
-      },
+      (span, reservation) => this.reserve(request, span, reservation),
     )
-    const [outcome, id, value] = reply
-    switch (outcome) {
-      case 'accepted':
-        return { orderId: id, replayed: false }
-      case 'replayed':
-        return { orderId: id, replayed: true }
-      case 'deal_unavailable':
-        throw new ServiceUnavailableError('This deal is being restored; try again shortly', 1)
-      case 'deal_not_found':
-        throw purchaseRefused('deal-not-found')
-      case 'not_started':
-        throw purchaseRefused('not-started')
-      case 'ended':
-        throw purchaseRefused('ended')
-      case 'quantity_above_limit':
-        throw purchaseRefused('quantity-above-limit', { limit: value })
-      case 'limit_reached':
-        throw purchaseRefused('limit-reached', { limit: value })
-      case 'sold_out':
-        throw purchaseRefused('sold-out')
-      case 'idempotency_key_reused':
-        throw purchaseRefused('idempotency-key-reused')
-      default:
-        throw new Error(`reserve.lua answered an unknown outcome: ${outcome}`)
+    if (reply.outcome === 'accepted') return { orderId: reply.orderId, replayed: false }
+    if (reply.outcome === 'replayed') return { orderId: reply.orderId, replayed: true }
+    throw refusal(reply as Refused)
+  }
+
+  private async reserve(
+    request: ReservationRequest,
+    span: Span,
+    reservation: TraceContext,
+  ): Promise<ReserveReply> {
+    const { redis, logger, telemetry } = this.deps
+    const call = reserveCall({
+      dealId: request.dealId,
+      userId: request.userId,
+      idempotencyKey: request.idempotencyKey,
+      quantity: request.quantity,
+      orderId: uuidv7(),
+      // This span's context: the relay and the consumer continue the purchase from here.
+      traceparent: outboxTraceparent(telemetry, reservation, request.headers),
+    })
+    let answer: unknown
+    try {
+      answer = await call.script.run(redis, call.keys, call.args)
+    } catch (error) {
+      // Not "nothing was reserved": a connection lost after Redis ran the script leaves the
+      // outcome unknown. The Idempotency-Key settles it: a retry with the same key answers
+      // the purchase that was made, or makes it now — never twice.
+      logger.error('reservation failed: Redis unreachable', { error, dealId: request.dealId })
+      throw new ServiceUnavailableError(
+        'Purchases are unavailable right now; retry with the same Idempotency-Key (it never buys twice)',
+        1,
+      )
     }
+    const reply = call.reply(answer)
+    span.setAttribute('flash_deal.purchase.outcome', reply.outcome)
+    return reply
   }
 }
+
+const spanOptions = (parent: TraceContext, dealId: string) => ({
+  parent,
+  kind: SpanKind.CLIENT,
+  attributes: {
+    'flash_deal.deal.id': dealId,
+    // `db.system` is what service maps (SigNoz) key on; `db.system.name` is its stable name.
+    'db.system': 'redis',
+    'db.system.name': 'redis',
+    'db.operation.name': SCRIPT_SPAN,
+  },
+})

@@ -1,9 +1,9 @@
 import { dealStockKey, purchaseRefused } from '@flash-deal/contracts'
+import mirrorStockLua from '@flash-deal/contracts/lua/mirror-stock.lua' with { type: 'text' }
 import { type QueriesFor, type Sql, type TransactionSql, untracedQueries } from '@flash-deal/db'
 import type { Logger, TraceContext } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import { v7 as uuidv7 } from 'uuid'
-import mirrorStockLua from './mirror-stock.lua' with { type: 'text' }
 
 type RedisWithMirror = Redis & {
   mirrorDealStock(stockKey: string, remaining: number): Promise<number>

@@ -7,11 +7,11 @@ import {
   ORDERS_ACCEPTED,
   OUTBOX_REGISTRY_KEY,
 } from '@flash-deal/contracts'
+import restoreDealLua from '@flash-deal/contracts/lua/restore-deal.lua' with { type: 'text' }
 import { queries, type Sql } from '@flash-deal/db'
 import { type Logger, type Telemetry, telemetryOff } from '@flash-deal/kit'
 import type { Kafka } from '@flash-deal/kit/kafka'
 import type { Redis } from '@flash-deal/kit/redis'
-import restoreDealLua from './restore-deal.lua' with { type: 'text' }
 
 type DealRow = Awaited<ReturnType<typeof queries.listReconcilableDeals>>[number]
 type RedisWithRestore = Redis & {

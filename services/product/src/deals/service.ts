@@ -1,4 +1,10 @@
-import { dealInfoKey, dealStockKey, OUTBOX_REGISTRY_KEY } from '@flash-deal/contracts'
+import {
+  dealStockKey,
+  publishDealCall,
+  registerDealOutbox,
+  rescheduleDealCall,
+  runDealScript,
+} from '@flash-deal/contracts'
 import { type Queries, type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
 import {
   ConflictError,
@@ -10,14 +16,8 @@ import {
 } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import type { DealPatchBody, DealView, NewDealBody } from './model'
-import publishDealLua from './publish-deal.lua' with { type: 'text' }
-import rescheduleDealLua from './reschedule-deal.lua' with { type: 'text' }
 
 type DealRow = NonNullable<Awaited<ReturnType<Queries['getDeal']>>>
-type RedisWithPublish = Redis & {
-  publishDeal(stockKey: string, infoKey: string, ...args: (string | number)[]): Promise<number>
-  rescheduleDeal(stockKey: string, infoKey: string, ...args: (string | number)[]): Promise<number>
-}
 
 const dealStarted = () =>
   new ConflictError(
@@ -25,6 +25,17 @@ const dealStarted = () =>
     'Deal already started',
     'A deal that has started (or ended) cannot be edited',
   )
+
+/** A deal row as the deal scripts write it to Redis. */
+const dealTerms = (row: DealRow) => ({
+  dealId: row.id,
+  stock: row.stock,
+  price: row.price,
+  perUserLimit: row.perUserLimit,
+  startsAt: row.startsAt,
+  endsAt: row.endsAt,
+  productId: row.productId,
+})
 
 const invalid = (field: string, message: string) =>
   new ValidationError(`${field}: ${message}`, [{ field, message }])
@@ -35,19 +46,22 @@ const invalid = (field: string, message: string) =>
  * a derived status and the remaining stock from wherever it is true right now.
  */
 export class DealService {
-  private readonly redis: RedisWithPublish
+  private readonly sql: Sql
+  private readonly redis: Redis
+  private readonly logger: Logger
+  private readonly queriesFor: QueriesFor
 
-  constructor(
-    private readonly sql: Sql,
-    redis: Redis,
-    private readonly logger: Logger,
+  constructor(options: {
+    sql: Sql
+    redis: Redis
+    logger: Logger
     /** The query functions for a request (their spans under its span when tracing is on). */
-    private readonly queriesFor: QueriesFor = untracedQueries,
-  ) {
-    // ioredis loads the script once and calls it by SHA, falling back to EVAL after a flush.
-    redis.defineCommand('publishDeal', { numberOfKeys: 2, lua: publishDealLua })
-    redis.defineCommand('rescheduleDeal', { numberOfKeys: 2, lua: rescheduleDealLua })
-    this.redis = redis as RedisWithPublish
+    queriesFor?: QueriesFor
+  }) {
+    this.sql = options.sql
+    this.redis = options.redis
+    this.logger = options.logger
+    this.queriesFor = options.queriesFor ?? untracedQueries
   }
 
   async create(input: NewDealBody, trace?: TraceContext): Promise<DealView> {
@@ -64,19 +78,9 @@ export class DealService {
       const row = await queries.createDeal(tx, { ...input, startsAt, endsAt })
       if (!row) throw new Error('INSERT ... RETURNING returned no row')
       try {
-        await this.redis.publishDeal(
-          dealStockKey(row.id),
-          dealInfoKey(row.id),
-          row.stock,
-          row.price,
-          row.perUserLimit,
-          row.startsAt.getTime(),
-          row.endsAt.getTime(),
-          row.productId,
-        )
-        // The relay drains the outbox of every deal in this set (a key outside the deal's slot,
-        // so not in the script).
-        await this.redis.sadd(OUTBOX_REGISTRY_KEY, row.id)
+        await runDealScript(this.redis, publishDealCall(dealTerms(row)))
+        // Registered before the commit: no committed deal takes purchases the relay never drains.
+        await registerDealOutbox(this.redis, row.id)
       } catch (error) {
         this.logger.error('deal publish to Redis failed; nothing was created', { error })
         throw new ServiceUnavailableError(
@@ -113,22 +117,14 @@ export class DealService {
         endsAt: patch.endsAt ? endsAt : null,
       })
       if (!row) throw dealStarted()
-      let replaced: number
+      let replaced: boolean
       try {
-        replaced = await this.redis.rescheduleDeal(
-          dealStockKey(id),
-          dealInfoKey(id),
-          row.stock,
-          row.price,
-          row.perUserLimit,
-          row.startsAt.getTime(),
-          row.endsAt.getTime(),
-        )
+        replaced = await runDealScript(this.redis, rescheduleDealCall(dealTerms(row)))
       } catch (error) {
         this.logger.error('deal update could not reach Redis; nothing was changed', { error })
         throw new ServiceUnavailableError('Deals cannot be changed right now; try again shortly', 1)
       }
-      if (replaced !== 1) throw dealStarted()
+      if (!replaced) throw dealStarted()
       return row
     })
     return this.view(deal)

@@ -1,3 +1,4 @@
+import { isUuid } from '@flash-deal/contracts'
 import {
   bearerAuth,
   bearerSecurity,
@@ -5,10 +6,10 @@ import {
   ProblemSchema,
   traceContextOf,
 } from '@flash-deal/kit'
+import { listCursor } from '@flash-deal/kit/cursor'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { Elysia } from 'elysia'
 import type { Product, ProductRepository } from '../repository/base'
-import { decodeCursor, encodeCursor } from './cursor'
 import {
   ListQuery,
   NewProductBody,
@@ -28,6 +29,15 @@ const view = (product: Product) => ({
   updatedAt: product.updatedAt.toISOString(),
 })
 
+/** Newest first: the page after the product created at `createdAt` (ties broken by id). */
+const productCursor = listCursor({
+  parts: (last: { createdAt: Date; id: string }) => [last.createdAt.toISOString(), last.id],
+  read([at, id]) {
+    const createdAt = new Date(at ?? '')
+    return id && isUuid(id) && !Number.isNaN(createdAt.getTime()) ? { createdAt, id } : undefined
+  },
+})
+
 const notFound = (id: string) => new NotFoundError(`No product with id ${id}`)
 
 export function productsController(products: ProductRepository, verifier: TokenVerifier) {
@@ -38,13 +48,13 @@ export function productsController(products: ProductRepository, verifier: TokenV
       async ({ query, request }) => {
         const limit = query.limit ?? 20
         const items = await products.listProducts(
-          { limit, after: query.cursor ? decodeCursor(query.cursor) : undefined },
+          { limit, after: query.cursor ? productCursor.decode(query.cursor) : undefined },
           traceContextOf(request),
         )
         const last = items.at(-1)
         return {
           items: items.map(view),
-          nextCursor: items.length === limit && last ? encodeCursor(last) : null,
+          nextCursor: items.length === limit && last ? productCursor.encode(last) : null,
         }
       },
       {

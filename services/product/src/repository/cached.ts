@@ -16,14 +16,21 @@
  */
 import {
   type Logger,
-  type Meter,
   type Telemetry,
   type TraceContext,
   telemetryOff,
   withRedisSpan,
 } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
-import type { Product, ProductRepository, Read } from './base'
+import type {
+  NewProduct,
+  PageRequest,
+  Product,
+  ProductPatch,
+  ProductRepository,
+  Read,
+} from './base'
+import type { CacheStats } from './cache-stats'
 
 export interface CacheOptions {
   ttlSeconds: number
@@ -46,157 +53,148 @@ export const defaultCacheOptions: CacheOptions = {
   secondInvalidationMs: 500,
 }
 
-export interface CacheStats {
-  /** Answered from the in-process near-cache. */
-  nearHits: number
-  /** Answered from Redis. */
-  hits: number
-  misses: number
-  /** Database reads made on a miss (single-flight makes this lower than misses). */
-  loads: number
-  /** Reads served by the database because Redis failed. */
-  fallbacks: number
-}
-
 const NONE = '\u0000none'
 export const productCacheKey = (id: string) => `product:{${id}}`
 
-export interface CachedProductRepository extends ProductRepository {
-  stats(): CacheStats
-}
+export class CachedProductRepository implements ProductRepository {
+  private readonly inner: ProductRepository
+  private readonly redis: Redis
+  private readonly logger: Logger
+  private readonly options: CacheOptions
+  private readonly telemetry: Telemetry
+  private readonly counts: CacheStats = { nearHits: 0, hits: 0, misses: 0, loads: 0, fallbacks: 0 }
+  private readonly inFlight = new Map<string, Promise<Read<Product>>>()
+  private readonly near = new Map<string, { value: Product | null; expiresAt: number }>()
 
-export function cachedProductRepository(
-  inner: ProductRepository,
-  redis: Redis,
-  logger: Logger,
-  overrides: Partial<CacheOptions> = {},
-  telemetry: Telemetry = telemetryOff('product'),
-): CachedProductRepository {
-  const options = { ...defaultCacheOptions, ...overrides }
-  const stats: CacheStats = { nearHits: 0, hits: 0, misses: 0, loads: 0, fallbacks: 0 }
-  const inFlight = new Map<string, Promise<Read<Product>>>()
-  const near = new Map<string, { value: Product | null; expiresAt: number }>()
-
-  const remember = (id: string, value: Product | null) => {
-    if (options.nearTtlMs <= 0) return
-    if (near.size >= options.nearMaxEntries) {
-      const oldest = near.keys().next().value
-      if (oldest !== undefined) near.delete(oldest)
-    }
-    near.set(id, { value, expiresAt: performance.now() + options.nearTtlMs })
+  constructor(deps: {
+    inner: ProductRepository
+    redis: Redis
+    logger: Logger
+    options?: Partial<CacheOptions>
+    telemetry?: Telemetry
+  }) {
+    this.inner = deps.inner
+    this.redis = deps.redis
+    this.logger = deps.logger
+    this.options = { ...defaultCacheOptions, ...deps.options }
+    this.telemetry = deps.telemetry ?? telemetryOff('product')
   }
 
-  const ttl = () => Math.round(options.ttlSeconds * (1 + Math.random() * options.jitterRatio))
+  async getProduct(id: string, trace?: TraceContext): Promise<Read<Product>> {
+    const local = this.near.get(id)
+    if (local && local.expiresAt > performance.now()) {
+      this.counts.nearHits += 1
+      return { value: local.value, source: 'cache' }
+    }
+    let cached: string | null
+    try {
+      cached = await withRedisSpan(this.telemetry, 'GET', trace, () =>
+        this.redis.get(productCacheKey(id)),
+      )
+    } catch (error) {
+      this.fallback('read', error)
+      return this.inner.getProduct(id, trace)
+    }
+    if (cached === null) {
+      this.counts.misses += 1
+      return this.load(id, trace)
+    }
+    this.counts.hits += 1
+    const value = cached === NONE ? null : revive(cached)
+    this.remember(id, value)
+    return { value, source: 'cache' }
+  }
 
-  const fallback = (operation: string, error: unknown) => {
-    stats.fallbacks += 1
-    logger.warn('product cache unavailable, using the database', {
+  listProducts(page: PageRequest, trace?: TraceContext) {
+    return this.inner.listProducts(page, trace)
+  }
+
+  async createProduct(input: NewProduct, trace?: TraceContext) {
+    const product = await this.inner.createProduct(input, trace)
+    await this.invalidate(product.id)
+    return product
+  }
+
+  async updateProduct(id: string, patch: ProductPatch, trace?: TraceContext) {
+    const product = await this.inner.updateProduct(id, patch, trace)
+    await this.invalidate(id)
+    return product
+  }
+
+  /** A copy of the counters; bound, so it can be handed on as a function. */
+  readonly stats = (): CacheStats => ({ ...this.counts })
+
+  private remember(id: string, value: Product | null) {
+    const { nearTtlMs, nearMaxEntries } = this.options
+    if (nearTtlMs <= 0) return
+    if (this.near.size >= nearMaxEntries) {
+      const oldest = this.near.keys().next().value
+      if (oldest !== undefined) this.near.delete(oldest)
+    }
+    this.near.set(id, { value, expiresAt: performance.now() + nearTtlMs })
+  }
+
+  private ttl() {
+    return Math.round(this.options.ttlSeconds * (1 + Math.random() * this.options.jitterRatio))
+  }
+
+  private fallback(operation: string, error: unknown) {
+    this.counts.fallbacks += 1
+    this.logger.warn('product cache unavailable, using the database', {
       operation,
       error: (error as Error).message,
     })
   }
 
   // One load serves every concurrent miss of an id: its statement span is the first miss's.
-  const load = (id: string, trace?: TraceContext): Promise<Read<Product>> => {
-    const pending = inFlight.get(id)
+  private load(id: string, trace?: TraceContext): Promise<Read<Product>> {
+    const pending = this.inFlight.get(id)
     if (pending) return pending
-    const loading = (async () => {
-      stats.loads += 1
-      const read = await inner.getProduct(id, trace)
-      try {
-        await withRedisSpan(telemetry, 'SET', trace, () =>
-          read.value
-            ? redis.set(productCacheKey(id), JSON.stringify(read.value), 'EX', ttl())
-            : redis.set(productCacheKey(id), NONE, 'EX', options.negativeTtlSeconds),
-        )
-      } catch (error) {
-        fallback('write-back', error)
-      }
-      remember(id, read.value)
-      return { value: read.value, source: 'database' as const }
-    })().finally(() => inFlight.delete(id))
-    inFlight.set(id, loading)
+    const loading = this.loadAndWriteBack(id, trace).finally(() => this.inFlight.delete(id))
+    this.inFlight.set(id, loading)
     return loading
   }
 
-  const deleteKey = async (id: string) => {
+  private async loadAndWriteBack(id: string, trace?: TraceContext): Promise<Read<Product>> {
+    this.counts.loads += 1
+    const read = await this.inner.getProduct(id, trace)
     try {
-      await redis.del(productCacheKey(id))
+      await withRedisSpan(this.telemetry, 'SET', trace, () =>
+        read.value
+          ? this.redis.set(productCacheKey(id), JSON.stringify(read.value), 'EX', this.ttl())
+          : this.redis.set(productCacheKey(id), NONE, 'EX', this.options.negativeTtlSeconds),
+      )
+    } catch (error) {
+      this.fallback('write-back', error)
+    }
+    this.remember(id, read.value)
+    return { value: read.value, source: 'database' }
+  }
+
+  private async deleteKey(id: string) {
+    try {
+      await this.redis.del(productCacheKey(id))
     } catch (error) {
       // The entry expires on its own; log loudly because until then readers see the old value.
-      logger.error('product cache invalidation failed; the entry will expire by TTL', { id, error })
+      this.logger.error('product cache invalidation failed; the entry will expire by TTL', {
+        id,
+        error,
+      })
     }
   }
 
-  const invalidate = async (id: string) => {
-    near.delete(id)
-    await deleteKey(id)
+  private async invalidate(id: string) {
+    this.near.delete(id)
+    await this.deleteKey(id)
     // A miss on another instance may have read the row just before this write and write it back
     // just after the delete above; deleting again shortly after bounds that stale window.
-    if (options.secondInvalidationMs > 0) {
+    if (this.options.secondInvalidationMs > 0) {
       setTimeout(() => {
-        near.delete(id)
-        void deleteKey(id)
-      }, options.secondInvalidationMs).unref?.()
+        this.near.delete(id)
+        void this.deleteKey(id)
+      }, this.options.secondInvalidationMs).unref?.()
     }
   }
-
-  return {
-    async getProduct(id, trace) {
-      const local = near.get(id)
-      if (local && local.expiresAt > performance.now()) {
-        stats.nearHits += 1
-        return { value: local.value, source: 'cache' }
-      }
-      let cached: string | null
-      try {
-        cached = await withRedisSpan(telemetry, 'GET', trace, () => redis.get(productCacheKey(id)))
-      } catch (error) {
-        fallback('read', error)
-        return inner.getProduct(id, trace)
-      }
-      if (cached === null) {
-        stats.misses += 1
-        return load(id, trace)
-      }
-      stats.hits += 1
-      const value = cached === NONE ? null : revive(cached)
-      remember(id, value)
-      return { value, source: 'cache' }
-    },
-    listProducts: (page, trace) => inner.listProducts(page, trace),
-    async createProduct(input, trace) {
-      const product = await inner.createProduct(input, trace)
-      await invalidate(product.id)
-      return product
-    },
-    async updateProduct(id, patch, trace) {
-      const product = await inner.updateProduct(id, patch, trace)
-      await invalidate(id)
-      return product
-    },
-    stats: () => ({ ...stats }),
-  }
-}
-
-/**
- * The cache's counters as the observable counter `flash_deal.product.cache.reads`, by `result`
- * (near_hit, hit, miss, fallback: Redis failed and the database answered). Read when metrics are
- * collected: the read path keeps its plain increments.
- */
-export function observeCacheStats(meter: Meter, stats: () => CacheStats) {
-  meter
-    .createObservableCounter('flash_deal.product.cache.reads', {
-      description: 'Product reads through the cache, by where the answer came from',
-      unit: '{read}',
-    })
-    .addCallback((result) => {
-      const now = stats()
-      result.observe(now.nearHits, { result: 'near_hit' })
-      result.observe(now.hits, { result: 'hit' })
-      result.observe(now.misses, { result: 'miss' })
-      result.observe(now.fallbacks, { result: 'fallback' })
-    })
 }
 
 function revive(json: string): Product {

@@ -9,13 +9,9 @@ import {
   testEnv,
   uniqueSuffix,
 } from '@flash-deal/testing'
-import type { ProductRepository } from '../../src/repository/base'
-import {
-  cachedProductRepository,
-  observeCacheStats,
-  productCacheKey,
-} from '../../src/repository/cached'
-import { rdbProductRepository } from '../../src/repository/rdb'
+import { observeCacheStats } from '../../src/repository/cache-stats'
+import { CachedProductRepository, productCacheKey } from '../../src/repository/cached'
+import { RdbProductRepository } from '../../src/repository/rdb'
 
 const logger = recordingLogger()
 const sql = connect(testEnv.databaseUrl, { max: 4 })
@@ -29,20 +25,18 @@ afterAll(async () => {
 
 /** The real rdb repository, counting the reads that reach Postgres. */
 function countingRdb() {
-  const rdb = rdbProductRepository(sql)
   const counter = { reads: 0 }
-  const repository: ProductRepository = {
-    ...rdb,
-    getProduct: async (id) => {
+  const repository = new (class extends RdbProductRepository {
+    override getProduct(id: string) {
       counter.reads += 1
-      return rdb.getProduct(id)
-    },
-  }
+      return super.getProduct(id)
+    }
+  })({ sql })
   return { repository, counter }
 }
 
 const seed = () =>
-  rdbProductRepository(sql).createProduct({
+  new RdbProductRepository({ sql }).createProduct({
     name: `Hot ${uniqueSuffix()}`,
     description: '',
     price: 500,
@@ -52,7 +46,12 @@ const seed = () =>
 test('a miss reads Postgres and writes back; the next read is a hit that does not', async () => {
   const product = await seed()
   const { repository, counter } = countingRdb()
-  const cached = cachedProductRepository(repository, redis, logger, { nearTtlMs: 0 })
+  const cached = new CachedProductRepository({
+    inner: repository,
+    redis,
+    logger,
+    options: { nearTtlMs: 0 },
+  })
   expect((await cached.getProduct(product.id)).source).toBe('database')
   const hit = await cached.getProduct(product.id)
   expect(hit.source).toBe('cache')
@@ -66,7 +65,11 @@ test('a miss reads Postgres and writes back; the next read is a hit that does no
 
 test('an update invalidates the cached entry', async () => {
   const product = await seed()
-  const cached = cachedProductRepository(rdbProductRepository(sql), redis, logger)
+  const cached = new CachedProductRepository({
+    inner: new RdbProductRepository({ sql }),
+    redis,
+    logger,
+  })
   await cached.getProduct(product.id)
   await cached.updateProduct(product.id, { name: 'Renamed' })
   expect(await redis.exists(productCacheKey(product.id))).toBe(0)
@@ -78,7 +81,7 @@ test('an update invalidates the cached entry', async () => {
 test('single-flight: a thousand concurrent misses of one key make one database read', async () => {
   const product = await seed()
   const { repository, counter } = countingRdb()
-  const cached = cachedProductRepository(repository, redis, logger)
+  const cached = new CachedProductRepository({ inner: repository, redis, logger })
   const reads = await Promise.all(Array.from({ length: 1000 }, () => cached.getProduct(product.id)))
   expect(reads.every((read) => read.value?.id === product.id)).toBe(true)
   expect(counter.reads).toBe(1)
@@ -87,9 +90,14 @@ test('single-flight: a thousand concurrent misses of one key make one database r
 
 test('a missing product is cached briefly, so repeated lookups do not reach Postgres', async () => {
   const { repository, counter } = countingRdb()
-  const cached = cachedProductRepository(repository, redis, logger, {
-    negativeTtlSeconds: 7,
-    nearTtlMs: 0,
+  const cached = new CachedProductRepository({
+    inner: repository,
+    redis,
+    logger,
+    options: {
+      negativeTtlSeconds: 7,
+      nearTtlMs: 0,
+    },
   })
   const id = crypto.randomUUID()
   expect((await cached.getProduct(id)).value).toBeNull()
@@ -101,7 +109,11 @@ test('a missing product is cached briefly, so repeated lookups do not reach Post
 
 test('with Redis down, reads fall back to Postgres, and say so in logs and a counter', async () => {
   const product = await seed()
-  const cached = cachedProductRepository(rdbProductRepository(sql), deadRedis, logger)
+  const cached = new CachedProductRepository({
+    inner: new RdbProductRepository({ sql }),
+    redis: deadRedis,
+    logger,
+  })
   const read = await cached.getProduct(product.id)
   expect(read.value?.id).toBe(product.id)
   expect(cached.stats().fallbacks).toBeGreaterThanOrEqual(1)
@@ -115,8 +127,17 @@ test('with Redis down, reads fall back to Postgres, and say so in logs and a cou
 test("the near-cache answers repeated reads in-process and lets another instance's update through within its TTL", async () => {
   const product = await seed()
   const { repository, counter } = countingRdb()
-  const reader = cachedProductRepository(repository, redis, logger, { nearTtlMs: 100 })
-  const writer = cachedProductRepository(rdbProductRepository(sql), redis, logger)
+  const reader = new CachedProductRepository({
+    inner: repository,
+    redis,
+    logger,
+    options: { nearTtlMs: 100 },
+  })
+  const writer = new CachedProductRepository({
+    inner: new RdbProductRepository({ sql }),
+    redis,
+    logger,
+  })
   await reader.getProduct(product.id)
   for (let i = 0; i < 50; i += 1) await reader.getProduct(product.id)
   expect(reader.stats()).toMatchObject({ nearHits: 50, hits: 0, loads: 1 })
@@ -128,23 +149,32 @@ test("the near-cache answers repeated reads in-process and lets another instance
 
 test('a stale write-back racing an update is removed by the second invalidation', async () => {
   const product = await seed()
-  const rdb = rdbProductRepository(sql)
+  const rdb = new RdbProductRepository({ sql })
   // A reader that fetched the row before the update and writes it back after the first delete.
-  const slowReader: ProductRepository = {
-    ...rdb,
-    getProduct: async (id) => {
-      const read = await rdb.getProduct(id)
+  const slowReader = new (class extends RdbProductRepository {
+    override async getProduct(id: string) {
+      const read = await super.getProduct(id)
       await Bun.sleep(150)
       return read
+    }
+  })({ sql })
+  const reader = new CachedProductRepository({
+    inner: slowReader,
+    redis,
+    logger,
+    options: {
+      nearTtlMs: 0,
+      secondInvalidationMs: 0,
     },
-  }
-  const reader = cachedProductRepository(slowReader, redis, logger, {
-    nearTtlMs: 0,
-    secondInvalidationMs: 0,
   })
-  const writer = cachedProductRepository(rdb, redis, logger, {
-    nearTtlMs: 0,
-    secondInvalidationMs: 300,
+  const writer = new CachedProductRepository({
+    inner: rdb,
+    redis,
+    logger,
+    options: {
+      nearTtlMs: 0,
+      secondInvalidationMs: 300,
+    },
   })
   const staleRead = reader.getProduct(product.id)
   await Bun.sleep(30)
@@ -160,8 +190,13 @@ test('a stale write-back racing an update is removed by the second invalidation'
 test('the cache counters are reported as flash_deal.product.cache.reads by result', async () => {
   const product = await seed()
   const metrics = recordingMetrics('product')
-  const cached = cachedProductRepository(rdbProductRepository(sql), redis, logger, {
-    nearTtlMs: 0,
+  const cached = new CachedProductRepository({
+    inner: new RdbProductRepository({ sql }),
+    redis,
+    logger,
+    options: {
+      nearTtlMs: 0,
+    },
   })
   observeCacheStats(metrics.telemetry.meter, cached.stats)
   const reads = (result: string) => metrics.value('flash_deal.product.cache.reads', { result })

@@ -7,8 +7,8 @@ import { connect } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
 import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
 import type { ProductRepository } from '../../src/repository/base'
-import { cachedProductRepository } from '../../src/repository/cached'
-import { rdbProductRepository } from '../../src/repository/rdb'
+import { CachedProductRepository } from '../../src/repository/cached'
+import { RdbProductRepository } from '../../src/repository/rdb'
 
 const logger = recordingLogger()
 const sql = connect(testEnv.databaseUrl, { max: 4 })
@@ -19,8 +19,11 @@ afterAll(async () => {
 })
 
 const strategies: [string, () => ProductRepository][] = [
-  ['rdb', () => rdbProductRepository(sql)],
-  ['cached(rdb)', () => cachedProductRepository(rdbProductRepository(sql), redis, logger)],
+  ['rdb', () => new RdbProductRepository({ sql })],
+  [
+    'cached(rdb)',
+    () => new CachedProductRepository({ inner: new RdbProductRepository({ sql }), redis, logger }),
+  ],
 ]
 
 const newProduct = (name = `Widget ${uniqueSuffix()}`) => ({

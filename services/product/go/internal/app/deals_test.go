@@ -7,11 +7,10 @@ import (
 	"testing"
 	"time"
 
-	dealscripts "flash-deal/services/product"
+	dealscripts "flash-deal/packages/contracts/lua"
 	"flash-deal/services/product/go/internal/generated"
 
 	"github.com/google/uuid"
-	"github.com/redis/go-redis/v9"
 )
 
 func minutes(n int) string {
@@ -68,8 +67,8 @@ func TestDealsCreate(t *testing.T) {
 	t.Run("publishing again never refills a half-sold deal", func(t *testing.T) {
 		id := h.createDeal(productID, nil)["id"].(string)
 		h.redis.DecrBy(ctx, "deal:{"+id+"}:stock", 30)
-		created, err := redis.NewScript(dealscripts.PublishDeal).Run(ctx, h.redis,
-			[]string{"deal:{" + id + "}:stock", "deal:{" + id + "}:info"}, 100, 1, 1, 0, 1, productID).Int()
+		created, err := dealscripts.PublishDeal(dealscripts.Deal{ID: id, Stock: 100, Price: 1, PerUserLimit: 1,
+			StartsAt: time.UnixMilli(0), EndsAt: time.UnixMilli(1), ProductID: productID}).Run(ctx, h.redis).Int()
 		if err != nil || created != 0 {
 			t.Fatalf("publish again: %d %v", created, err)
 		}

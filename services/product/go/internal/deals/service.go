@@ -1,8 +1,8 @@
 // Package deals: created in Postgres and published to Redis in one step (the publish happens
 // inside the transaction, so a deal Redis does not know about is never committed), read with a
 // derived status and the remaining stock from wherever it is true right now. The Redis writes
-// go only through the deal scripts the TypeScript service runs (services/product/src/deals/*.lua,
-// KEYS and ARGV in api/deal-state.md), by SHA with a fallback to EVAL.
+// go only through the deal scripts the TypeScript services run (packages/contracts/lua, with the
+// same KEYS and ARGV: api/deal-state.md), by SHA with a fallback to EVAL.
 package deals
 
 import (
@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	dealscripts "flash-deal/services/product"
+	dealscripts "flash-deal/packages/contracts/lua"
 	"flash-deal/services/product/go/internal/generated"
 	"flash-deal/services/product/go/internal/problem"
 
@@ -20,19 +20,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
-)
-
-// The deal's Redis keys (packages/contracts/src/deal-keys.ts): the `{id}` hash tag puts them in
-// one cluster slot.
-func StockKey(id uuid.UUID) string { return "deal:{" + id.String() + "}:stock" }
-func InfoKey(id uuid.UUID) string  { return "deal:{" + id.String() + "}:info" }
-
-// OutboxRegistryKey is the set of deal ids whose outbox the relay drains.
-const OutboxRegistryKey = "outbox:deals"
-
-var (
-	publishScript    = redis.NewScript(dealscripts.PublishDeal)
-	rescheduleScript = redis.NewScript(dealscripts.RescheduleDeal)
 )
 
 type Status string
@@ -92,6 +79,12 @@ type deal struct {
 	CreatedAt      time.Time
 }
 
+// terms: the deal as the deal scripts write it to Redis.
+func (d deal) terms() dealscripts.Deal {
+	return dealscripts.Deal{ID: d.ID.String(), Stock: d.Stock, Price: d.Price, PerUserLimit: d.PerUserLimit,
+		StartsAt: d.StartsAt, EndsAt: d.EndsAt, ProductID: d.ProductID.String()}
+}
+
 func dealStarted() error {
 	return problem.Conflict("deal-started", "Deal already started", "A deal that has started (or ended) cannot be edited")
 }
@@ -130,14 +123,10 @@ func (s *Service) Create(ctx context.Context, input NewDeal) (View, error) {
 }
 
 func (s *Service) publish(ctx context.Context, d deal) error {
-	keys := []string{StockKey(d.ID), InfoKey(d.ID)}
-	if err := publishScript.Run(ctx, s.redis, keys, d.Stock, d.Price, d.PerUserLimit,
-		d.StartsAt.UnixMilli(), d.EndsAt.UnixMilli(), d.ProductID.String()).Err(); err != nil {
+	if err := dealscripts.PublishDeal(d.terms()).Run(ctx, s.redis).Err(); err != nil {
 		return err
 	}
-	// The relay drains the outbox of every deal in this set (a key outside the deal's slot, so
-	// not in the script).
-	return s.redis.SAdd(ctx, OutboxRegistryKey, d.ID.String()).Err()
+	return dealscripts.RegisterDealOutbox(ctx, s.redis, d.ID.String())
 }
 
 // Update edits a deal that has not started. Postgres (`starts_at > now()`) and Redis (its own
@@ -178,8 +167,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, patch Patch) (View, 
 			return err
 		}
 		updated = deal(row)
-		replaced, err := rescheduleScript.Run(ctx, s.redis, []string{StockKey(id), InfoKey(id)}, updated.Stock,
-			updated.Price, updated.PerUserLimit, updated.StartsAt.UnixMilli(), updated.EndsAt.UnixMilli()).Int()
+		replaced, err := dealscripts.RescheduleDeal(updated.terms()).Run(ctx, s.redis).Int()
 		if err != nil {
 			s.logger.Error("deal update could not reach Redis; nothing was changed", "error", err.Error())
 			return problem.Unavailable("Deals cannot be changed right now; try again shortly", 1)
@@ -250,7 +238,7 @@ func (s *Service) view(ctx context.Context, d deal, now time.Time) View {
 
 // liveRemaining: during the sale Redis holds the truth (reservations land there first).
 func (s *Service) liveRemaining(ctx context.Context, d deal) int32 {
-	value, err := s.redis.Get(ctx, StockKey(d.ID)).Result()
+	value, err := s.redis.Get(ctx, dealscripts.StockKey(d.ID.String())).Result()
 	if err == nil {
 		if n, err := strconv.ParseInt(value, 10, 64); err == nil {
 			return int32(max(0, n))
