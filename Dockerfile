@@ -20,6 +20,7 @@ COPY services/auth/package.json services/auth/
 COPY services/gateway/package.json services/gateway/
 COPY services/order/package.json services/order/
 COPY services/product/package.json services/product/
+COPY services/payment-sandbox/package.json services/payment-sandbox/
 COPY tests/system/package.json tests/system/
 RUN bun install --frozen-lockfile --production
 

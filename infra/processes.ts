@@ -14,6 +14,7 @@ export type ProcessName =
   | 'order'
   | 'relay'
   | 'consumer'
+  | 'payment-sandbox'
   | 'gateway'
 
 export interface ProcessInfo {
@@ -67,6 +68,13 @@ export const processes: Record<ProcessName, ProcessInfo> = {
     port: 8085,
     portVar: 'CONSUMER_PORT',
     dev: { folder: 'services/order', script: 'dev:consumer' },
+  },
+  // The card processor the order service charges through (a sandbox with a real provider's shape).
+  'payment-sandbox': {
+    entry: 'services/payment-sandbox/src/main.ts',
+    port: 8086,
+    portVar: 'PAYMENT_SANDBOX_PORT',
+    dev: { folder: 'services/payment-sandbox', script: 'dev' },
   },
   gateway: {
     entry: 'services/gateway/src/main.ts',

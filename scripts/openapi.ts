@@ -10,6 +10,7 @@ const services = {
   auth: Number(process.env.AUTH_PORT ?? 8081),
   product: Number(process.env.PRODUCT_PORT ?? 8082),
   order: Number(process.env.ORDER_PORT ?? 8083),
+  'payment-sandbox': Number(process.env.PAYMENT_SANDBOX_PORT ?? 8086),
 }
 const check = process.argv.includes('--check')
 const apiDir = new URL('../api/', import.meta.url)
@@ -21,20 +22,23 @@ for (const [service, port] of Object.entries(services)) {
   const response = await fetch(`http://127.0.0.1:${port}/swagger/json`)
   if (!response.ok) throw new Error(`${service}: /swagger/json answered ${response.status}`)
   const yaml = header + stringify(await response.json(), { sortMapEntries: false, lineWidth: 0 })
-  const file = new URL(`${service}-service.v1.yaml`, apiDir)
+  // The sandbox is not one of the product's services: its document is named for what it is.
+  const name =
+    service === 'payment-sandbox' ? 'payment-sandbox.v1.yaml' : `${service}-service.v1.yaml`
+  const file = new URL(name, apiDir)
   const committed = await Bun.file(file)
     .text()
     .catch(() => '')
   if (committed === yaml) {
-    console.log(`api: ${service}-service.v1.yaml matches the service`)
+    console.log(`api: ${name} matches the service`)
   } else if (check) {
     stale += 1
     console.error(
-      `api: ${service}-service.v1.yaml differs from what ${service} serves; run \`make api\` with the stack up`,
+      `api: ${name} differs from what ${service} serves; run \`make api\` with the stack up`,
     )
   } else {
     await Bun.write(file, yaml)
-    console.log(`api: wrote api/${service}-service.v1.yaml`)
+    console.log(`api: wrote api/${name}`)
   }
 }
 if (stale > 0) process.exit(1)

@@ -23,6 +23,7 @@ export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
 export GATEWAY_PORT=$(port 18080) AUTH_PORT=$(port 18081) PRODUCT_PORT=$(port 18082) ORDER_PORT=$(port 18083)
 export RELAY_PORT=$(port 18084) CONSUMER_PORT=$(port 18085) UPSTASH_PORT=$(port 18079)
+export PAYMENT_SANDBOX_PORT=$(port 18086) # the payment sandbox (in scripts/stack.ts's process table)
 export GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT" AUTH_URL="http://127.0.0.1:$AUTH_PORT"
 export PRODUCT_URL="http://127.0.0.1:$PRODUCT_PORT" ORDER_URL="http://127.0.0.1:$ORDER_PORT"
 export ADMIN_EMAIL=admin@flash-deal.test ADMIN_PASSWORD=test-admin-password-1
