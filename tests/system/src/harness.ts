@@ -26,7 +26,7 @@ import { type ProcessName, planStack } from '../../../infra/processes'
 const defaultBase = Number(process.env.SYSTEM_TEST_PORT_BASE ?? 19080)
 /**
  * A stack's ports from its base: gateway +0, the Upstash emulator +1 (workerd gateway only),
- * product +2, order +3, relay +4, consumer +5, JWKS +9.
+ * product +2, order +3, relay +4, consumer +5, payment sandbox +6, JWKS +9.
  */
 export const portsFrom = (base: number) => ({
   gateway: base,
@@ -35,6 +35,7 @@ export const portsFrom = (base: number) => ({
   order: base + 3,
   relay: base + 4,
   consumer: base + 5,
+  'payment-sandbox': base + 6,
   jwks: base + 9,
 })
 export const ports = portsFrom(defaultBase)
