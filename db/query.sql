@@ -293,6 +293,7 @@ WHERE deal_id = @deal_id;
 -- The order as a payment or a cancellation decides on it, locked until the transaction ends.
 -- name: LockOrderForCheckout :one
 SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.payment_reference,
+       o.payment_attempt,
        o.accepted_at + make_interval(secs => d.hold_seconds) AS pay_by,
        o.accepted_at + make_interval(secs => d.hold_seconds) <= now() AS overdue,
        p.currency
@@ -338,7 +339,8 @@ FOR UPDATE OF o SKIP LOCKED;
 -- a payment and an expiry of one order cannot both win.
 -- name: MarkOrderPaid :one
 UPDATE orders o
-SET status = 'paid', paid_at = now(), payment_reference = @payment_reference
+SET status = 'paid', paid_at = now(), payment_reference = @payment_reference,
+    payment_attempt = sqlc.narg(payment_attempt)
 FROM deals d
 WHERE o.id = @id AND d.id = o.deal_id AND o.status = 'confirmed'
   AND now() < o.accepted_at + make_interval(secs => d.hold_seconds)

@@ -170,6 +170,9 @@ export function planStack(options: StackOptions): PlannedProcess[] {
         readyUrl: `${localUrl(port)}${readyPath}`,
       }
       if (name === 'upstash') env.URS_TOKEN = token
+      // Checkout: the sandbox signs its events to the order service's webhook endpoint.
+      if (name === 'payment-sandbox')
+        env.PAYMENT_WEBHOOK_URL = `${urlOf('order')}/webhooks/payments`
       if (name === 'gateway' && upstash) {
         env.UPSTASH_REDIS_REST_URL = urlOf('upstash')
         env.UPSTASH_REDIS_REST_TOKEN = token

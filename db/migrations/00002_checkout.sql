@@ -13,6 +13,9 @@ ALTER TABLE orders ADD CONSTRAINT orders_status_check
 ALTER TABLE orders ADD COLUMN IF NOT EXISTS paid_at timestamptz;
 -- The provider's id of the payment (Stripe: the PaymentIntent), set with status 'paid'.
 ALTER TABLE orders ADD COLUMN IF NOT EXISTS payment_reference text;
+-- The Idempotency-Key of the payment request that paid it: its retry answers 200 again, any
+-- other payment request 409.
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS payment_attempt text CHECK (length(payment_attempt) <= 64);
 -- A charge that lost to an expiry or a cancellation is refunded; its refund's id.
 ALTER TABLE orders ADD COLUMN IF NOT EXISTS refund_reference text;
 ALTER TABLE orders ADD COLUMN IF NOT EXISTS released_at timestamptz;
@@ -38,7 +41,7 @@ CREATE INDEX IF NOT EXISTS order_releases_unapplied_idx
 DROP TABLE IF EXISTS order_releases;
 DROP INDEX IF EXISTS orders_held_idx;
 ALTER TABLE orders DROP COLUMN IF EXISTS released_at, DROP COLUMN IF EXISTS refund_reference,
-  DROP COLUMN IF EXISTS payment_reference, DROP COLUMN IF EXISTS paid_at;
+  DROP COLUMN IF EXISTS payment_reference, DROP COLUMN IF EXISTS payment_attempt, DROP COLUMN IF EXISTS paid_at;
 ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_status_check;
 ALTER TABLE orders ADD CONSTRAINT orders_status_check
   CHECK (status IN ('pending', 'confirmed', 'rejected'));

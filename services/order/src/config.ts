@@ -9,6 +9,7 @@ import {
   revocationRefreshMs,
 } from '@flash-deal/kit'
 import { Type as T } from '@sinclair/typebox'
+import { checkoutConfig } from './checkout/config'
 
 export const OrderConfig = T.Object({
   ...baseConfig,
@@ -29,4 +30,5 @@ export const OrderConfig = T.Object({
   RECONCILE_GRACE_SECONDS: T.Integer({ minimum: 0, default: 3600 }),
   /** The consumer group whose lag says whether orders are still in flight. */
   CONSUMER_GROUP: T.String({ minLength: 1, default: 'order-consumer' }),
+  ...checkoutConfig,
 })

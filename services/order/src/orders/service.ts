@@ -21,21 +21,27 @@ const fromRow = (row: OrderRow): OrderView => ({
   unitPrice: row.unitPrice,
   // The table's CHECK constraint allows exactly these statuses.
   status: row.status as OrderStatus,
+  total: row.quantity * row.unitPrice,
   createdAt: row.createdAt.toISOString(),
   acceptedAt: row.acceptedAt.toISOString(),
   confirmedAt: row.confirmedAt?.toISOString() ?? null,
+  payBy: row.payBy?.toISOString() ?? null,
+  paymentReference: row.paymentReference,
 })
 
-const fromPending = (pending: PendingOrder): OrderView => ({
+const fromPending = (pending: PendingOrder, holdSeconds: number): OrderView => ({
   id: pending.id,
   dealId: pending.dealId,
   userId: pending.userId,
   quantity: pending.quantity,
   unitPrice: pending.unitPrice,
   status: 'pending',
+  total: pending.quantity * pending.unitPrice,
   createdAt: pending.acceptedAt,
   acceptedAt: pending.acceptedAt,
   confirmedAt: null,
+  payBy: new Date(Date.parse(pending.acceptedAt) + holdSeconds * 1000).toISOString(),
+  paymentReference: null,
 })
 
 /**
@@ -115,7 +121,7 @@ export class OrderService {
       const deal = deals[i]
       if (value === null || !deal) continue
       const pending = parsePendingOrder(deal.id, id, value)
-      if (pending) return fromPending(pending)
+      if (pending) return fromPending(pending, deal.holdSeconds)
       this.logger.error('accepted order record in Redis is malformed', { orderId: id, value })
     }
     return null

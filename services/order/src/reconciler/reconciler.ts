@@ -174,7 +174,13 @@ export function createReconciler(options: ReconcilerOptions) {
       // Read the deal again: the consumer may have applied orders since the list was read.
       const fresh = await queries.getDeal(sql, { id: deal.id })
       if (!fresh) return { ...base, health: 'missing', redisStock: null, drift: null }
-      const restored = await restore({ ...deal, stockRemaining: fresh.stockRemaining })
+      // Checkout: Redis is rebuilt without the releases it has not been given; each adds its
+      // units when the release sweeper applies it (release-order.lua), so none counts twice.
+      const target = await queries.getDealRedisStock(sql, { id: deal.id })
+      const restored = await restore({
+        ...deal,
+        stockRemaining: target?.redisStock ?? fresh.stockRemaining,
+      })
       logger.warn('deal state restored in Redis from Postgres', {
         dealId: deal.id,
         stock: fresh.stockRemaining,
@@ -189,7 +195,8 @@ export function createReconciler(options: ReconcilerOptions) {
       }
     }
     const redisStock = Number(stock)
-    const drift = redisStock - deal.stockRemaining
+    // Releases decided in Postgres but not yet given back to Redis (checkout) are in flight too.
+    const drift = redisStock + (deal.unappliedReleases ?? 0) - deal.stockRemaining
     if (!settled) return { ...base, health: 'settling', redisStock, drift }
     // Logged when a deal's drift appears or changes, not on every round.
     if (drift !== 0 && reportedDrift.get(deal.id) !== drift) {

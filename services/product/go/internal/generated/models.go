@@ -37,6 +37,7 @@ type Order struct {
 	ConfirmedAt      *time.Time
 	PaidAt           *time.Time
 	PaymentReference *string
+	PaymentAttempt   *string
 	RefundReference  *string
 	ReleasedAt       *time.Time
 }

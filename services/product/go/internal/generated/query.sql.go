@@ -1105,6 +1105,7 @@ func (q *Queries) LockExpiredOrders(ctx context.Context, limit int32) ([]uuid.UU
 const lockOrderForCheckout = `-- name: LockOrderForCheckout :one
 
 SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.payment_reference,
+       o.payment_attempt,
        o.accepted_at + make_interval(secs => d.hold_seconds) AS pay_by,
        o.accepted_at + make_interval(secs => d.hold_seconds) <= now() AS overdue,
        p.currency
@@ -1121,6 +1122,7 @@ type LockOrderForCheckoutRow struct {
 	UnitPrice        int32
 	Status           string
 	PaymentReference *string
+	PaymentAttempt   *string
 	PayBy            int32
 	Overdue          bool
 	Currency         string
@@ -1140,6 +1142,7 @@ func (q *Queries) LockOrderForCheckout(ctx context.Context, id uuid.UUID) (LockO
 		&i.UnitPrice,
 		&i.Status,
 		&i.PaymentReference,
+		&i.PaymentAttempt,
 		&i.PayBy,
 		&i.Overdue,
 		&i.Currency,
@@ -1199,22 +1202,24 @@ func (q *Queries) LockUnappliedReleases(ctx context.Context, arg LockUnappliedRe
 
 const markOrderPaid = `-- name: MarkOrderPaid :one
 UPDATE orders o
-SET status = 'paid', paid_at = now(), payment_reference = $1
+SET status = 'paid', paid_at = now(), payment_reference = $1,
+    payment_attempt = $2
 FROM deals d
-WHERE o.id = $2 AND d.id = o.deal_id AND o.status = 'confirmed'
+WHERE o.id = $3 AND d.id = o.deal_id AND o.status = 'confirmed'
   AND now() < o.accepted_at + make_interval(secs => d.hold_seconds)
 RETURNING o.id
 `
 
 type MarkOrderPaidParams struct {
 	PaymentReference *string
+	PaymentAttempt   *string
 	ID               uuid.UUID
 }
 
 // Paid only while still held and before payBy: the same row lock and clock as the expiry, so
 // a payment and an expiry of one order cannot both win.
 func (q *Queries) MarkOrderPaid(ctx context.Context, arg MarkOrderPaidParams) (uuid.UUID, error) {
-	row := q.db.QueryRow(ctx, markOrderPaid, arg.PaymentReference, arg.ID)
+	row := q.db.QueryRow(ctx, markOrderPaid, arg.PaymentReference, arg.PaymentAttempt, arg.ID)
 	var id uuid.UUID
 	err := row.Scan(&id)
 	return id, err
