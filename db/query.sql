@@ -340,11 +340,16 @@ FOR UPDATE OF o SKIP LOCKED;
 -- name: MarkOrderPaid :one
 UPDATE orders o
 SET status = 'paid', paid_at = now(), payment_reference = @payment_reference,
-    payment_attempt = sqlc.narg(payment_attempt)
+    payment_attempt = coalesce(sqlc.narg(payment_attempt), o.payment_attempt)
 FROM deals d
 WHERE o.id = @id AND d.id = o.deal_id AND o.status = 'confirmed'
   AND now() < o.accepted_at + make_interval(secs => d.hold_seconds)
 RETURNING o.id;
+
+-- The attempt about to charge, remembered first: when its answer is lost and the webhook pays
+-- the order, a retry of that attempt still answers 200.
+-- name: SetPaymentAttempt :exec
+UPDATE orders SET payment_attempt = @payment_attempt WHERE id = @id AND status = 'confirmed';
 
 -- name: SetOrderRefund :exec
 UPDATE orders SET refund_reference = @refund_reference WHERE id = @id;

@@ -137,6 +137,7 @@ export async function orderTestBed(options: { maxConnections?: number } = {}) {
     redis,
     deadRedis,
     tokenFor,
+    verifier,
     app,
     appWith,
     call: caller(app),

@@ -3,6 +3,7 @@ import { type Logger, NotFoundError } from '@flash-deal/kit'
 import type { AccessClaims } from '@flash-deal/kit/jwt'
 import type { OrderView } from '../orders/model'
 import type { OrderService } from '../orders/service'
+import { PaymentTimeoutError } from '../payments/errors'
 import type { Payment, PaymentProvider } from '../payments/port'
 import type { PaymentWebhookEvent } from '../payments/webhook'
 import { checkoutErrors, refusalFor } from './errors'
@@ -62,13 +63,7 @@ export class CheckoutService {
       await this.expireNow(id)
       throw checkoutErrors.expired(id)
     }
-    const payment = await this.provider.createAndConfirm({
-      orderId: id,
-      amount: row.quantity * row.unitPrice,
-      currency: row.currency,
-      paymentMethod,
-      attempt,
-    })
+    const payment = await this.charge(row, paymentMethod, attempt)
     if (payment.status !== 'succeeded') return { code: 202, order: await this.orders.get(id, user) }
     if ((await this.settle(id, payment, attempt)) === 'paid')
       return { code: 200, order: await this.orders.get(id, user) }
@@ -105,6 +100,28 @@ export class CheckoutService {
     }
     const outcome = await this.settle(payment.orderId, payment, null)
     this.logger.info('payment webhook applied', { eventId: event.id, outcome })
+  }
+
+  private async charge(
+    row: { id: string; quantity: number; unitPrice: number; currency: string },
+    paymentMethod: string,
+    attempt: string,
+  ): Promise<Payment> {
+    try {
+      return await this.provider.createAndConfirm({
+        orderId: row.id,
+        amount: row.quantity * row.unitPrice,
+        currency: row.currency,
+        paymentMethod,
+        attempt,
+      })
+    } catch (error) {
+      // The charge may have gone through: remember the attempt, so that when the webhook pays
+      // the order, this attempt's retry answers 200 (any other one 409).
+      if (error instanceof PaymentTimeoutError)
+        await queries.setPaymentAttempt(this.sql, { id: row.id, paymentAttempt: attempt })
+      throw error
+    }
   }
 
   /** A succeeded charge: the order paid, or, if it lost to an expiry/cancel, the charge refunded. */

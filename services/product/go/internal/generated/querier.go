@@ -119,6 +119,9 @@ type Querier interface {
 	// two concurrent refreshes with the same token are told apart: only one wins.
 	RotateRefreshToken(ctx context.Context, id uuid.UUID) (int64, error)
 	SetOrderRefund(ctx context.Context, arg SetOrderRefundParams) error
+	// The attempt about to charge, remembered first: when its answer is lost and the webhook pays
+	// the order, a retry of that attempt still answers 200.
+	SetPaymentAttempt(ctx context.Context, arg SetPaymentAttemptParams) error
 	SumUserDealQuantity(ctx context.Context, arg SumUserDealQuantityParams) (int32, error)
 	// The conditional decrement: no row when the stock does not cover the quantity, so two
 	// concurrent buyers of the last unit cannot both succeed (the row lock orders them).

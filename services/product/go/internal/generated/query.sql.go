@@ -1203,7 +1203,7 @@ func (q *Queries) LockUnappliedReleases(ctx context.Context, arg LockUnappliedRe
 const markOrderPaid = `-- name: MarkOrderPaid :one
 UPDATE orders o
 SET status = 'paid', paid_at = now(), payment_reference = $1,
-    payment_attempt = $2
+    payment_attempt = coalesce($2, o.payment_attempt)
 FROM deals d
 WHERE o.id = $3 AND d.id = o.deal_id AND o.status = 'confirmed'
   AND now() < o.accepted_at + make_interval(secs => d.hold_seconds)
@@ -1338,6 +1338,22 @@ type SetOrderRefundParams struct {
 
 func (q *Queries) SetOrderRefund(ctx context.Context, arg SetOrderRefundParams) error {
 	_, err := q.db.Exec(ctx, setOrderRefund, arg.RefundReference, arg.ID)
+	return err
+}
+
+const setPaymentAttempt = `-- name: SetPaymentAttempt :exec
+UPDATE orders SET payment_attempt = $1 WHERE id = $2 AND status = 'confirmed'
+`
+
+type SetPaymentAttemptParams struct {
+	PaymentAttempt *string
+	ID             uuid.UUID
+}
+
+// The attempt about to charge, remembered first: when its answer is lost and the webhook pays
+// the order, a retry of that attempt still answers 200.
+func (q *Queries) SetPaymentAttempt(ctx context.Context, arg SetPaymentAttemptParams) error {
+	_, err := q.db.Exec(ctx, setPaymentAttempt, arg.PaymentAttempt, arg.ID)
 	return err
 }
 
