@@ -87,7 +87,7 @@ db-gen: deps ## Regenerate both outputs of db/query.sql: generated.ts (TS) and t
 	@bash scripts/db-gen.sh
 
 topics: deps ## Create the Kafka topics (idempotent)
-	@$(BUN) services/order/src/create-topics.ts
+	@$(BUN) services/order/src/cli/create-topics.ts
 
 seed: deps ## Seed the dev admin from ADMIN_EMAIL / ADMIN_PASSWORD
 	@$(BUN) services/auth/src/cli/seed-admin.ts

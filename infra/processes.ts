@@ -55,6 +55,8 @@ export const processes: Record<ProcessName, ProcessInfo> = {
     port: 8083,
     portVar: 'ORDER_PORT',
     dev: { folder: 'services/order', script: 'dev' },
+    // Checkout charges through the payment sandbox.
+    upstreams: { PAYMENT_PROVIDER_URL: 'payment-sandbox' },
   },
   // The order service's workers: their port serves only /health/*.
   relay: {
@@ -106,7 +108,7 @@ export const variants = {
 
 /** Programs the scripts run besides the processes (one line to change when one moves). */
 export const tools = {
-  createTopics: 'services/order/src/create-topics.ts',
+  createTopics: 'services/order/src/cli/create-topics.ts',
   seedAdmin: 'services/auth/src/cli/seed-admin.ts',
   seedProduct: 'services/product/src/cli/seed-product.ts',
   benchCheck: 'services/order/src/cli/bench-check.ts',

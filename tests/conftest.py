@@ -42,3 +42,14 @@ def unique_buyers(_response):
 ORDER_MODE = os.environ.get("ORDER_MODE", "async")
 os.environ.setdefault("PURCHASE_CODE", "201" if ORDER_MODE == "sync" else "202")
 os.environ.setdefault("PURCHASE_STATUS", "confirmed" if ORDER_MODE == "sync" else "pending")
+
+
+def upper_case_id(response):
+    """Saves the created resource's id in upper case (`product_id_upper`): ids are accepted in
+    any letter case and answered in lower case."""
+    return {"product_id_upper": response.json()["id"].upper()}
+
+
+def upper_case_deal_id(response):
+    """The same for a deal (`deal_id_upper`)."""
+    return {"deal_id_upper": response.json()["id"].upper()}

@@ -5,6 +5,9 @@ import releaseOrderLua from '../lua/release-order.lua' with { type: 'text' }
 import rescheduleDealLua from '../lua/reschedule-deal.lua' with { type: 'text' }
 import reserveLua from '../lua/reserve.lua' with { type: 'text' }
 import restoreDealLua from '../lua/restore-deal.lua' with { type: 'text' }
+import restoreDealRecordsLua from '../lua/restore-deal-records.lua' with { type: 'text' }
+import retireDealLua from '../lua/retire-deal.lua' with { type: 'text' }
+import { idempotencyField, idempotencyRecord } from './deal-records'
 
 /**
  * A deal's Redis state, owned here: the key layout, the `info` fields, the formats of the
@@ -98,6 +101,8 @@ export const dealScripts = {
   restoreDeal: defineLuaScript('restore-deal', restoreDealLua),
   mirrorStock: defineLuaScript('mirror-stock', mirrorStockLua),
   releaseOrder: defineLuaScript('release-order', releaseOrderLua),
+  retireDeal: defineLuaScript('retire-deal', retireDealLua),
+  restoreDealRecords: defineLuaScript('restore-deal-records', restoreDealRecordsLua),
 } as const
 
 /** One call of a deal script: what to send, and how to read what comes back. */
@@ -175,6 +180,49 @@ export const mirrorStockCall = (dealId: string, remaining: number): DealScriptCa
   script: dealScripts.mirrorStock,
   keys: [dealStockKey(dealId)],
   args: [remaining],
+  reply: wrote,
+})
+
+/**
+ * restore-deal-records (the reconciler, before restore-deal): some of a lost deal's buyers and
+ * idempotency records, from Postgres, written only while its stock is missing. Reply: written.
+ */
+export const restoreDealRecordsCall = (
+  dealId: string,
+  records: {
+    buyers: readonly { userId: string; units: number }[]
+    purchases: readonly {
+      userId: string
+      idempotencyKey: string
+      orderId: string
+      quantity: number
+    }[]
+  },
+): DealScriptCall<boolean> => ({
+  script: dealScripts.restoreDealRecords,
+  keys: [dealStockKey(dealId), dealBuyersKey(dealId), dealIdempotencyKey(dealId)],
+  args: [
+    records.buyers.length,
+    ...records.buyers.flatMap((b) => [b.userId, b.units]),
+    ...records.purchases.flatMap((p) => [
+      idempotencyField(p.userId, p.idempotencyKey),
+      idempotencyRecord(p.orderId, p.quantity),
+    ]),
+  ],
+  reply: wrote,
+})
+
+/**
+ * retire-deal (the relay): once the deal ended over `graceMs` ago by Redis's clock and its outbox
+ * is drained, every key but `info` expires `retentionMs` after the end. Reply: true when retired.
+ */
+export const retireDealCall = (
+  dealId: string,
+  timing: { graceMs: number; retentionMs: number },
+): DealScriptCall<boolean> => ({
+  script: dealScripts.retireDeal,
+  keys: [...dealKeys(dealId), dealReleasedKey(dealId)],
+  args: [timing.graceMs, timing.retentionMs],
   reply: wrote,
 })
 

@@ -1,4 +1,6 @@
 import { Elysia, type ElysiaConfig, ValidationError as ElysiaValidationError, t } from 'elysia'
+import { DEFAULT_MAX_BODY_DEPTH, readJsonBody } from './body'
+import './formats'
 import { withDeadline } from './deadline'
 import {
   BadRequestError,
@@ -47,6 +49,8 @@ export interface ServiceAppOptions {
   readinessTimeoutMs?: number
   /** Largest request body accepted, in bytes. */
   maxBodyBytes?: number
+  /** Deepest nesting of arrays and objects a JSON body may have (checked before parsing). */
+  maxBodyDepth?: number
   /**
    * Tracing: a server span per request, continuing the caller's `traceparent`. Metrics: the
    * request duration histogram (rate, errors and latency per route). Both off if absent.
@@ -100,6 +104,10 @@ interface RequestContext {
 export function createServiceApp(options: ServiceAppOptions) {
   const { logger } = options
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024
+  const bodyLimits = {
+    maxBytes: maxBodyBytes,
+    maxDepth: options.maxBodyDepth ?? DEFAULT_MAX_BODY_DEPTH,
+  }
   const readiness = options.readiness ?? {}
   const timeoutMs = options.readinessTimeoutMs ?? 2000
   // Per-request state lives outside Elysia's context so that errors thrown before `derive`
@@ -160,6 +168,23 @@ export function createServiceApp(options: ServiceAppOptions) {
     })
   }
 
+  // Only a route with a body schema reads the body: a route declared with `parse: 'none'` (the
+  // gateway's proxy) streams it on, any other (logout...) ignores it. Looked up once per route.
+  const readsBody = new Map<string, boolean>()
+  const routeReadsBody = (method: string, route: string) => {
+    const key = `${method} ${route}`
+    let reads = readsBody.get(key)
+    if (reads === undefined) {
+      const hooks = app.routes.find(
+        (candidate) =>
+          candidate.path === route && (candidate.method === method || candidate.method === 'ALL'),
+      )?.hooks as { body?: unknown; parse?: unknown } | undefined
+      reads = hooks?.body !== undefined && !declaresNoParse(hooks.parse)
+      readsBody.set(key, reads)
+    }
+    return reads
+  }
+
   // normalize: false — a body with fields its schema does not declare is rejected with 422
   // instead of being silently trimmed (schemas say `additionalProperties: false`).
   const app = new Elysia({
@@ -184,6 +209,19 @@ export function createServiceApp(options: ServiceAppOptions) {
           ? internalAuth(options.internalAuth)
           : new Elysia({ name: 'no-internal-auth' }),
       )
+      // Every route that reads a body reads it here, under the size and depth limits, before
+      // Elysia's parser or the schema validator sees it.
+      // `null` (not `undefined`) tells Elysia the body is handled: an empty body too, so no
+      // later parser reads the stream (a schema's defaults fill a null body as an absent one).
+      .onParse({ as: 'global' }, async ({ request, route }) =>
+        routeReadsBody(request.method, route)
+          ? ((await readJsonBody(request, bodyLimits)) ?? null)
+          : null,
+      )
+      // Never runs (the hook above always answers first). It is there for the document:
+      // @elysiajs/openapi lists a request body's media types from a route's named parsers and
+      // skips function hooks, so without it every body was documented as `content: {}`.
+      .onParse({ as: 'global' }, JSON_PARSER_FOR_THE_DOCUMENT)
       .derive({ as: 'global' }, ({ request }) => {
         const context = requestContext(request)
         return { requestId: context.id, log: context.logger, traceContext: context.trace }
@@ -240,6 +278,16 @@ export function createServiceApp(options: ServiceAppOptions) {
         },
         { detail: { tags: ['health'], summary: 'Readiness: every dependency answers' } },
       )
+  )
+}
+
+// Elysia's `on` accepts a named parser as a hook container; its typings only take functions.
+const JSON_PARSER_FOR_THE_DOCUMENT = { fn: 'json' } as unknown as () => undefined
+
+function declaresNoParse(parse: unknown): boolean {
+  return (
+    Array.isArray(parse) &&
+    parse.some((hook) => hook === 'none' || (hook as { fn?: unknown } | null)?.fn === 'none')
   )
 }
 
@@ -305,6 +353,9 @@ export function toDomainError(code: unknown, error: unknown): DomainError {
   if (error instanceof ElysiaValidationError || code === 'VALIDATION') {
     return validationProblem(error as ElysiaValidationError)
   }
+  // What the kit's body reader threw reaches here wrapped in Elysia's ParseError.
+  if (code === 'PARSE' && error instanceof Error && error.cause instanceof DomainError)
+    return error.cause
   if (code === 'PARSE')
     return new BadRequestError('The body is not valid JSON for its content type')
   if (code === 'NOT_FOUND') return new NotFoundError('No route matches this method and path')

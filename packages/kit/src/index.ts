@@ -1,7 +1,17 @@
 export { bearerAuth, bearerSecurity } from './auth'
+export {
+  type BodyLimits,
+  DEFAULT_MAX_BODY_DEPTH,
+  isJsonMediaType,
+  MalformedJsonError,
+  parseJsonText,
+  readJsonBody,
+  UnsupportedMediaTypeError,
+} from './body'
 export { ConfigError, loadConfig, loadConfigOrExit } from './config'
 export { withDeadline } from './deadline'
 export * from './errors'
+export { isInstant } from './formats'
 export {
   createServiceApp,
   ProblemSchema,
@@ -18,6 +28,7 @@ export {
   type ServeOptions,
   type ShutdownOptions,
   serve,
+  transportBodyLimit,
 } from './lifecycle'
 export { createLogger, type LogFields, type Logger, type LogLevel, type LogSink } from './logger'
 export type { OpenAPIDocument } from './openapi'

@@ -63,6 +63,13 @@ export function createShutdown(options: ShutdownOptions): () => Promise<void> {
   }
 }
 
+/**
+ * Bun's own body cap, above the app's: Bun refuses a body over it before any code runs, with a
+ * bare 413 (no body, no content type). The app enforces MAX_BODY_BYTES itself (Content-Length
+ * first, then while reading), answering problem+json, so Bun's cap only stops the absurd.
+ */
+export const transportBodyLimit = (maxBodyBytes: number) => Math.max(16 * maxBodyBytes, 1 << 20)
+
 interface Listenable {
   listen(options: { port: number; hostname: string; maxRequestBodySize: number }): unknown
   stop(closeActiveConnections?: boolean): Promise<unknown>
@@ -96,8 +103,7 @@ export function serve(
   app.listen({
     port: config.PORT,
     hostname: config.HOST,
-    // Bun's own cap for bodies without Content-Length; the app answers problem+json for the rest.
-    maxRequestBodySize: config.MAX_BODY_BYTES,
+    maxRequestBodySize: transportBodyLimit(config.MAX_BODY_BYTES),
   })
   logger.info('listening', { url: `http://${config.HOST}:${config.PORT}`, swagger: '/swagger' })
   return onShutdownSignal({

@@ -36,6 +36,9 @@ function buildApp() {
       },
     })
     .get('/ping', () => 'pong', { detail: { parameters: [idempotencyKey] } })
+    .post('/notes', ({ body }) => body, {
+      body: t.Object({ text: t.String() }, { additionalProperties: false }),
+    })
 }
 
 async function operation(path: string, method: string) {
@@ -49,6 +52,16 @@ const placeOf = (parameters: { in: string; name: string }[]) =>
   parameters.map((parameter) => `${parameter.in}:${parameter.name}`)
 
 describe('OpenAPI document', () => {
+  test('documents a JSON request body with its schema (the kit reads every body itself)', async () => {
+    const notes = await operation('/notes', 'post')
+    expect(Object.keys(notes.requestBody.content)).toEqual(['application/json'])
+    expect(notes.requestBody.content['application/json'].schema).toMatchObject({
+      type: 'object',
+      additionalProperties: false,
+      required: ['text'],
+    })
+  })
+
   test('keeps a declared header parameter beside the path parameter', async () => {
     const purchase = await operation('/deals/{id}/purchase', 'post')
     expect(placeOf(purchase.parameters)).toEqual(['path:id', 'header:Idempotency-Key'])

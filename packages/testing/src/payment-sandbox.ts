@@ -47,7 +47,7 @@ export async function startPaymentSandbox(
   const output: string[] = []
   let child: Subprocess<'ignore', 'pipe', 'pipe'>
   const spawn = async () => {
-    child = Bun.spawn(['bun', 'services/payment-sandbox/src/main.ts'], {
+    child = Bun.spawn([process.execPath, 'services/payment-sandbox/src/main.ts'], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',

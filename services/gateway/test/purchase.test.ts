@@ -433,3 +433,14 @@ test('purchase outcomes are counted: accepted, replayed, sold out, bad input', a
   )
   expect(total).toBe(5)
 })
+
+test('an upper-case deal id buys the same deal (Redis keys are lower case)', async () => {
+  const { app } = await gatewayOn(ports.ioredis as RedisPort)
+  const dealId = await publishDeal(redis, { stock: 5, perUserLimit: 2 })
+  const token = await tokens.tokenFor('customer', { sub: crypto.randomUUID() })
+  const response = await app.handle(
+    purchaseRequest(dealId.toUpperCase(), { token, key: 'upper-case', body: { quantity: 1 } }),
+  )
+  expect(response.status).toBe(202)
+  expect((await dealState(redis, dealId)).stock).toBe(4)
+})

@@ -63,7 +63,7 @@ export function createApp({
       kafka: kafkaReady,
     },
   })
-  const orders = new OrderService(sql, redis, logger, queriesFor)
+  const orders = new OrderService({ sql, redis, logger, queriesFor })
   app.use(ordersController(orders, verifier)).use(reconciliationController(reconciler, verifier))
   // Checkout hooks in here (services/order/src/checkout).
   if (checkout) {
@@ -72,7 +72,7 @@ export function createApp({
   }
   if (mode === 'sync') {
     return app.use(
-      purchaseController(new PurchaseService(sql, redis, logger, queriesFor), verifier),
+      purchaseController(new PurchaseService({ sql, redis, logger, queriesFor }), verifier),
     )
   }
   return app

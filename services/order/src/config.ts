@@ -4,12 +4,14 @@ import {
   httpUrl,
   internalAuthSecret,
   kafkaBrokers,
+  loadConfig,
   port,
   redisUrl,
   revocationRefreshMs,
 } from '@flash-deal/kit'
-import { Type as T } from '@sinclair/typebox'
+import { type Static, Type as T } from '@sinclair/typebox'
 import { checkoutConfig } from './checkout/config'
+import { consumerGroup } from './consumer/config'
 
 export const OrderConfig = T.Object({
   ...baseConfig,
@@ -29,6 +31,21 @@ export const OrderConfig = T.Object({
   /** Deals that ended longer ago than this are no longer reconciled. */
   RECONCILE_GRACE_SECONDS: T.Integer({ minimum: 0, default: 3600 }),
   /** The consumer group whose lag says whether orders are still in flight. */
-  CONSUMER_GROUP: T.String({ minLength: 1, default: 'order-consumer' }),
+  CONSUMER_GROUP: consumerGroup,
   ...checkoutConfig,
 })
+export type OrderConfig = Static<typeof OrderConfig>
+
+type ReconcilerConfig = Pick<OrderConfig, 'CONSUMER_GROUP' | 'RECONCILE_GRACE_SECONDS'>
+
+/** The reconciler's settings, as `Reconciler` takes them. */
+export const reconcilerSettings = (config: ReconcilerConfig) => ({
+  consumerGroup: config.CONSUMER_GROUP,
+  graceSeconds: config.RECONCILE_GRACE_SECONDS,
+})
+export type ReconcilerSettings = ReturnType<typeof reconcilerSettings>
+
+/** What a reconciler built without an environment (the tests) runs with: the schema's defaults. */
+export const reconcilerDefaults: ReconcilerSettings = reconcilerSettings(
+  loadConfig(T.Pick(OrderConfig, ['CONSUMER_GROUP', 'RECONCILE_GRACE_SECONDS']), {}),
+)

@@ -6,8 +6,8 @@ import { createKafka, kafkaProbe, parseBrokers } from '@flash-deal/kit/kafka'
 import { closeRedis, createRedis, revokedSessionsOn } from '@flash-deal/kit/redis'
 import { createApp } from './app'
 import { startCheckout } from './checkout/main'
-import { OrderConfig } from './config'
-import { createReconciler } from './reconciler/reconciler'
+import { OrderConfig, reconcilerSettings } from './config'
+import { Reconciler } from './reconciler/reconciler'
 
 const config = loadConfigOrExit('order', OrderConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'order' } })
@@ -20,13 +20,12 @@ const kafka = createKafka({
   logger,
 })
 const kafkaReady = kafkaProbe(kafka)
-const reconciler = createReconciler({
+const reconciler = new Reconciler({
   sql,
   redis,
   kafka,
   logger,
-  consumerGroup: config.CONSUMER_GROUP,
-  graceSeconds: config.RECONCILE_GRACE_SECONDS,
+  ...reconcilerSettings(config),
   telemetry,
 })
 const revoked = revokedSessionsOn(redis, config.REVOCATION_REFRESH_MS, logger).start()

@@ -1,11 +1,8 @@
 /**
- * The order consumer against the real Postgres and Kafka. `applyOrders` is the batch
- * transaction (exactly once per order id, stock taken by what was inserted now, never below
- * zero); the consumer around it commits offsets only after that transaction and dead-letters
- * what can never apply.
+ * The order consumer against the real Postgres and Kafka: it commits offsets only after the
+ * batch transaction (`applyOrders`, apply-orders.test.ts) and dead-letters what can never apply.
  */
 import { afterAll, expect, setDefaultTimeout, test } from 'bun:test'
-import type { OrderAccepted } from '@flash-deal/contracts'
 import { connect, queries } from '@flash-deal/db'
 import {
   deadUrls,
@@ -16,9 +13,9 @@ import {
   uniqueSuffix,
 } from '@flash-deal/testing'
 import { v7 as uuidv7 } from 'uuid'
-import { applyOrders } from '../src/consumer/apply-orders'
-import { type BatchStats, createOrderConsumer } from '../src/consumer/consumer'
+import { type BatchStats, Consumer } from '../src/consumer/consumer'
 import { dropTopics, freshTopics, header, kafka, readTopic } from './kafka-support'
+import { accepted } from './order-events'
 import { fixtures } from './support'
 
 setDefaultTimeout(60_000)
@@ -31,71 +28,7 @@ afterAll(async () => {
   await sql.end()
 })
 
-const accepted = (dealId: string, userId: string, quantity = 1): OrderAccepted => ({
-  type: 'OrderAccepted',
-  version: 1,
-  orderId: uuidv7(),
-  dealId,
-  userId,
-  quantity,
-  unitPrice: 4900,
-  idempotencyKey: `key-${uniqueSuffix()}`,
-  acceptedAt: new Date().toISOString(),
-})
-
 const statusOf = async (orderId: string) => (await queries.getOrder(sql, { id: orderId }))?.status
-
-test('a batch inserts each order once and takes the stock; applying it again changes nothing', async () => {
-  const { id: dealId } = await deal({ stock: 10 })
-  const buyer = await user()
-  const events = [accepted(dealId, buyer.id, 2), accepted(dealId, buyer.id, 1)]
-  const first = await sql.begin((tx) => applyOrders(tx, events))
-  expect(first.confirmed).toHaveLength(2)
-  expect(await stockRemaining(dealId)).toBe(7)
-  for (const event of events) expect(await statusOf(event.orderId)).toBe('confirmed')
-
-  const again = await sql.begin((tx) => applyOrders(tx, events))
-  expect(again.confirmed).toHaveLength(0)
-  expect(again.duplicates).toBe(2)
-  expect(await stockRemaining(dealId)).toBe(7)
-})
-
-test('the same order twice in one batch is inserted once', async () => {
-  const { id: dealId } = await deal({ stock: 10 })
-  const event = accepted(dealId, (await user()).id)
-  const applied = await sql.begin((tx) => applyOrders(tx, [event, event]))
-  expect(applied.confirmed).toHaveLength(1)
-  expect(applied.duplicates).toBe(1)
-  expect(await stockRemaining(dealId)).toBe(9)
-})
-
-test('unknown deal or user: poison, and the rest of the batch still applies', async () => {
-  const { id: dealId } = await deal({ stock: 5 })
-  const buyer = await user()
-  const good = accepted(dealId, buyer.id)
-  const noDeal = accepted(crypto.randomUUID(), buyer.id)
-  const noUser = accepted(dealId, crypto.randomUUID())
-  const applied = await sql.begin((tx) => applyOrders(tx, [good, noDeal, noUser]))
-  expect(applied.confirmed.map((e) => e.orderId)).toEqual([good.orderId])
-  expect(applied.poison.map((p) => p.reason)).toEqual([
-    `unknown deal ${noDeal.dealId}`,
-    `unknown user ${noUser.userId}`,
-  ])
-  expect(await stockRemaining(dealId)).toBe(4)
-  expect(await statusOf(noUser.orderId)).toBeUndefined()
-})
-
-test('more accepted than Postgres has left: the rest is rejected, the stock never goes negative', async () => {
-  const { id: dealId } = await deal({ stock: 3, perUserLimit: 3 })
-  const events = await Promise.all(
-    [2, 2, 1].map(async (q) => accepted(dealId, (await user()).id, q)),
-  )
-  const applied = await sql.begin((tx) => applyOrders(tx, events))
-  expect(applied.confirmed.map((e) => e.quantity)).toEqual([2, 1])
-  expect(applied.rejected.map((e) => e.orderId)).toEqual([events[1]?.orderId as string])
-  expect(await stockRemaining(dealId)).toBe(0)
-  expect(await statusOf(events[1]?.orderId as string)).toBe('rejected')
-})
 
 test('the consumer applies records, dead-letters poison with the reason, commits offsets and counts them', async () => {
   const { id: dealId } = await deal({ stock: 10 })
@@ -120,7 +53,7 @@ test('the consumer applies records, dead-letters poison with the reason, commits
   const groupId = `it-consumer-${uniqueSuffix()}`
   const totals: BatchStats = { confirmed: 0, rejected: 0, duplicates: 0, deadLettered: 0 }
   const metrics = recordingMetrics('order-consumer')
-  const orders = createOrderConsumer({
+  const orders = new Consumer({
     kafka,
     sql,
     logger: recordingLogger(),
@@ -191,7 +124,7 @@ test('Postgres unreachable: the batch is retried, never skipped, and applies onc
 
   const deadSql = connect(deadUrls.postgres)
   const logger = recordingLogger()
-  const blocked = createOrderConsumer({
+  const blocked = new Consumer({
     kafka,
     sql: deadSql,
     logger,
@@ -219,7 +152,7 @@ test('Postgres unreachable: the batch is retried, never skipped, and applies onc
   expect(await statusOf(event.orderId)).toBeUndefined()
 
   // The offsets were not committed: the next consumer of the group gets the record again.
-  const healthy = createOrderConsumer({
+  const healthy = new Consumer({
     kafka,
     sql,
     logger: recordingLogger(),
@@ -257,7 +190,7 @@ test('traced: the batch continues the record trace down to its Postgres statemen
   await producer.disconnect()
 
   const { telemetry, spans } = recordingTelemetry('order-consumer')
-  const orders = createOrderConsumer({
+  const orders = new Consumer({
     kafka,
     sql,
     logger: recordingLogger(),

@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { dealOrdersKey, type PendingOrder } from '@flash-deal/contracts'
 import { v7 as uuidv7 } from 'uuid'
+import { publishDeal, reserve } from './deal-state-fixtures'
 import { caller, minutesFromNow, orderTestBed } from './support'
 
 const bed = await orderTestBed({ maxConnections: 4 })
@@ -90,24 +91,28 @@ describe('one order', () => {
 })
 
 describe('a pending order (accepted, not yet in Postgres)', () => {
-  const pendingFor = async (userId: string, dealId: string) => {
-    const pending: PendingOrder = {
-      id: uuidv7(),
+  /** An order reserve.lua accepted (as the gateway does) that the consumer has not written. */
+  const pendingFor = async (
+    userId: string,
+    live: Awaited<ReturnType<typeof deal>>,
+  ): Promise<PendingOrder> => {
+    const dealId = live.id
+    await publishDeal(redis, live)
+    const { reservation, entry } = await reserve(redis, { dealId, userId, quantity: 2 })
+    return {
+      id: reservation.orderId,
       dealId,
       userId,
       quantity: 2,
       unitPrice: 4_900,
-      acceptedAt: new Date().toISOString(),
+      // The instant reserve.lua stamped the order with (Redis's clock), from its outbox entry.
+      acceptedAt: new Date(Number(entry.acceptedAtMs)).toISOString(),
     }
-    // As reserve.lua writes it, in the deal's slot: userId:quantity:unitPrice:acceptedAtMs.
-    const record = `${userId}:2:4900:${Date.parse(pending.acceptedAt)}`
-    await redis.hset(dealOrdersKey(dealId), pending.id, record)
-    return pending
   }
 
   test('is read from Redis as pending by its owner and an admin, and hidden from others', async () => {
     const [me, stranger] = [await buyer(), await buyer()]
-    const pending = await pendingFor(me.id, (await deal()).id)
+    const pending = await pendingFor(me.id, await deal())
     const response = await read(pending.id, me.token)
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({
@@ -153,7 +158,13 @@ describe('a pending order (accepted, not yet in Postgres)', () => {
     const me = await buyer()
     const ended = await deal({ startsAt: minutesFromNow(-120), endsAt: minutesFromNow(-60) })
     const id = uuidv7()
-    await redis.hset(dealOrdersKey(ended.id), id, `${me.id}:1:4900:${Date.now()}`)
+    // A record as reserve.lua writes it (made on a live deal), filed under the ended deal.
+    const live = await deal()
+    await publishDeal(redis, live)
+    const { reservation } = await reserve(redis, { dealId: live.id, userId: me.id })
+    const record = await redis.hget(dealOrdersKey(live.id), reservation.orderId)
+    expect(record).not.toBeNull()
+    await redis.hset(dealOrdersKey(ended.id), id, record as string)
     expect((await read(id, me.token)).status).toBe(404)
   })
 

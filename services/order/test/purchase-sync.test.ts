@@ -3,6 +3,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { dealStockKey } from '@flash-deal/contracts'
 import { queries } from '@flash-deal/db'
 import { v7 as uuidv7 } from 'uuid'
+import { publishDeal, reserve } from './deal-state-fixtures'
 import { caller, minutesFromNow, orderTestBed } from './support'
 
 const bed = await orderTestBed({ maxConnections: 10 })
@@ -25,7 +26,7 @@ afterAll(() => bed.close())
 /** A live deal whose stock is also published in Redis, as product does when it creates one. */
 async function publishedDeal(change: Parameters<typeof deal>[0] = {}) {
   const row = await deal(change)
-  await redis.set(dealStockKey(row.id), row.stock)
+  await publishDeal(redis, row)
   return row
 }
 
@@ -78,8 +79,9 @@ describe('a purchase that fits', () => {
 
   test('the mirror only lowers Redis and never creates the key', async () => {
     const me = await buyer()
-    const lowInRedis = await deal()
-    await redis.set(dealStockKey(lowInRedis.id), 3) // below Postgres: a reservation got there first
+    // Below Postgres: reservations got there first.
+    const lowInRedis = await publishedDeal()
+    for (let i = 0; i < 7; i++) await reserve(redis, { dealId: lowInRedis.id })
     expect((await purchase(lowInRedis.id, me)).status).toBe(201)
     expect(await redis.get(dealStockKey(lowInRedis.id))).toBe('3')
 

@@ -7,9 +7,10 @@ import {
   dealBuyersKey,
   dealIdempotencyKey,
   dealInfoKey,
-  dealOutboxKey,
   dealStockKey,
   OUTBOX_REGISTRY_KEY,
+  restoreDealRecordsCall,
+  runDealScript,
 } from '@flash-deal/contracts'
 import { connect } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
@@ -21,7 +22,8 @@ import {
   uniqueSuffix,
 } from '@flash-deal/testing'
 import { applyOrders } from '../src/consumer/apply-orders'
-import { createReconciler } from '../src/reconciler/reconciler'
+import { Reconciler } from '../src/reconciler/reconciler'
+import { publishDeal, reserve } from './deal-state-fixtures'
 import { dropTopics, freshTopics, kafka } from './kafka-support'
 import { caller, createApp, fixtures } from './support'
 
@@ -32,7 +34,7 @@ const [topic] = (await freshTopics('reconcile')) as [string]
 const logger = recordingLogger()
 const metrics = recordingMetrics('order')
 const consumerGroup = `it-reconcile-${uniqueSuffix()}`
-const reconciler = createReconciler({
+const reconciler = new Reconciler({
   sql,
   redis,
   kafka,
@@ -50,16 +52,9 @@ afterAll(async () => {
 })
 
 type Deal = Awaited<ReturnType<typeof deal>>
-async function publish(row: Deal, stock = row.stockRemaining) {
-  await redis.hset(dealInfoKey(row.id), {
-    price: row.price,
-    perUserLimit: row.perUserLimit,
-    startsAt: row.startsAt.getTime(),
-    endsAt: row.endsAt.getTime(),
-    productId: row.productId,
-  })
-  await redis.set(dealStockKey(row.id), stock)
-}
+/** Publishes the Postgres deal in Redis as the product service does (publish-deal). */
+const publish = (row: Deal, stock = row.stockRemaining) =>
+  publishDeal(redis, { ...row, stock }, stock)
 
 const healthOf = async (dealId: string) =>
   (await reconciler.reconcile()).deals.find((d) => d.dealId === dealId)
@@ -103,8 +98,9 @@ test('nothing in flight and different stock: drift, reported and logged, nothing
 
 test('an outbox backlog means settling, not drift', async () => {
   const row = await deal({ stock: 10 })
-  await publish(row, 9)
-  await redis.xadd(dealOutboxKey(row.id), '*', 'orderId', crypto.randomUUID())
+  await publish(row)
+  // One purchase reserved in Redis (9 left there), its record still in the outbox.
+  await reserve(redis, { dealId: row.id })
   expect(await healthOf(row.id)).toMatchObject({ health: 'settling', outboxBacklog: 1, drift: -1 })
   const drift = await metrics.points('flash_deal.reconciler.drift')
   expect(drift.some((point) => point.attributes['flash_deal.deal.id'] === row.id)).toBe(false)
@@ -188,4 +184,16 @@ test('GET /reconciliation is for admins', async () => {
     403,
   )
   expect((await call('GET', '/reconciliation')).status).toBe(401)
+})
+
+test("restoring records never overwrites an open deal's buyers (another reconciler got there first)", async () => {
+  const row = await deal({ stock: 10 })
+  await publish(row)
+  const { reservation } = await reserve(redis, { dealId: row.id, quantity: 2 })
+  const stale = restoreDealRecordsCall(row.id, {
+    buyers: [{ userId: reservation.userId, units: 0 }],
+    purchases: [],
+  })
+  expect(await runDealScript(redis, stale)).toBe(false)
+  expect(await redis.hget(dealBuyersKey(row.id), reservation.userId)).toBe('2')
 })

@@ -12,8 +12,9 @@ import {
   dealKeys,
   dealOutboxKey,
   dealPurchaseStateKeys,
-  dealStockKey,
   decodeOrderAccepted,
+  idempotencyField,
+  idempotencyRecord,
   OUTBOX_GROUP,
 } from '@flash-deal/contracts'
 import { createKafka } from '@flash-deal/kit/kafka'
@@ -26,7 +27,8 @@ import {
   testEnv,
   uniqueSuffix,
 } from '@flash-deal/testing'
-import { createRelay } from '../src/relay/relay'
+import { Relay, type RelayOptions } from '../src/relay/relay'
+import { liveDeal, publishDeal, reserve } from './deal-state-fixtures'
 import { dropTopics, freshTopics, header, kafka, readTopic } from './kafka-support'
 
 setDefaultTimeout(30_000)
@@ -43,46 +45,28 @@ afterAll(async () => {
 
 const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
 
-/** One outbox entry shaped exactly as reserve.lua writes it; returns its order id. */
+/** One purchase reserved by the real reserve.lua (its outbox entry); returns its order id. */
 async function appendEntry(dealId: string, index: number) {
-  const orderId = crypto.randomUUID()
-  await redis.xadd(
-    dealOutboxKey(dealId),
-    '*',
-    ...[
-      'orderId',
-      orderId,
-      'dealId',
-      dealId,
-      'userId',
-      crypto.randomUUID(),
-      'quantity',
-      '1',
-      'unitPrice',
-      '4900',
-      'idempotencyKey',
-      `key-${index}`,
-      'acceptedAtMs',
-      String(Date.now()),
-      'traceparent',
-      traceparent,
-    ],
-  )
-  return orderId
+  const { reservation } = await reserve(redis, {
+    dealId,
+    idempotencyKey: `key-${index}`,
+    traceparent,
+  })
+  return reservation.orderId
 }
 
-/** A deal with `count` outbox entries. */
+/** A live deal published as the product service does, with `count` purchases in its outbox. */
 async function outboxWith(count: number) {
   const registryKey = `it:outbox-registry:${uniqueSuffix()}`
-  const dealId = crypto.randomUUID()
+  const { id: dealId } = await publishDeal(redis, liveDeal())
   await redis.sadd(registryKey, dealId)
   const orderIds: string[] = []
   for (let i = 0; i < count; i++) orderIds.push(await appendEntry(dealId, i))
   return { registryKey, dealId, orderIds }
 }
 
-const relayOn = (registryKey: string, extra: Partial<Parameters<typeof createRelay>[0]> = {}) =>
-  createRelay({
+const relayOn = (registryKey: string, extra: Partial<RelayOptions> = {}) =>
+  new Relay({
     redis,
     producer,
     logger: recordingLogger(),
@@ -94,7 +78,7 @@ const relayOn = (registryKey: string, extra: Partial<Parameters<typeof createRel
     ...extra,
   })
 
-async function drain(relay: ReturnType<typeof createRelay>, expected: number) {
+async function drain(relay: Relay, expected: number) {
   let moved = 0
   for (let round = 0; round < 50 && moved < expected; round++) moved += await relay.relayOnce()
   return moved
@@ -254,24 +238,27 @@ test('stop() lets the running loop finish and returns', async () => {
 
 test('deals that ended over a minute ago with an empty outbox leave the registry, their purchase state expiring', async () => {
   const registryKey = `it:outbox-registry:${uniqueSuffix()}`
-  const [ended, justEnded, live, endedWithBacklog] = [
-    crypto.randomUUID(),
-    crypto.randomUUID(),
-    crypto.randomUUID(),
-    crypto.randomUUID(),
-  ]
-  await redis.sadd(registryKey, ended, justEnded, live, endedWithBacklog)
   const endedAt = Date.now() - 2 * 60_000
-  await redis.hset(dealInfoKey(ended), 'endsAt', endedAt)
-  for (const dealId of [ended, live]) {
-    await redis.set(dealStockKey(dealId), 3)
-    await redis.hset(dealBuyersKey(dealId), 'user-1', 1)
-    await redis.hset(dealIdempotencyKey(dealId), 'user-1:key-1', 'order-1:1')
-  }
-  await redis.hset(dealInfoKey(justEnded), 'endsAt', Date.now() - 10_000)
-  await redis.hset(dealInfoKey(live), 'endsAt', Date.now() + 3_600_000)
-  await redis.hset(dealInfoKey(endedWithBacklog), 'endsAt', Date.now() - 2 * 60_000)
+  const past = (endsAt: number) => ({
+    startsAt: new Date(endsAt - 3_600_000),
+    endsAt: new Date(endsAt),
+  })
+  // Published as the product service does; a deal already over has no purchases to make, so its
+  // buyers and idempotency records are written in their contract format.
+  const ended = (await publishDeal(redis, liveDeal({ stock: 3, ...past(endedAt) }))).id
+  await redis.hset(dealBuyersKey(ended), 'user-1', 1)
+  await redis.hset(
+    dealIdempotencyKey(ended),
+    idempotencyField('user-1', 'key-1'),
+    idempotencyRecord(crypto.randomUUID(), 1),
+  )
+  const justEnded = (await publishDeal(redis, liveDeal(past(Date.now() - 10_000)))).id
+  const live = (await publishDeal(redis, liveDeal())).id
+  await reserve(redis, { dealId: live })
+  await redis.xtrim(dealOutboxKey(live), 'MAXLEN', 0) // relayed already: only the end is missing
+  const endedWithBacklog = (await publishDeal(redis, liveDeal(past(endedAt)))).id
   await redis.xadd(dealOutboxKey(endedWithBacklog), '*', 'orderId', 'not-yet-relayed')
+  await redis.sadd(registryKey, ended, justEnded, live, endedWithBacklog)
   const deadKafka = createKafka({
     clientId: 'it-dead',
     brokers: [deadUrls.kafka],
@@ -294,6 +281,8 @@ test('deals that ended over a minute ago with an empty outbox leave the registry
   expect(await redis.pttl(dealInfoKey(ended))).toBe(-1)
   for (const key of [...dealKeys(live), ...dealKeys(endedWithBacklog), ...dealKeys(justEnded)])
     expect(await redis.pttl(key)).toBeLessThan(0)
+  // The live deal's state (every key, written by publish-deal and reserve.lua) is all there.
+  expect(await redis.exists(...dealKeys(live))).toBe(dealKeys(live).length)
 })
 
 test('metrics: the outbox depth per deal falls as records are sent, and the sent records are counted', async () => {

@@ -15,7 +15,7 @@ import {
   viaGateway,
 } from '@flash-deal/testing'
 import { createApp as createOrderApp, type OrderDeps } from '../src/app'
-import { createReconciler } from '../src/reconciler/reconciler'
+import { Reconciler } from '../src/reconciler/reconciler'
 
 /**
  * The order app with the run's internal secret, every request carrying the gateway's internal
@@ -96,7 +96,7 @@ export { caller }
 
 /** A reconciler on the test servers (its Kafka admin connects only when it runs). */
 export const testReconciler = (sql: Sql, redis: Redis) =>
-  createReconciler({
+  new Reconciler({
     sql,
     redis,
     kafka: createKafka({

@@ -1,7 +1,7 @@
 /** Postgres statement spans of the order API and the sync purchase, on real Postgres. */
 import { afterAll, expect, test } from 'bun:test'
-import { dealStockKey } from '@flash-deal/contracts'
 import { recordingTelemetry } from '@flash-deal/testing'
+import { publishDeal } from './deal-state-fixtures'
 import { caller, orderTestBed } from './support'
 
 const bed = await orderTestBed()
@@ -15,7 +15,7 @@ test('a sync purchase: every statement of its transaction is a span under the re
   const call = caller(bed.appWith({ telemetry }))
   const me = await bed.buyer()
   const live = await bed.deal()
-  await bed.redis.set(dealStockKey(live.id), live.stock)
+  await publishDeal(bed.redis, live)
   const response = await call('POST', `/v1/deals/${live.id}/purchase`, {
     token: me.token,
     body: { quantity: 1 },

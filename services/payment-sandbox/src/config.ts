@@ -28,7 +28,10 @@ export const PaymentSandboxConfig = T.Object({
   PAYMENT_WEBHOOK_TIMEOUT_MS: T.Integer({ minimum: 10, default: 5000 }),
   /** Extra copies of every event sent after it was delivered (tests of idempotent receivers). */
   PAYMENT_WEBHOOK_DUPLICATES: T.Integer({ minimum: 0, maximum: 10, default: 0 }),
-  /** How late the answer to a `pm_card_timeout` confirmation comes (its charge succeeds at once). */
+  /**
+   * How late the answer to a `pm_card_timeout` confirmation comes (its charge succeeds at once);
+   * at most 9 s, since Bun closes a connection that has been silent for 10 s.
+   */
   PAYMENT_SLOW_ANSWER_MS: T.Integer({ minimum: 0, maximum: 9000, default: 8000 }),
   /** `file`: a journal under FLASH_STATE_DIR survives restarts; `memory`: forgotten on exit. */
   PAYMENT_SANDBOX_STORE: T.Union([T.Literal('file'), T.Literal('memory')], { default: 'file' }),

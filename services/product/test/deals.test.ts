@@ -250,3 +250,56 @@ describe('editing deals', () => {
     expect(await redis.get(dealStockKey(deal.id))).toBe('10')
   })
 })
+
+describe('input rules (issue 13: one bad date took the deal list down)', () => {
+  test.each([
+    ['a year below 100', { startsAt: '0014-08-01T07:01:00+02:00' }],
+    ['a year below 1970', { startsAt: '1969-12-31T23:59:59Z' }],
+    ['an impossible day', { endsAt: '2030-02-30T10:00:00Z' }],
+    ['a date without a time', { endsAt: '2030-03-01' }],
+    ['no offset', { endsAt: '2030-03-01T10:00:00' }],
+    ['an expanded year', { endsAt: '+275760-09-13T00:00:00.000Z' }],
+    ['a numeric string for an integer', { price: '100' }],
+    ['U+0000 in a text field', { startsAt: 'a\u0000' }],
+  ])('%s is 422 and creates nothing', async (_, change) => {
+    const before = await sql`SELECT count(*)::int AS n FROM deals`
+    const response = await call(app, 'POST', '/v1/deals', { body: dealBody(change), token: admin })
+    expect(response.status).toBe(422)
+    expect(response.headers.get('content-type')).toBe('application/problem+json')
+    const after = await sql`SELECT count(*)::int AS n FROM deals`
+    expect(after[0]?.n).toBe(before[0]?.n)
+  })
+
+  test('a forged cursor holding an extreme date is 422, not a failed query', async () => {
+    const cursor = Buffer.from(`+275760-09-13T00:00:00.000Z|${crypto.randomUUID()}`).toString(
+      'base64url',
+    )
+    const response = await call(app, 'GET', `/v1/products?cursor=${cursor}`)
+    expect(response.status).toBe(422)
+  })
+
+  test('one unreadable row (a window no instant carries, or stock Redis holds as text) never fails the list', async () => {
+    const good = await (
+      await call(app, 'POST', '/v1/deals', { body: dealBody(), token: admin })
+    ).json()
+    const garbled = await (
+      await call(app, 'POST', '/v1/deals', { body: dealBody(), token: admin })
+    ).json()
+    await redis.set(dealStockKey(garbled.id), 'NaN')
+    const [unreadable] = await sql`
+      INSERT INTO deals (product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at)
+      VALUES (${product.id}, 100, 5, 5, 1, now() - interval '1 minute', 'infinity')
+      RETURNING id`
+    try {
+      const response = await call(app, 'GET', '/v1/deals?status=live')
+      expect(response.status).toBe(200)
+      const ids = ((await response.json()) as { items: { id: string; remaining: number }[] }).items
+      expect(ids.map((deal) => deal.id)).toContain(good.id)
+      expect(ids.map((deal) => deal.id)).not.toContain(unreadable?.id)
+      // The garbled Redis stock falls back to Postgres's count.
+      expect(ids.find((deal) => deal.id === garbled.id)?.remaining).toBe(100)
+    } finally {
+      await sql`DELETE FROM deals WHERE id = ${unreadable?.id}`
+    }
+  })
+})

@@ -82,7 +82,8 @@ export function purchaseController(deps: PurchaseDeps) {
         }
 
         const reservation = await deps.reservations.reserveStock({
-          dealId: params.id,
+          // UUIDs are accepted in any letter case; Redis keys are always lower case (§3).
+          dealId: params.id.toLowerCase(),
           userId: user.sub,
           idempotencyKey,
           quantity,

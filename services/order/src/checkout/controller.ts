@@ -3,7 +3,6 @@ import { bearerAuth, bearerSecurity, ProblemSchema } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { Elysia, t } from 'elysia'
 import { OrderId, OrderView } from '../orders/model'
-import { type PaymentWebhookEvent, verifyWebhook } from '../payments/webhook'
 import type { CheckoutService } from './service'
 
 export const PaymentBody = t.Object(
@@ -75,24 +74,18 @@ export function checkoutController(checkout: CheckoutService, verifier: TokenVer
 
 /**
  * The provider's webhook, outside `/v1`: the provider calls the order service itself (not
- * through the gateway) and proves who it is with the signature, not an internal token.
+ * through the gateway) and proves who it is with the signature (checked by the provider
+ * adapter: `PaymentProvider.readWebhook`), not an internal token.
  */
-export function paymentWebhookController(
-  checkout: CheckoutService,
-  options: { secret: string; toleranceSeconds: number },
-) {
+export function paymentWebhookController(checkout: CheckoutService) {
   return new Elysia({ name: 'payment-webhook' }).post(
     '/webhooks/payments',
     async ({ request, headers }) => {
       // The signature covers the raw bytes, so the body is read as text, never re-serialised.
-      const event: PaymentWebhookEvent = verifyWebhook({
+      await checkout.applyWebhook({
         payload: await request.text(),
         signature: headers['stripe-signature'],
-        secrets: options.secret,
-        nowSeconds: Math.floor(Date.now() / 1000),
-        toleranceSeconds: options.toleranceSeconds,
       })
-      await checkout.applyWebhook(event)
       return { received: true }
     },
     {

@@ -45,9 +45,9 @@ export function startCheckout(
       baseUrl: config.PAYMENT_PROVIDER_URL,
       apiKey: config.PAYMENT_API_KEY,
       timeoutMs: config.PAYMENT_PROVIDER_TIMEOUT_MS,
+      webhookSecrets: config.PAYMENT_WEBHOOK_SECRET,
+      webhookToleranceSeconds: config.PAYMENT_WEBHOOK_TOLERANCE_SECONDS,
     }),
-    webhookSecret: config.PAYMENT_WEBHOOK_SECRET,
-    webhookToleranceSeconds: config.PAYMENT_WEBHOOK_TOLERANCE_SECONDS,
     arrivalWaitMs: config.PAYMENT_ARRIVAL_WAIT_MS,
   }
   return {

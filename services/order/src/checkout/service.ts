@@ -4,8 +4,7 @@ import type { AccessClaims } from '@flash-deal/kit/jwt'
 import type { OrderView } from '../orders/model'
 import type { OrderService } from '../orders/service'
 import { PaymentTimeoutError } from '../payments/errors'
-import type { Payment, PaymentProvider } from '../payments/port'
-import type { PaymentWebhookEvent } from '../payments/webhook'
+import type { Payment, PaymentProvider, WebhookDelivery } from '../payments/port'
 import { checkoutErrors, refusalFor } from './errors'
 import type { Releaser } from './release'
 
@@ -87,11 +86,13 @@ export class CheckoutService {
   }
 
   /**
-   * A verified provider event. Applying one is idempotent by the order's state (a duplicate
+   * A provider event, verified first. Applying one is idempotent by the order's state (a duplicate
    * finds it paid, or refunds again under the same refund key), so deliveries may repeat and
    * arrive in any order; events about nothing we hold are acknowledged and ignored.
    */
-  async applyWebhook(event: PaymentWebhookEvent): Promise<void> {
+  async applyWebhook(delivery: WebhookDelivery): Promise<void> {
+    // A forged, stale or malformed delivery throws (400) before anything is read or written.
+    const event = this.provider.readWebhook(delivery)
     const payment = event.payment
     if (event.type !== 'payment_intent.succeeded' || payment?.status !== 'succeeded') return
     if (!(await queries.getOrder(this.sql, { id: payment.orderId }))) {

@@ -11,8 +11,6 @@ import { CheckoutService } from './service'
 export interface CheckoutDeps {
   releaser: Releaser
   provider: PaymentProvider
-  webhookSecret: string
-  webhookToleranceSeconds: number
   arrivalWaitMs: number
 }
 
@@ -24,9 +22,6 @@ export function checkoutRoutes(
   const checkout = new CheckoutService({ ...shared, ...deps })
   return [
     checkoutController(checkout, shared.verifier),
-    paymentWebhookController(checkout, {
-      secret: deps.webhookSecret,
-      toleranceSeconds: deps.webhookToleranceSeconds,
-    }),
+    paymentWebhookController(checkout),
   ] as const
 }

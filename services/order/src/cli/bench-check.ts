@@ -25,38 +25,14 @@ import { dealOutboxKey, dealStockKey } from '@flash-deal/contracts'
 import { connect, queries } from '@flash-deal/db'
 import { createLogger } from '@flash-deal/kit'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
-
-type Mode = 'sync' | 'async' | 'traced' | 'pipeline' | 'async-upstash' | 'edge' | 'crowd'
-
-/** The parts of scripts/bench/purchase-setup.ts's output this check reads. */
-interface BenchSetup {
-  stock: number
-  crowdStock?: number
-  deals: Record<Mode, string>
-}
-
-/** The parts of infra/k6/crowd.js's summary this check reads (BENCH_CROWD names it). */
-interface CrowdSummary {
-  arrivals: number
-  accepted: { count: number; p50: number; p99: number }
-  soldOut: { count: number; p50: number; p99: number }
-  errors: number
-}
-
-/** The parts of infra/k6/purchase-spike.js's summary this check reads. */
-interface BenchSummary {
-  runs: Partial<Record<Mode, { accepted: number; errors: number; perSecond: number }>>
-  ratios: {
-    asyncOverHello: number | null
-    asyncOverSync: number | null
-    tracedOverAsync?: number | null
-    pipelineOverHello?: number | null
-    pipelineOverSync?: number | null
-    upstashOverAsync?: number | null
-    edgeOverAsync?: number | null
-    edgeOverUpstash?: number | null
-  }
-}
+import {
+  type BenchSetup,
+  type BenchSummary,
+  type CrowdSummary,
+  type Mode,
+  printGoals,
+  type StoreLimits,
+} from './bench-goals'
 
 const env = process.env
 const phase =
@@ -70,7 +46,6 @@ if (!setupPath || !summaryPath) {
 }
 const pipelineRunning = env.ASYNC_PIPELINE !== 'absent'
 const drainTimeoutMs = Number(env.BENCH_DRAIN_TIMEOUT_S ?? 60) * 1000
-const goals = { asyncOverHello: 0.4, asyncOverSync: 10, crowdAcceptedP99Ms: 50 }
 const crowd = env.BENCH_CROWD
   ? ((await Bun.file(env.BENCH_CROWD).json()) as CrowdSummary)
   : undefined
@@ -79,11 +54,7 @@ const setup = (await Bun.file(setupPath).json()) as BenchSetup
 const summary = (await Bun.file(summaryPath).json()) as BenchSummary
 /** The stores' own ceilings on this box (scripts/bench/limits.sh), when measured in this run. */
 const limits = env.BENCH_LIMITS
-  ? ((await Bun.file(env.BENCH_LIMITS).json()) as {
-      redisReservePerSecond: number
-      postgresHotRowPerSecond: number
-      postgresBatchInsertRowsPerSecond: number
-    })
+  ? ((await Bun.file(env.BENCH_LIMITS).json()) as StoreLimits)
   : undefined
 const logger = createLogger({ level: 'warn', bindings: { service: 'bench-check' } })
 const sql = connect(env.DATABASE_URL ?? 'postgres://flashdeal:flashdeal@127.0.0.1:5432/flashdeal', {
@@ -187,11 +158,6 @@ async function checkDeal(mode: Mode, dealId: string, accepted: number, stock = s
   )
 }
 
-/**
- * Waits until Postgres holds every order the async front-door runs accepted (the relay and the
- * consumer started just before, with the whole spike waiting in the outboxes) and prints the
- * rate: orders from the Redis outbox through Kafka into Postgres per second.
- */
 /** The deals of the async front-door runs, with what the gateway accepted for each. */
 const asyncDeals = () =>
   (['async', 'traced', 'async-upstash', 'edge'] as const).flatMap((mode) => {
@@ -215,6 +181,11 @@ async function checkBacklog() {
   }
 }
 
+/**
+ * Waits until Postgres holds every order the async front-door runs accepted (the relay and the
+ * consumer started just before, with the whole spike waiting in the outboxes) and prints the
+ * rate: orders from the Redis outbox through Kafka into Postgres per second.
+ */
 async function measureDrain() {
   const deals = asyncDeals()
   const backlog = deals.reduce((sum, deal) => sum + deal.accepted, 0)
@@ -274,51 +245,6 @@ try {
 }
 if (phase) process.exit(failures === 0 ? 0 : 1)
 
-// A ratio is null in the JSON when a run had nothing to divide by (NaN does not survive JSON).
-const goal = (ratio: number | null, target: number) =>
-  typeof ratio === 'number' && Number.isFinite(ratio)
-    ? `${ratio.toFixed(2)}x, ${ratio >= target ? 'met' : 'not met'}`
-    : 'n/a'
-console.log('goals (reported, not enforced):')
-console.log(
-  `  async >= ${goals.asyncOverHello}x hello: ${goal(summary.ratios.asyncOverHello, goals.asyncOverHello)}`,
-)
-console.log(
-  `  async >= ${goals.asyncOverSync}x sync:  ${goal(summary.ratios.asyncOverSync, goals.asyncOverSync)}`,
-)
-console.log(
-  `  with the relay, Kafka and the consumer draining on the same cores (pipeline): ${goal(summary.ratios.pipelineOverHello ?? null, goals.asyncOverHello)} (x hello), ${goal(summary.ratios.pipelineOverSync ?? null, goals.asyncOverSync)} (x sync)`,
-)
-const shown = (ratio: number | null | undefined) =>
-  typeof ratio === 'number' ? `${ratio.toFixed(2)}x` : 'n/a'
-console.log(
-  `  the Redis adapter and the runtime: async-upstash (Bun, HTTP) / async (Bun, TCP) ${shown(summary.ratios.upstashOverAsync)}, edge (workerd, HTTP) / async ${shown(summary.ratios.edgeOverAsync)}, edge / async-upstash ${shown(summary.ratios.edgeOverUpstash)}`,
-)
-console.log(
-  `  tracing on, collector down: ${typeof summary.ratios.tracedOverAsync === 'number' ? `${summary.ratios.tracedOverAsync.toFixed(2)}x of async without tracing` : 'n/a'}`,
-)
-if (crowd) {
-  const ms = (figure: { p50: number; p99: number }) =>
-    `p50 ${figure.p50.toFixed(1)} ms, p99 ${figure.p99.toFixed(1)} ms`
-  console.log(
-    `  crowd: accepted ${ms(crowd.accepted)} (p99 < ${goals.crowdAcceptedP99Ms} ms: ${crowd.accepted.p99 < goals.crowdAcceptedP99Ms ? 'met' : 'not met'}), sold out ${ms(crowd.soldOut)}`,
-  )
-}
-if (limits) {
-  const share = (mode: Mode, limit: number) => {
-    const perSecond = summary.runs[mode]?.perSecond
-    return perSecond && limit > 0 ? `${(perSecond / limit).toFixed(2)} of it` : 'n/a'
-  }
-  console.log('limits of the stores, same box, same run (information):')
-  console.log(
-    `  Redis runs reserve.lua ${limits.redisReservePerSecond}/s (redis-benchmark); async accepted: ${share('async', limits.redisReservePerSecond)}`,
-  )
-  console.log(
-    `  Postgres decrements one hot row ${limits.postgresHotRowPerSecond}/s (pgbench); sync accepted: ${share('sync', limits.postgresHotRowPerSecond)}`,
-  )
-  console.log(
-    `  Postgres inserts orders in batches of 500 at ${limits.postgresBatchInsertRowsPerSecond}/s (pgbench, one connection); the drain's rate is above`,
-  )
-}
+printGoals(summary, crowd, limits)
 console.log(failures === 0 ? 'bench-check: PASS' : `bench-check: FAIL (${failures} failed)`)
 process.exit(failures === 0 ? 0 : 1)

@@ -1,7 +1,7 @@
 import type { OrderAccepted } from '@flash-deal/contracts'
 import { queries as plainQueries, type Queries, type TransactionSql } from '@flash-deal/db'
 
-export interface Poison {
+interface Poison {
   event: OrderAccepted
   reason: string
 }
@@ -16,6 +16,8 @@ export interface AppliedBatch {
   /** Events that can never apply (unknown deal or user): for the dead-letter topic. */
   poison: Poison[]
 }
+
+type Row = OrderAccepted & { status: 'confirmed' | 'rejected' }
 
 /**
  * Applies a batch of accepted orders inside one transaction: each order is inserted once (by
@@ -32,24 +34,31 @@ export async function applyOrders(
 ): Promise<AppliedBatch> {
   const result: AppliedBatch = { confirmed: [], rejected: [], duplicates: 0, poison: [] }
   if (events.length === 0) return result
+  const rows = judge(events, await whatPostgresHas(tx, events, queries), result)
+  if (rows.length > 0) await insertAndTakeStock(tx, rows, queries, result)
+  return result
+}
+
+/** The batch's deals (locked, with their stock left), known users and orders already written. */
+async function whatPostgresHas(tx: TransactionSql, events: OrderAccepted[], queries: Queries) {
   const unique = <T>(values: T[]) => [...new Set(values)]
+  const deals = await queries.lockDeals(tx, { ids: unique(events.map((e) => e.dealId)) })
+  const users = await queries.existingUserIds(tx, { ids: unique(events.map((e) => e.userId)) })
+  const orders = await queries.existingOrderIds(tx, { ids: events.map((e) => e.orderId) })
+  return {
+    stockLeft: new Map(deals.map((deal) => [deal.id, deal.stockRemaining])),
+    users: new Set(users.map((user) => user.id)),
+    existing: new Set(orders.map((order) => order.id)),
+  }
+}
 
-  const stockLeft = new Map(
-    (await queries.lockDeals(tx, { ids: unique(events.map((e) => e.dealId)) })).map((deal) => [
-      deal.id,
-      deal.stockRemaining,
-    ]),
-  )
-  const users = new Set(
-    (await queries.existingUserIds(tx, { ids: unique(events.map((e) => e.userId)) })).map(
-      (user) => user.id,
-    ),
-  )
-  const existing = new Set(
-    (await queries.existingOrderIds(tx, { ids: events.map((e) => e.orderId) })).map((o) => o.id),
-  )
-
-  const rows: (OrderAccepted & { status: 'confirmed' | 'rejected' })[] = []
+/** Each event as a row to insert (confirmed while the stock covers it), poison or a duplicate. */
+function judge(
+  events: OrderAccepted[],
+  { stockLeft, users, existing }: Awaited<ReturnType<typeof whatPostgresHas>>,
+  result: AppliedBatch,
+): Row[] {
+  const rows: Row[] = []
   for (const event of events) {
     const left = stockLeft.get(event.dealId)
     if (left === undefined) {
@@ -65,8 +74,15 @@ export async function applyOrders(
       rows.push({ ...event, status: fits ? 'confirmed' : 'rejected' })
     }
   }
-  if (rows.length === 0) return result
+  return rows
+}
 
+async function insertAndTakeStock(
+  tx: TransactionSql,
+  rows: Row[],
+  queries: Queries,
+  result: AppliedBatch,
+) {
   const inserted = await queries.insertOrders(tx, {
     ids: rows.map((r) => r.orderId),
     dealIds: rows.map((r) => r.dealId),
@@ -100,5 +116,4 @@ export async function applyOrders(
       quantities: [...taken.values()],
     })
   }
-  return result
 }

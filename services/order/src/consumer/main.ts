@@ -8,33 +8,32 @@ import {
   serve,
 } from '@flash-deal/kit'
 import { createKafka, kafkaProbe, parseBrokers } from '@flash-deal/kit/kafka'
-import { ConsumerConfig } from './config'
-import { createOrderConsumer } from './consumer'
+import { ConsumerConfig, consumerSettings } from './config'
+import { Consumer } from './consumer'
 
-const config = loadConfigOrExit('order-consumer', ConsumerConfig)
-const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'order-consumer' } })
-const telemetry = createTelemetry({ serviceName: 'order-consumer', logger })
+const service = 'order-consumer'
+const config = loadConfigOrExit(service, ConsumerConfig)
+const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service } })
+const telemetry = createTelemetry({ serviceName: service, logger })
 // Room for one batch transaction plus the readiness probe.
-const sql = connect(config.DATABASE_URL, { applicationName: 'order-consumer', max: 4 })
+const sql = connect(config.DATABASE_URL, { applicationName: service, max: 4 })
 const kafka = createKafka({
-  clientId: 'order-consumer',
+  clientId: service,
   brokers: parseBrokers(config.KAFKA_BROKERS),
   logger,
 })
 const kafkaReady = kafkaProbe(kafka)
-const orders = createOrderConsumer({
+const orders = new Consumer({
   kafka,
   sql,
   logger,
-  groupId: config.CONSUMER_GROUP,
-  sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
-  maxWaitMs: config.CONSUMER_MAX_WAIT_MS,
+  ...consumerSettings(config),
   telemetry,
   databaseName: new URL(config.DATABASE_URL).pathname.slice(1) || undefined,
 })
 
 const app = createServiceApp({
-  name: 'order-consumer',
+  name: service,
   version: '1.0.0',
   description: 'The order consumer: applies accepted orders from Kafka to Postgres.',
   logger,

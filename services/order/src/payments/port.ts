@@ -21,6 +21,12 @@ export interface PaymentProvider {
   retrieve(reference: string): Promise<Payment>
   /** Gives back the whole charge of an order (an expiry that lost the race to a payment). */
   refund(refund: RefundRequest): Promise<RefundResult>
+  /**
+   * Authenticates a webhook delivery (the provider's signature over the raw body, a replay
+   * window) and reads it in the port's terms. Throws `WebhookVerificationError` (400) for a
+   * forged, stale or malformed one: answer that and change nothing.
+   */
+  readWebhook(delivery: WebhookDelivery, nowSeconds?: number): PaymentWebhookEvent
 }
 
 export interface ChargeRequest {
@@ -59,6 +65,7 @@ export interface Payment {
   declineCode?: string
 }
 
+/** One refund per order (its idempotency key is the order's): a retry gives the same refund. */
 export interface RefundRequest {
   orderId: string
   reference: string
@@ -71,4 +78,23 @@ export interface RefundResult {
   reference: string
   paymentReference: string
   amount: number
+}
+
+/** A webhook request as received: the raw body (never re-serialised) and the signature header. */
+export interface WebhookDelivery {
+  payload: string
+  /** The `Stripe-Signature` header. */
+  signature: string | null | undefined
+}
+
+/** A verified event, with the payment or refund it is about already in the port's terms. */
+export interface PaymentWebhookEvent {
+  /** The same for every delivery of one event: what makes applying it idempotent. */
+  id: string
+  /** e.g. `payment_intent.succeeded`, `payment_intent.payment_failed`, `refund.created`. */
+  type: string
+  /** When the provider created it (Unix seconds); deliveries may arrive out of this order. */
+  created: number
+  payment?: Payment
+  refund?: RefundResult
 }

@@ -10,10 +10,13 @@ import type {
   ChargeRequest,
   Payment,
   PaymentProvider,
-  PaymentStatus,
+  PaymentWebhookEvent,
   RefundRequest,
   RefundResult,
+  WebhookDelivery,
 } from './port'
+import { type PaymentIntentWire, type ProblemWire, toPayment } from './stripe-wire'
+import { DEFAULT_TOLERANCE_SECONDS, verifyWebhook } from './webhook'
 
 export interface SandboxProviderOptions {
   /** e.g. `http://127.0.0.1:8086`. */
@@ -22,6 +25,10 @@ export interface SandboxProviderOptions {
   apiKey: string
   /** How long one call may take before it counts as timed out (its outcome unknown). */
   timeoutMs: number
+  /** The webhook endpoint's secret (PAYMENT_WEBHOOK_SECRET); several during a rotation. */
+  webhookSecrets: string | readonly string[]
+  /** The replay window for webhooks (default 300 s). */
+  webhookToleranceSeconds?: number
   fetch?: typeof fetch
 }
 
@@ -30,25 +37,6 @@ export const idempotencyKeys = {
   payment: (orderId: string) => `flash-deal:order:${orderId}:payment`,
   confirm: (orderId: string, attempt: string) => `flash-deal:order:${orderId}:confirm:${attempt}`,
   refund: (orderId: string) => `flash-deal:order:${orderId}:refund`,
-}
-
-/** The fields of Stripe's PaymentIntent this adapter reads. */
-interface PaymentIntentWire {
-  id: string
-  amount: number
-  currency: string
-  status: string
-  amount_refunded?: number
-  metadata?: Record<string, string>
-  last_payment_error?: { decline_code?: string } | null
-}
-
-interface ProblemWire {
-  code?: string
-  decline_code?: string
-  param?: string
-  detail?: string
-  payment_intent?: PaymentIntentWire
 }
 
 type Answer = { status: number; body: unknown }
@@ -94,6 +82,12 @@ export class SandboxPaymentProvider implements PaymentProvider {
     if (problem.code === 'payment_intent_unexpected_state' && problem.payment_intent) {
       return toPayment(problem.payment_intent)
     }
+    // A decline may be the replay of an old attempt's answer while a later one has paid: the
+    // payment as it is now decides.
+    if (confirmed.status === 402) {
+      const now = await this.retrieve(intent.id)
+      if (now.status === 'succeeded') return now
+    }
     throw this.failure(confirmed, charge.paymentMethod, intent.id)
   }
 
@@ -112,6 +106,19 @@ export class SandboxPaymentProvider implements PaymentProvider {
     if (answer.status !== 200) throw this.failure(answer, '', refund.reference)
     const body = answer.body as { id: string; payment_intent: string; amount: number }
     return { reference: body.id, paymentReference: body.payment_intent, amount: body.amount }
+  }
+
+  readWebhook(
+    delivery: WebhookDelivery,
+    nowSeconds = Math.floor(Date.now() / 1000),
+  ): PaymentWebhookEvent {
+    return verifyWebhook({
+      payload: delivery.payload,
+      signature: delivery.signature,
+      secrets: this.options.webhookSecrets,
+      nowSeconds,
+      toleranceSeconds: this.options.webhookToleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
+    })
   }
 
   private async call(
@@ -171,22 +178,4 @@ export class SandboxPaymentProvider implements PaymentProvider {
     }
     return new PaymentProviderError(answer.status, problem.code, detail)
   }
-}
-
-export function toPayment(intent: PaymentIntentWire): Payment {
-  const declineCode = intent.last_payment_error?.decline_code
-  return {
-    reference: intent.id,
-    orderId: intent.metadata?.orderId ?? '',
-    amount: intent.amount,
-    currency: intent.currency.toUpperCase(),
-    status: statusOf(intent.status),
-    amountRefunded: intent.amount_refunded ?? 0,
-    ...(declineCode ? { declineCode } : {}),
-  }
-}
-
-function statusOf(status: string): PaymentStatus {
-  if (status === 'succeeded' || status === 'processing' || status === 'canceled') return status
-  return 'unpaid'
 }

@@ -2,8 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { DomainError } from '@flash-deal/kit'
 import { Type as T } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import type { Payment, RefundResult } from './port'
-import { toPayment } from './sandbox-provider'
+import type { PaymentWebhookEvent } from './port'
+import { type PaymentIntentWire, toPayment } from './stripe-wire'
 
 /** Stripe's default: a signature older (or newer) than five minutes is refused as a replay. */
 export const DEFAULT_TOLERANCE_SECONDS = 300
@@ -43,16 +43,6 @@ const EventEnvelope = T.Object({
   created: T.Integer(),
   data: T.Object({ object: T.Record(T.String(), T.Unknown()) }),
 })
-
-/** A verified event, with the payment or refund it is about already in the port's terms. */
-export interface PaymentWebhookEvent {
-  /** The event id: the same for every delivery of one event (what makes applying it idempotent). */
-  id: string
-  type: string
-  created: number
-  payment?: Payment
-  refund?: RefundResult
-}
 
 /**
  * Verifies a webhook the way Stripe's libraries do: `t=<ts>,v1=<hex>` where v1 is the
@@ -119,7 +109,7 @@ function parseEvent(payload: string): PaymentWebhookEvent {
   const object = event.data.object
   const base = { id: event.id, type: event.type, created: event.created }
   if (object.object === 'payment_intent') {
-    return { ...base, payment: toPayment(object as unknown as Parameters<typeof toPayment>[0]) }
+    return { ...base, payment: toPayment(object as unknown as PaymentIntentWire) }
   }
   if (object.object === 'refund') {
     return {

@@ -1,13 +1,8 @@
-import { dealStockKey, purchaseRefused } from '@flash-deal/contracts'
-import mirrorStockLua from '@flash-deal/contracts/lua/mirror-stock.lua' with { type: 'text' }
+import { mirrorStockCall, purchaseRefused, runDealScript } from '@flash-deal/contracts'
 import { type QueriesFor, type Sql, type TransactionSql, untracedQueries } from '@flash-deal/db'
 import type { Logger, TraceContext } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import { v7 as uuidv7 } from 'uuid'
-
-type RedisWithMirror = Redis & {
-  mirrorDealStock(stockKey: string, remaining: number): Promise<number>
-}
 
 export interface PurchaseRequest {
   dealId: string
@@ -30,19 +25,25 @@ export interface PurchaseResult {
  * transaction. The checks run in the same order as the gateway's reservation script
  * (idempotency, window, limit, stock), so both modes refuse the same request the same way.
  */
-export class PurchaseService {
-  private readonly redis: RedisWithMirror
+export interface PurchaseServiceOptions {
+  sql: Sql
+  redis: Redis
+  logger: Logger
+  /** The query functions for a request (their spans under its span when tracing is on). */
+  queriesFor?: QueriesFor
+}
 
-  constructor(
-    private readonly sql: Sql,
-    redis: Redis,
-    private readonly logger: Logger,
-    /** The query functions for a request (their spans under its span when tracing is on). */
-    private readonly queriesFor: QueriesFor = untracedQueries,
-  ) {
-    // ioredis loads the script once and calls it by SHA, falling back to EVAL after a flush.
-    redis.defineCommand('mirrorDealStock', { numberOfKeys: 1, lua: mirrorStockLua })
-    this.redis = redis as RedisWithMirror
+export class PurchaseService {
+  private readonly sql: Sql
+  private readonly redis: Redis
+  private readonly logger: Logger
+  private readonly queriesFor: QueriesFor
+
+  constructor(options: PurchaseServiceOptions) {
+    this.sql = options.sql
+    this.logger = options.logger
+    this.queriesFor = options.queriesFor ?? untracedQueries
+    this.redis = options.redis
   }
 
   async purchase(request: PurchaseRequest): Promise<PurchaseResult> {
@@ -106,7 +107,7 @@ export class PurchaseService {
    */
   private async mirrorStock(dealId: string, remaining: number) {
     try {
-      await this.redis.mirrorDealStock(dealStockKey(dealId), remaining)
+      await runDealScript(this.redis, mirrorStockCall(dealId, remaining))
     } catch (error) {
       this.logger.warn('deal stock mirror to Redis failed', { dealId, remaining, error })
     }

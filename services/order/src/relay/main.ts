@@ -9,15 +9,16 @@ import {
 import { createKafka, parseBrokers } from '@flash-deal/kit/kafka'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { Partitioners } from 'kafkajs'
-import { RelayConfig } from './config'
-import { createRelay } from './relay'
+import { RelayConfig, relaySettings } from './config'
+import { Relay } from './relay'
 
-const config = loadConfigOrExit('order-relay', RelayConfig)
-const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'order-relay' } })
-const telemetry = createTelemetry({ serviceName: 'order-relay', logger })
+const service = 'order-relay'
+const config = loadConfigOrExit(service, RelayConfig)
+const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service } })
+const telemetry = createTelemetry({ serviceName: service, logger })
 const redis = createRedis(config.REDIS_URL, logger)
 const kafka = createKafka({
-  clientId: `order-relay-${config.RELAY_NAME}`,
+  clientId: `${service}-${config.RELAY_NAME}`,
   brokers: parseBrokers(config.KAFKA_BROKERS),
   logger,
 })
@@ -38,17 +39,11 @@ producer.on(producer.events.DISCONNECT, () => {
   producerConnected = false
 })
 
-const relay = createRelay({
+const relay = new Relay({
   redis,
   producer,
   logger,
-  consumerName: config.RELAY_NAME,
-  batchSize: config.RELAY_BATCH_SIZE,
-  blockMs: config.RELAY_BLOCK_MS,
-  idleBlockMs: config.RELAY_IDLE_BLOCK_MS,
-  lingerMs: config.RELAY_LINGER_MS,
-  claimIdleMs: config.RELAY_CLAIM_IDLE_MS,
-  retentionMs: config.DEAL_RETENTION_MS,
+  ...relaySettings(config),
   telemetry,
   beforeSend: async () => {
     if (!producerConnected) await producer.connect()
@@ -56,7 +51,7 @@ const relay = createRelay({
 })
 
 const app = createServiceApp({
-  name: 'order-relay',
+  name: service,
   version: '1.0.0',
   description: 'The outbox relay: drains the deals’ Redis outbox streams into Kafka.',
   logger,

@@ -36,6 +36,7 @@ export async function checkoutBed(sandboxEnv: Record<string, string> = {}) {
     baseUrl: sandbox.url,
     apiKey: sandboxApiKey,
     timeoutMs: 700,
+    webhookSecrets: sandboxWebhookSecret,
   })
   const releaser = new Releaser({ sql, redis, logger })
   const app = createApp({
@@ -49,8 +50,6 @@ export async function checkoutBed(sandboxEnv: Record<string, string> = {}) {
     checkout: {
       releaser,
       provider,
-      webhookSecret: sandboxWebhookSecret,
-      webhookToleranceSeconds: 300,
       arrivalWaitMs: 1500,
     },
   })

@@ -3,6 +3,9 @@ import type { PaymentIntent } from '../intents/model'
 import type { Refund } from '../refunds/model'
 import { FileJournal } from './journal'
 
+/** `unsent`: there was no webhook URL when it happened; it is never sent later. */
+export type EventOutcome = 'delivered' | 'gave-up' | 'unsent'
+
 /** An event as recorded: its exact payload (the signed bytes) and whether it went out. */
 export interface StoredEvent {
   id: string
@@ -10,7 +13,7 @@ export interface StoredEvent {
   created: number
   payload: string
   /** Set once delivered (a 2xx) or given up on; otherwise it is sent again after a restart. */
-  done?: 'delivered' | 'gave-up'
+  done?: EventOutcome
 }
 
 /** A problem saved under an idempotency key, thrown again on replay. */
@@ -37,7 +40,7 @@ type Entry =
   | { kind: 'intent'; value: PaymentIntent }
   | { kind: 'refund'; value: Refund }
   | { kind: 'event'; value: StoredEvent }
-  | { kind: 'event-done'; id: string; done: 'delivered' | 'gave-up' }
+  | { kind: 'event-done'; id: string; done: EventOutcome }
   | { kind: 'idempotency'; key: string; value: IdempotencyRecord }
 
 export interface StoreOptions {
@@ -80,7 +83,7 @@ export class SandboxStore {
     this.record({ kind: 'event', value: event })
   }
 
-  finishEvent(id: string, done: 'delivered' | 'gave-up') {
+  finishEvent(id: string, done: EventOutcome) {
     if (this.events.get(id)?.done) return
     this.record({ kind: 'event-done', id, done })
   }

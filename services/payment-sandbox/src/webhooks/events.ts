@@ -39,7 +39,15 @@ export class EventLog {
       request: { id: cause.requestId, idempotency_key: cause.idempotencyKey ?? null },
     }
     const payload = JSON.stringify(body)
-    const event: StoredEvent = { id, type, created, payload }
+    // Without a webhook URL the event is only kept: a URL set later does not flood the receiver
+    // with the history.
+    const event: StoredEvent = {
+      id,
+      type,
+      created,
+      payload,
+      ...(this.dispatcher.enabled ? {} : { done: 'unsent' as const }),
+    }
     this.store.saveEvent(event)
     this.dispatcher.send(event)
     return event

@@ -1,4 +1,8 @@
+import { Type as T } from '@sinclair/typebox'
 import { t } from 'elysia'
+
+// Integers are JSON integers only: Elysia's `t.Integer` also takes a numeric string ("100"),
+// TypeBox's does not (decisions §3). Query strings keep Elysia's, since they are text.
 
 const closed = { additionalProperties: false }
 
@@ -7,13 +11,13 @@ export const DealId = t.Object({ id: t.String({ format: 'uuid' }) })
 export const NewDealBody = t.Object(
   {
     productId: t.String({ format: 'uuid' }),
-    price: t.Integer({
+    price: T.Integer({
       minimum: 0,
       maximum: 2_147_483_647,
       description: 'Deal price, integer minor units',
     }),
-    stock: t.Integer({ minimum: 1, maximum: 1_000_000 }),
-    perUserLimit: t.Integer({
+    stock: T.Integer({ minimum: 1, maximum: 1_000_000 }),
+    perUserLimit: T.Integer({
       minimum: 1,
       description: 'Most units one user may buy; at most the stock',
     }),
@@ -33,9 +37,9 @@ export const NewDealBody = t.Object(
 
 export const DealPatchBody = t.Object(
   {
-    price: t.Optional(t.Integer({ minimum: 0, maximum: 2_147_483_647 })),
-    stock: t.Optional(t.Integer({ minimum: 1, maximum: 1_000_000 })),
-    perUserLimit: t.Optional(t.Integer({ minimum: 1 })),
+    price: t.Optional(T.Integer({ minimum: 0, maximum: 2_147_483_647 })),
+    stock: t.Optional(T.Integer({ minimum: 1, maximum: 1_000_000 })),
+    perUserLimit: t.Optional(T.Integer({ minimum: 1 })),
     startsAt: t.Optional(t.String({ format: 'date-time' })),
     endsAt: t.Optional(t.String({ format: 'date-time' })),
   },
@@ -55,9 +59,9 @@ export const DealView = t.Object(
   {
     id: t.String(),
     productId: t.String(),
-    price: t.Integer(),
-    stock: t.Integer(),
-    perUserLimit: t.Integer(),
+    price: T.Integer(),
+    stock: T.Integer(),
+    perUserLimit: T.Integer(),
     startsAt: t.String({ format: 'date-time' }),
     endsAt: t.String({ format: 'date-time' }),
     holdSeconds: t.Integer({ description: 'Payment window of an accepted order, in seconds' }),
@@ -67,7 +71,7 @@ export const DealView = t.Object(
       t.Literal('sold_out'),
       t.Literal('ended'),
     ]),
-    remaining: t.Integer({
+    remaining: T.Integer({
       description: 'Units left: from Redis while the sale runs, else from Postgres',
     }),
   },

@@ -8,6 +8,7 @@ import {
 import { type Queries, type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
 import {
   ConflictError,
+  isInstant,
   type Logger,
   NotFoundError,
   ServiceUnavailableError,
@@ -145,7 +146,29 @@ export class DealService {
   async list(status: 'live' | 'upcoming' | 'open', trace?: TraceContext): Promise<DealView[]> {
     const queries = this.queriesFor(trace)
     const rows = await queries.listOpenDeals(this.sql, { window: status, limit: 100 })
-    return Promise.all(rows.map((deal) => this.view(deal)))
+    const views = await Promise.all(rows.map((deal) => this.readableView(deal)))
+    return views.filter((view): view is DealView => view !== undefined)
+  }
+
+  /**
+   * One row that cannot be shown (a date no instant can carry, written before the input rules
+   * were strict or by hand) is left out of the list and logged: it must never take the list
+   * down for everyone.
+   */
+  private async readableView(deal: DealRow): Promise<DealView | undefined> {
+    try {
+      const view = await this.view(deal)
+      if (isInstant(view.startsAt) && isInstant(view.endsAt)) return view
+      this.logger.error('deal left out of the list: its window is not a valid instant', {
+        dealId: deal.id,
+      })
+    } catch (error) {
+      this.logger.error('deal left out of the list: its row is unreadable', {
+        dealId: deal.id,
+        error,
+      })
+    }
+    return undefined
   }
 
   private async view(deal: DealRow, now = Date.now()): Promise<DealView> {
@@ -177,7 +200,13 @@ export class DealService {
   private async liveRemaining(deal: DealRow): Promise<number> {
     try {
       const value = await this.redis.get(dealStockKey(deal.id))
-      if (value !== null) return Math.max(0, Number(value))
+      if (value !== null) {
+        const units = Number(value)
+        if (Number.isSafeInteger(units)) return Math.max(0, units)
+        this.logger.error('deal stock in Redis is not an integer, answering from Postgres', {
+          dealId: deal.id,
+        })
+      }
     } catch (error) {
       this.logger.warn('deal stock unreadable in Redis, answering from Postgres', {
         dealId: deal.id,

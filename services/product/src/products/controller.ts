@@ -2,9 +2,11 @@ import { isUuid } from '@flash-deal/contracts'
 import {
   bearerAuth,
   bearerSecurity,
+  isInstant,
   NotFoundError,
   ProblemSchema,
   traceContextOf,
+  ValidationError,
 } from '@flash-deal/kit'
 import { listCursor } from '@flash-deal/kit/cursor'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
@@ -34,7 +36,15 @@ const productCursor = listCursor({
   parts: (last: { createdAt: Date; id: string }) => [last.createdAt.toISOString(), last.id],
   read([at, id]) {
     const createdAt = new Date(at ?? '')
-    return id && isUuid(id) && !Number.isNaN(createdAt.getTime()) ? { createdAt, id } : undefined
+    if (!id || !isUuid(id.toLowerCase()) || Number.isNaN(createdAt.getTime())) return undefined
+    // Well formed but holding an instant outside the API's range (`+275760-…`): Postgres cannot
+    // compare with it, so it is refused here rather than failing the query.
+    if (!isInstant(at ?? '')) {
+      throw new ValidationError('query.cursor: holds an instant outside 1970–9999', [
+        { field: 'query.cursor', message: 'holds an instant outside 1970–9999' },
+      ])
+    }
+    return { createdAt, id: id.toLowerCase() }
   },
 })
 

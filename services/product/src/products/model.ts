@@ -1,4 +1,8 @@
+import { Type as T } from '@sinclair/typebox'
 import { t } from 'elysia'
+
+// Integers are JSON integers only: Elysia's `t.Integer` also takes a numeric string ("100"),
+// TypeBox's does not (decisions §3). Query strings keep Elysia's, since they are text.
 
 // Response shapes are closed explicitly: Elysia marks them closed itself once a route has
 // answered, which would make the exported OpenAPI document depend on traffic.
@@ -8,7 +12,7 @@ export const ProductId = t.Object({ id: t.String({ format: 'uuid' }) })
 
 const name = t.String({ minLength: 1, maxLength: 200 })
 const description = t.String({ maxLength: 5000 })
-const price = t.Integer({
+const price = T.Integer({
   minimum: 0,
   maximum: 2_147_483_647,
   description: 'Integer minor units (cents)',
@@ -44,7 +48,7 @@ export const ProductView = t.Object(
     id: t.String(),
     name: t.String(),
     description: t.String(),
-    price: t.Integer(),
+    price: T.Integer(),
     currency: t.String(),
     createdAt: t.String({ format: 'date-time' }),
     updatedAt: t.String({ format: 'date-time' }),

@@ -18,13 +18,11 @@ import (
 
 	"flash-deal/services/product/go/internal/app"
 	"flash-deal/services/product/go/internal/auth"
+	"flash-deal/services/product/go/internal/clients"
 	"flash-deal/services/product/go/internal/config"
 	"flash-deal/services/product/go/internal/httpx"
 	"flash-deal/services/product/go/internal/repository"
 	"flash-deal/services/product/go/internal/telemetry"
-
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/redis/go-redis/v9"
 )
 
 func main() {
@@ -53,21 +51,14 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	poolConfig, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	pool, err := clients.Postgres(ctx, cfg.DatabaseURL, tel)
 	if err != nil {
 		return err
 	}
-	poolConfig.ConnConfig.RuntimeParams["application_name"] = "product"
-	pool, err := pgxpool.NewWithConfig(ctx, poolConfig)
+	client, err := clients.Redis(cfg.RedisURL, logger, tel)
 	if err != nil {
 		return err
 	}
-	redisOptions, err := redis.ParseURL(cfg.RedisURL)
-	if err != nil {
-		return err
-	}
-	redisOptions.MaxRetries = 1
-	client := redis.NewClient(redisOptions)
 
 	// Strategy A: the one place that knows whether reads are cached.
 	var products repository.ProductRepository = repository.NewRdb(pool)
@@ -79,6 +70,9 @@ func run() error {
 		options.NearTTL = cfg.NearCacheTTL
 		cached := repository.NewCached(products, client, logger, options)
 		products, stats = cached, cached.Stats
+		if err := repository.ObserveCacheStats(tel.Meter, cached.Stats); err != nil {
+			return err
+		}
 		logger.Info("product repository", "strategy", "cached(rdb)")
 	} else {
 		logger.Info("product repository", "strategy", "rdb")
@@ -91,7 +85,7 @@ func run() error {
 		return err
 	}
 	revocations := auth.NewRevocations(client, logger)
-	go revocations.Run(background, cfg.RevocationRefresh)
+	go revocations.Run(telemetry.Untraced(background), cfg.RevocationRefresh)
 	if cfg.InternalAuthSecret == "" {
 		logger.Warn("INTERNAL_AUTH_SECRET is not set: /v1 requests are accepted without the gateway's internal token")
 	}

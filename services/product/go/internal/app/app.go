@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"flash-deal/services/product/go/internal/auth"
@@ -45,6 +46,31 @@ func noRoute(w http.ResponseWriter, r *http.Request) {
 }
 
 func New(d Deps) (http.Handler, error) {
+	router, err := newRouter(&d)
+	if err != nil {
+		return nil, err
+	}
+	return httpx.Observe(d.Logger, d.Telemetry, d.MaxBodyBytes, router), nil
+}
+
+// Operations lists the API's routes as "METHOD /path/{param}" (the Swagger UI's own routes
+// left out): what the OpenAPI document must describe, no more and no less.
+func Operations(d Deps) ([]string, error) {
+	router, err := newRouter(&d)
+	if err != nil {
+		return nil, err
+	}
+	var operations []string
+	err = chi.Walk(router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		if route != "/swagger" && !strings.HasPrefix(route, "/swagger/") {
+			operations = append(operations, method+" "+route)
+		}
+		return nil
+	})
+	return operations, err
+}
+
+func newRouter(d *Deps) (*chi.Mux, error) {
 	if d.Telemetry == nil {
 		d.Telemetry = telemetry.Off()
 	}
@@ -95,5 +121,5 @@ func New(d Deps) (http.Handler, error) {
 	}
 	products.Routes(router, d.Products, admin)
 	deals.Routes(router, deals.NewService(d.Pool, d.Redis, d.Logger), admin)
-	return httpx.Observe(d.Logger, d.Telemetry, d.MaxBodyBytes, router), nil
+	return router, nil
 }

@@ -23,7 +23,9 @@ import (
 
 	"flash-deal/services/product/go/internal/app"
 	"flash-deal/services/product/go/internal/auth"
+	"flash-deal/services/product/go/internal/clients"
 	"flash-deal/services/product/go/internal/repository"
+	"flash-deal/services/product/go/internal/telemetry"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
@@ -117,10 +119,11 @@ type options struct {
 	cache                 bool
 	internalSecret        string
 	revocations           bool
+	telemetry             *telemetry.Telemetry
 }
 
-func openPool(t *testing.T, url string) *pgxpool.Pool {
-	pool, err := pgxpool.New(context.Background(), url)
+func openPool(t *testing.T, url string, tel *telemetry.Telemetry) *pgxpool.Pool {
+	pool, err := clients.Postgres(context.Background(), url, tel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,13 +131,11 @@ func openPool(t *testing.T, url string) *pgxpool.Pool {
 	return pool
 }
 
-func openRedis(t *testing.T, url string) *redis.Client {
-	opts, err := redis.ParseURL(url)
+func openRedis(t *testing.T, url string, tel *telemetry.Telemetry) *redis.Client {
+	client, err := clients.Redis(url, slog.Default(), tel)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.MaxRetries = 1
-	client := redis.NewClient(opts)
 	t.Cleanup(func() { _ = client.Close() })
 	return client
 }
@@ -147,14 +148,18 @@ func newHarness(t *testing.T, o options) *harness {
 	if o.redisURL == "" {
 		o.redisURL = redisURL
 	}
-	h := &harness{t: t, pool: openPool(t, o.databaseURL), redis: openRedis(t, o.redisURL), issuer: newIssuer(t), logs: &bytes.Buffer{}}
+	if o.telemetry == nil {
+		o.telemetry = telemetry.Off()
+	}
+	h := &harness{t: t, pool: openPool(t, o.databaseURL, o.telemetry), redis: openRedis(t, o.redisURL, o.telemetry),
+		issuer: newIssuer(t), logs: &bytes.Buffer{}}
 	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: h.logs}, nil))
 	keys, err := auth.RemoteJWKS(t.Context(), h.issuer.server.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	deps := app.Deps{Pool: h.pool, Redis: h.redis, Logger: logger, Verifier: auth.NewVerifier(keys, "flash-deal-auth", "flash-deal"),
-		InternalAuthSecret: o.internalSecret}
+		InternalAuthSecret: o.internalSecret, Telemetry: o.telemetry}
 	var products repository.ProductRepository = repository.NewRdb(h.pool)
 	if o.cache {
 		options := repository.DefaultCacheOptions()

@@ -9,11 +9,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"strconv"
 	"time"
 
 	dealscripts "flash-deal/packages/contracts/lua"
 	"flash-deal/services/product/go/internal/generated"
+	"flash-deal/services/product/go/internal/httpx"
 	"flash-deal/services/product/go/internal/problem"
 
 	"github.com/google/uuid"
@@ -245,10 +247,11 @@ func (s *Service) liveRemaining(ctx context.Context, d deal) int32 {
 	value, err := s.redis.Get(ctx, dealscripts.StockKey(d.ID.String())).Result()
 	if err == nil {
 		if n, err := strconv.ParseInt(value, 10, 64); err == nil {
-			return int32(max(0, n))
+			return int32(min(max(0, n), math.MaxInt32))
 		}
+		httpx.Logger(ctx, s.logger).Error("deal stock in Redis is not an integer, answering from Postgres", "dealId", d.ID.String())
 	} else if !errors.Is(err, redis.Nil) {
-		s.logger.Warn("deal stock unreadable in Redis, answering from Postgres", "dealId", d.ID.String(), "error", err.Error())
+		httpx.Logger(ctx, s.logger).Warn("deal stock unreadable in Redis, answering from Postgres", "dealId", d.ID.String(), "error", err.Error())
 	}
 	return d.StockRemaining
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -83,8 +84,28 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.ResponseWriter.Write(b)
 }
 
-// Observe wraps the router: ids, logs, spans, the body limit and panics as 500s.
+// routeParam is chi's `{id}`; the TypeScript services' routes say `:id`.
+var routeParam = regexp.MustCompile(`\{(\w+)\}`)
+
+// Route is a route template as the TypeScript services name it (`/v1/products/:id`), so spans
+// and the duration histogram have the same names and series whichever implementation runs.
+func Route(pattern string) string { return routeParam.ReplaceAllString(pattern, ":$1") }
+
+// requestDuration is `http.server.request.duration` (semantic conventions), in seconds, with
+// the buckets the conventions recommend: the kit's histogram.
+func requestDuration(meter metric.Meter) metric.Float64Histogram {
+	histogram, err := meter.Float64Histogram("http.server.request.duration", metric.WithDescription("Duration of HTTP server requests"),
+		metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10))
+	if err != nil {
+		panic(err) // only for an invalid name or bucket list, both constant
+	}
+	return histogram
+}
+
+// Observe wraps the router: ids, logs, spans, the duration histogram, the body limit and
+// panics as 500s.
 func Observe(logger *slog.Logger, tel *telemetry.Telemetry, maxBodyBytes int64, next http.Handler) http.Handler {
+	duration := requestDuration(tel.Meter)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		started := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -119,7 +140,17 @@ func Observe(logger *slog.Logger, tel *telemetry.Telemetry, maxBodyBytes int64, 
 			if status == 0 {
 				status = http.StatusOK
 			}
-			pattern := route.pattern
+			pattern := Route(route.pattern)
+			// Unmatched paths carry no route: the raw path would make one series per scanner probe.
+			attributes := []attribute.KeyValue{attribute.String("http.request.method", r.Method),
+				attribute.Int("http.response.status_code", status)}
+			if pattern != "" {
+				attributes = append(attributes, attribute.String("http.route", pattern))
+			}
+			if status >= 500 {
+				attributes = append(attributes, attribute.String("error.type", strconv.Itoa(status)))
+			}
+			duration.Record(context.WithoutCancel(ctx), time.Since(started).Seconds(), metric.WithAttributes(attributes...))
 			if span != nil {
 				if pattern != "" {
 					span.SetName(r.Method + " " + pattern)

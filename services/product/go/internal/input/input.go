@@ -18,8 +18,11 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"flash-deal/services/product/go/internal/problem"
 
@@ -28,7 +31,7 @@ import (
 
 var (
 	uuidPattern     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	dateTimePattern = regexp.MustCompile(`^(\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$`)
+	dateTimePattern = regexp.MustCompile(`^(\d{4})-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$`)
 )
 
 // Errors collects field errors in the order they were found.
@@ -71,14 +74,18 @@ func PathID(value string) (uuid.UUID, error) {
 	return id, nil
 }
 
-// DateTime parses an RFC 3339 instant with an explicit offset, a real calendar date and a year
-// from 1970 to 9999.
+// DateTime parses an RFC 3339 instant with an explicit offset (`T` and `Z` in either case, an
+// offset of at most 23:59), a real calendar date and a year from 1970 to 9999: the kit's
+// isInstant (packages/kit/src/formats.ts).
 func DateTime(value string) (time.Time, bool) {
 	match := dateTimePattern.FindStringSubmatch(value)
 	if match == nil || match[1] < "1970" {
 		return time.Time{}, false
 	}
-	at, err := time.Parse(time.RFC3339Nano, value)
+	if offset := match[3]; len(offset) == 6 && (offset[1:3] > "23" || offset[4:6] > "59") {
+		return time.Time{}, false
+	}
+	at, err := time.Parse(time.RFC3339Nano, strings.ToUpper(value))
 	return at, err == nil
 }
 
@@ -90,13 +97,24 @@ type Body struct {
 	Errors
 }
 
-// ReadObject reads the body of a route that takes one: 415 when it is not sent as JSON, 413
-// past the size limit, 400 when it is not JSON, 422 when it is not an object.
-func ReadObject(r *http.Request) (*Body, error) {
-	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mediaType != "application/json" {
-		return nil, problem.UnsupportedMediaType()
+// MaxDepth is the deepest nesting of arrays and objects a body may have (the kit's
+// DEFAULT_MAX_BODY_DEPTH): checked in one pass before the body is decoded.
+const MaxDepth = 32
+
+// IsJSONMediaType: application/json, or a structured `+json` type (application/merge-patch+json).
+func IsJSONMediaType(contentType string) bool {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		mediaType = strings.ToLower(strings.TrimSpace(strings.SplitN(contentType, ";", 2)[0]))
 	}
+	return mediaType == "application/json" || (strings.HasPrefix(mediaType, "application/") && strings.HasSuffix(mediaType, "+json"))
+}
+
+// ReadObject reads the body of a route that takes one, in the kit's order (readJsonBody): 413
+// past the size limit, 415 when a body is not sent as JSON, 400 when it is not UTF-8 JSON, 422
+// when it nests deeper than MaxDepth, holds U+0000 in any string, or is not an object (an
+// empty body too: the route needs one).
+func ReadObject(r *http.Request) (*Body, error) {
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -105,13 +123,32 @@ func ReadObject(r *http.Request) (*Body, error) {
 		}
 		return nil, problem.BadRequest("The body could not be read")
 	}
+	notObject := problem.Validation("body: Expected object", problem.FieldError{Field: "body", Message: "Expected object"})
+	if len(raw) == 0 {
+		return nil, notObject
+	}
+	if contentType := r.Header.Get("Content-Type"); !IsJSONMediaType(contentType) {
+		return nil, problem.UnsupportedMediaType(contentType)
+	}
+	if !utf8.Valid(raw) {
+		return nil, problem.BadRequest("The body is not valid UTF-8")
+	}
+	if tooDeep(raw, MaxDepth) {
+		detail := fmt.Sprintf("body: nests deeper than %d levels", MaxDepth)
+		return nil, problem.Validation(detail, problem.FieldError{Field: "body", Message: fmt.Sprintf("must not nest deeper than %d levels", MaxDepth)})
+	}
 	if !json.Valid(raw) {
 		return nil, problem.BadRequest("The body is not valid JSON for its content type")
+	}
+	if bytes.Contains(raw, []byte(`\u0000`)) {
+		if field := nulField(raw, "body"); field != "" {
+			return nil, problem.Validation(field+": must not contain U+0000", problem.FieldError{Field: field, Message: "must not contain U+0000"})
+		}
 	}
 	b := &Body{fields: map[string]json.RawMessage{}, used: map[string]bool{}}
 	decoder := json.NewDecoder(bytes.NewReader(raw))
 	if token, _ := decoder.Token(); token != json.Delim('{') {
-		return nil, problem.Validation("body: Expected object", problem.FieldError{Field: "body", Message: "Expected object"})
+		return nil, notObject
 	}
 	for decoder.More() {
 		token, err := decoder.Token()
@@ -129,6 +166,74 @@ func ReadObject(r *http.Request) (*Body, error) {
 		b.fields[key] = value
 	}
 	return b, nil
+}
+
+// tooDeep is the nesting depth outside strings, stopping at the first level past max (the
+// kit's scanJson). It does not validate JSON; json.Valid does that afterwards.
+func tooDeep(raw []byte, max int) bool {
+	depth, inString := 0, false
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case inString && c == '\\':
+			i++ // the escaped character cannot end the string
+		case inString:
+			inString = c != '"'
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth++; depth > max {
+				return true
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return false
+}
+
+// nulField is the path of the first string (value or key) holding U+0000, in document order
+// (`body.name`, `body.tags.0`); the depth is already bounded.
+func nulField(raw json.RawMessage, path string) string {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 {
+		return ""
+	}
+	switch trimmed[0] {
+	case '"':
+		var text string
+		if json.Unmarshal(trimmed, &text) == nil && strings.ContainsRune(text, 0) {
+			return path
+		}
+	case '[':
+		var items []json.RawMessage
+		_ = json.Unmarshal(trimmed, &items)
+		for i, item := range items {
+			if found := nulField(item, path+"."+strconv.Itoa(i)); found != "" {
+				return found
+			}
+		}
+	case '{':
+		decoder := json.NewDecoder(bytes.NewReader(trimmed))
+		_, _ = decoder.Token()
+		for decoder.More() {
+			token, err := decoder.Token()
+			if err != nil {
+				return ""
+			}
+			key, _ := token.(string)
+			if strings.ContainsRune(key, 0) {
+				return path
+			}
+			var value json.RawMessage
+			if decoder.Decode(&value) != nil {
+				return ""
+			}
+			if found := nulField(value, path+"."+key); found != "" {
+				return found
+			}
+		}
+	}
+	return ""
 }
 
 func (b *Body) take(name string, required bool) (json.RawMessage, bool) {
@@ -156,14 +261,15 @@ func (b *Body) Text(name string, required bool, minLen, maxLen int, pattern *reg
 		return nil
 	}
 	var value string
-	if json.Unmarshal(raw, &value) != nil {
+	// json.Unmarshal leaves a string untouched for null: null is not a string here.
+	if isNull(raw) || json.Unmarshal(raw, &value) != nil {
 		b.Add("body."+name, "Expected string")
 		return nil
 	}
-	length := len([]rune(value))
+	length := utf16Length(value)
 	switch {
-	case strings.ContainsRune(value, 0):
-		b.Add("body."+name, "Expected string without U+0000")
+	case strings.ContainsRune(value, 0): // ReadObject refuses it first; kept for any other caller
+		b.Add("body."+name, "must not contain U+0000")
 	case length < minLen:
 		b.Add("body."+name, fmt.Sprintf("Expected string length greater or equal to %d", minLen))
 	case length > maxLen:
@@ -176,6 +282,17 @@ func (b *Body) Text(name string, required bool, minLen, maxLen int, pattern *reg
 	return nil
 }
 
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// utf16Length counts as JavaScript's String.length (and so TypeBox's minLength/maxLength) does.
+func utf16Length(value string) int {
+	n := 0
+	for _, r := range value {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
 // Int is an integer field in [min, max]: a JSON number with no fraction, never a string.
 func (b *Body) Int(name string, required bool, min, max int64) *int64 {
 	raw, ok := b.take(name, required)
@@ -184,7 +301,7 @@ func (b *Body) Int(name string, required bool, min, max int64) *int64 {
 	}
 	var number float64
 	trimmed := bytes.TrimSpace(raw)
-	if len(trimmed) == 0 || trimmed[0] == '"' || json.Unmarshal(raw, &number) != nil || number != math.Trunc(number) {
+	if len(trimmed) == 0 || trimmed[0] == '"' || isNull(raw) || json.Unmarshal(raw, &number) != nil || number != math.Trunc(number) {
 		b.Add("body."+name, "Expected integer")
 		return nil
 	}

@@ -7,9 +7,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -31,6 +33,8 @@ type Error struct {
 	Detail     string
 	Errors     []FieldError
 	LimitBytes int
+	// Accepted lists the media types a 415's route reads (also sent as the Accept header).
+	Accepted []string
 	// RetryAfter, in seconds, becomes the Retry-After header (0: none).
 	RetryAfter int
 	// Bearer adds `WWW-Authenticate: Bearer` (401 of a bearer-token route).
@@ -73,9 +77,14 @@ func PayloadTooLarge(limit int) *Error {
 		Detail: "The body exceeds " + strconv.Itoa(limit) + " bytes", LimitBytes: limit}
 }
 
-func UnsupportedMediaType() *Error {
+// UnsupportedMediaType is the 415 of a body not sent as JSON; received is its Content-Type.
+func UnsupportedMediaType(received string) *Error {
+	detail := "This route reads application/json bodies: send Content-Type: application/json"
+	if received != "" {
+		detail = "This route reads application/json bodies, not " + received
+	}
 	return &Error{Status: 415, Slug: "unsupported-media-type", Title: "Unsupported media type",
-		Detail: "The body must be sent as application/json"}
+		Detail: detail, Accepted: []string{"application/json"}}
 }
 
 func Unavailable(detail string, retryAfter int) *Error {
@@ -96,6 +105,7 @@ type body struct {
 	RequestID  string       `json:"requestId,omitempty"`
 	Errors     []FieldError `json:"errors,omitempty"`
 	LimitBytes int          `json:"limitBytes,omitempty"`
+	Accepted   []string     `json:"accepted,omitempty"`
 }
 
 // From maps whatever a handler returned to a problem: a problem as is, a dependency that cannot
@@ -120,9 +130,12 @@ func DependencyUnavailable(err error) bool {
 	}
 	var connectErr *pgconn.ConnectError
 	var netErr net.Error
+	// A connection cut under an open pool ends in EOF (unexpected, mid-message) rather than a
+	// network error: the TypeScript kit's CONNECTION_CLOSED/ENDED cases.
 	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, context.DeadlineExceeded)
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		pgconn.Timeout(err) || pgconn.SafeToRetry(err) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // Write renders err for the request; requestID is the request's id (also in X-Request-Id).
@@ -134,11 +147,14 @@ func Write(w http.ResponseWriter, r *http.Request, requestID string, err error) 
 	if p.Bearer {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 	}
+	if len(p.Accepted) > 0 {
+		w.Header().Set("Accept", strings.Join(p.Accepted, ", "))
+	}
 	w.Header().Set("Content-Type", ContentType)
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(body{
 		Type: "urn:flash-deal:problem:" + p.Slug, Title: p.Title, Status: p.Status, Detail: p.Detail,
-		Instance: r.URL.Path, RequestID: requestID, Errors: p.Errors, LimitBytes: p.LimitBytes,
+		Instance: r.URL.Path, RequestID: requestID, Errors: p.Errors, LimitBytes: p.LimitBytes, Accepted: p.Accepted,
 	})
 	return p
 }

@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"flash-deal/services/product/go/internal/httpx"
 	"flash-deal/services/product/go/internal/input"
@@ -21,7 +20,6 @@ import (
 
 var (
 	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
-	lowerUUID       = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 )
 
 const maxPrice = 2_147_483_647
@@ -59,7 +57,7 @@ func Routes(router chi.Router, products repository.ProductRepository, admin Auth
 			return err
 		}
 		page := repository.PageRequest{Limit: limit}
-		if _, ok := query["cursor"]; ok {
+		if cursor != "" { // an empty cursor is the first page, as in the TypeScript service
 			after, err := DecodeCursor(cursor)
 			if err != nil {
 				return err
@@ -176,6 +174,13 @@ func EncodeCursor(last repository.Product) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(last.CreatedAt.String() + "|" + last.ID.String()))
 }
 
+// jsDate is what a JavaScript Date reads as an ISO date (expanded years included): a cursor
+// holding one is well formed, so an instant outside the API's range in it is 422, not 400.
+var jsDate = regexp.MustCompile(`^([+-]\d{6}|\d{4})(-\d{2}(-\d{2})?)?([Tt]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?)?$`)
+
+// DecodeCursor reads a cursor as the TypeScript service does (cursor.ts): 400 for one this API
+// never gave out, 422 for a well-formed one holding an instant outside 1970–9999 (Postgres
+// could not compare with it); its id in any letter case.
 func DecodeCursor(cursor string) (repository.Cursor, error) {
 	invalid := problem.BadRequest("query.cursor is not a cursor this API gave out",
 		problem.FieldError{Field: "query.cursor", Message: "is not a valid cursor"})
@@ -183,10 +188,20 @@ func DecodeCursor(cursor string) (repository.Cursor, error) {
 	if err != nil {
 		return repository.Cursor{}, invalid
 	}
-	at, id, found := strings.Cut(string(raw), "|")
-	createdAt, err := time.Parse(time.RFC3339Nano, at)
-	if !found || err != nil || !lowerUUID.MatchString(id) {
+	parts := strings.Split(string(raw), "|")
+	if len(parts) < 2 {
 		return repository.Cursor{}, invalid
 	}
-	return repository.Cursor{CreatedAt: createdAt, ID: uuid.MustParse(id)}, nil
+	id, ok := input.UUID(parts[1])
+	if !ok {
+		return repository.Cursor{}, invalid
+	}
+	createdAt, ok := input.DateTime(parts[0])
+	if !ok {
+		if !jsDate.MatchString(parts[0]) {
+			return repository.Cursor{}, invalid
+		}
+		return repository.Cursor{}, problem.Field("query.cursor", "holds an instant outside 1970–9999")
+	}
+	return repository.Cursor{CreatedAt: createdAt, ID: id}, nil
 }

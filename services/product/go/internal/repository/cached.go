@@ -10,8 +10,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"flash-deal/services/product/go/internal/httpx"
+
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -113,9 +117,9 @@ func (c *Cached) ttl() time.Duration {
 	return time.Duration(float64(c.options.TTL) * (1 + rand.Float64()*c.options.JitterRatio)).Round(time.Second)
 }
 
-func (c *Cached) fallback(operation string, err error) {
+func (c *Cached) fallback(ctx context.Context, operation string, err error) {
 	c.fallbacks.Add(1)
-	c.logger.Warn("product cache unavailable, using the database", "operation", operation, "error", err.Error())
+	httpx.Logger(ctx, c.logger).Warn("product cache unavailable, using the database", "operation", operation, "error", err.Error())
 }
 
 func (c *Cached) GetProduct(ctx context.Context, id uuid.UUID) (Read, error) {
@@ -134,7 +138,7 @@ func (c *Cached) GetProduct(ctx context.Context, id uuid.UUID) (Read, error) {
 		return c.load(ctx, id)
 	}
 	if err != nil {
-		c.fallback("read", err)
+		c.fallback(ctx, "read", err)
 		return c.inner.GetProduct(ctx, id)
 	}
 	var value *Product
@@ -169,7 +173,7 @@ func (c *Cached) load(ctx context.Context, id uuid.UUID) (Read, error) {
 			writeErr = c.redis.Set(ctx, CacheKey(id), NoneMarker, c.options.NegativeTTL).Err()
 		}
 		if writeErr != nil {
-			c.fallback("write-back", writeErr)
+			c.fallback(ctx, "write-back", writeErr)
 		}
 		c.remember(id, read.Value)
 		return Read{Value: read.Value, Source: FromDatabase}, nil
@@ -183,7 +187,7 @@ func (c *Cached) load(ctx context.Context, id uuid.UUID) (Read, error) {
 func (c *Cached) deleteKey(ctx context.Context, id uuid.UUID) {
 	if err := c.redis.Del(ctx, CacheKey(id)).Err(); err != nil {
 		// The entry expires on its own; loud, because until then readers see the old value.
-		c.logger.Error("product cache invalidation failed; the entry will expire by TTL", "id", id.String(), "error", err.Error())
+		httpx.Logger(ctx, c.logger).Error("product cache invalidation failed; the entry will expire by TTL", "id", id.String(), "error", err.Error())
 	}
 }
 
@@ -219,4 +223,22 @@ func (c *Cached) UpdateProduct(ctx context.Context, id uuid.UUID, patch ProductP
 	}
 	c.invalidate(ctx, id)
 	return product, nil
+}
+
+// ObserveCacheStats reports the cache's counters as the observable counter
+// `flash_deal.product.cache.reads` by `result` (near_hit, hit, miss, fallback: Redis failed and
+// the database answered), the TypeScript service's instrument. Read when metrics are
+// collected: the read path keeps its plain atomic increments.
+func ObserveCacheStats(meter metric.Meter, stats func() CacheStats) error {
+	_, err := meter.Int64ObservableCounter("flash_deal.product.cache.reads",
+		metric.WithDescription("Product reads through the cache, by where the answer came from"), metric.WithUnit("{read}"),
+		metric.WithInt64Callback(func(_ context.Context, observer metric.Int64Observer) error {
+			now := stats()
+			observer.Observe(now.NearHits, metric.WithAttributes(attribute.String("result", "near_hit")))
+			observer.Observe(now.Hits, metric.WithAttributes(attribute.String("result", "hit")))
+			observer.Observe(now.Misses, metric.WithAttributes(attribute.String("result", "miss")))
+			observer.Observe(now.Fallbacks, metric.WithAttributes(attribute.String("result", "fallback")))
+			return nil
+		}))
+	return err
 }

@@ -1,72 +1,19 @@
 /**
- * The sandbox as a real process: webhooks signed, retried after a receiver's 500, delivered in
- * duplicate on request, resumed after a restart; the late answer of pm_card_timeout; start-up
- * refusals and SIGTERM.
+ * The sandbox's webhooks, from the real process: signed, retried after a receiver's 500, given
+ * up, duplicated on request; and the late answer of pm_card_timeout.
  */
-import { afterEach, describe, expect, test } from 'bun:test'
-import { createHmac } from 'node:crypto'
-import { rmSync } from 'node:fs'
-import { repoRoot } from '@flash-deal/testing'
+import { describe, expect, test } from 'bun:test'
+import { sandboxApiKey } from '@flash-deal/testing/payment-sandbox'
 import {
-  type SandboxProcess,
-  sandboxApiKey,
-  sandboxWebhookSecret,
-  startPaymentSandbox,
-  webhookReceiver,
-} from '@flash-deal/testing/payment-sandbox'
+  expectSignedByScheme,
+  pay,
+  post,
+  receiver,
+  sandbox,
+  stopEverythingAfterEach,
+} from './process-support'
 
-const running: SandboxProcess[] = []
-const receivers: ReturnType<typeof webhookReceiver>[] = []
-afterEach(async () => {
-  for (const sandbox of running.splice(0)) {
-    await sandbox.stop('SIGKILL')
-    rmSync(sandbox.stateDir, { recursive: true, force: true })
-  }
-  for (const receiver of receivers.splice(0)) await receiver.stop()
-})
-
-async function sandbox(env: Record<string, string> = {}) {
-  const started = await startPaymentSandbox({ PAYMENT_SANDBOX_STORE: 'memory', ...env })
-  running.push(started)
-  return started
-}
-
-function receiver(answers: number[] = []) {
-  const made = webhookReceiver(answers)
-  receivers.push(made)
-  return made
-}
-
-const post = (base: string, path: string, body: unknown, key?: string) =>
-  fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${sandboxApiKey}`,
-      'content-type': 'application/json',
-      ...(key ? { 'idempotency-key': key } : {}),
-    },
-    body: JSON.stringify(body),
-  })
-
-async function pay(base: string, orderId: string, paymentMethod = 'pm_card_visa') {
-  const response = await post(base, '/v1/payment_intents', {
-    amount: 990,
-    currency: 'eur',
-    metadata: { orderId },
-    payment_method: paymentMethod,
-    confirm: true,
-  })
-  return { status: response.status, body: (await response.json()) as { id: string } }
-}
-
-/** An independent check of Stripe's scheme: `t=<ts>,v1=HMAC-SHA256(secret, "<ts>.<body>")`. */
-function expectSignedByScheme(signature: string | null, body: string) {
-  const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(signature ?? '')
-  expect(match).not.toBeNull()
-  const [, t, v1] = match as RegExpExecArray
-  expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(10)
-  expect(v1).toBe(createHmac('sha256', sandboxWebhookSecret).update(`${t}.${body}`).digest('hex'))
-}
+stopEverythingAfterEach()
 
 describe('payment sandbox webhooks (real process)', () => {
   test('a confirmation is sent to the webhook URL, signed with the shared secret', async () => {
@@ -186,71 +133,3 @@ describe('payment sandbox webhooks (real process)', () => {
     expect(((await read.json()) as { status: string }).status).toBe('succeeded')
   })
 })
-
-describe('payment sandbox lifecycle (real process)', () => {
-  test('killed and restarted: intents and keys survive, undelivered events are sent after the restart', async () => {
-    const hook = receiver()
-    const sandboxProcess = await startPaymentSandbox({
-      PAYMENT_SANDBOX_STORE: 'file',
-      // The receiver is not there yet: the first run never delivers.
-      PAYMENT_WEBHOOK_URL: 'http://127.0.0.1:1/webhooks',
-      PAYMENT_WEBHOOK_RETRY_BASE_MS: '60000',
-    })
-    running.push(sandboxProcess)
-    const key = 'order-durable-payment'
-    const first = await post(
-      sandboxProcess.url,
-      '/v1/payment_intents',
-      { amount: 990, currency: 'eur', payment_method: 'pm_card_visa', confirm: true },
-      key,
-    )
-    const intent = (await first.json()) as { id: string }
-    expect(await sandboxProcess.stop('SIGKILL')).not.toBe(0)
-
-    // The same journal (cleaned up with the restarted process).
-    running.pop()
-    const restarted = await startPaymentSandboxAt(sandboxProcess, hook.url)
-    running.push(restarted)
-    const again = await post(
-      restarted.url,
-      '/v1/payment_intents',
-      { amount: 990, currency: 'eur', payment_method: 'pm_card_visa', confirm: true },
-      key,
-    )
-    expect(again.headers.get('idempotent-replayed')).toBe('true')
-    expect(((await again.json()) as { id: string }).id).toBe(intent.id)
-    await hook.waitFor(1)
-    expect(hook.events('payment_intent.succeeded')[0]?.event.data.object.id).toBe(intent.id)
-  })
-
-  test('SIGTERM exits 0; a malformed variable stops the start naming it', async () => {
-    const sandboxProcess = await sandbox()
-    expect(await sandboxProcess.stop('SIGTERM')).toBe(0)
-    expect(sandboxProcess.logs('shutdown complete')).toHaveLength(1)
-    for (const [name, value] of [
-      ['PORT', 'not-a-port'],
-      ['PAYMENT_WEBHOOK_URL', 'ftp://example'],
-      ['PAYMENT_WEBHOOK_SECRET', 'short'],
-    ] as const) {
-      const child = Bun.spawn(['bun', 'services/payment-sandbox/src/main.ts'], {
-        cwd: repoRoot,
-        env: { PATH: process.env.PATH ?? '', [name]: value },
-        stdout: 'pipe',
-        stderr: 'pipe',
-      })
-      expect(await child.exited).toBe(1)
-      expect(await new Response(child.stderr).text()).toContain(
-        `invalid environment variable ${name}`,
-      )
-    }
-  })
-})
-
-/** The same journal and port as `previous`, now with a webhook URL that answers. */
-async function startPaymentSandboxAt(previous: SandboxProcess, webhookUrl: string) {
-  return startPaymentSandbox({
-    PAYMENT_SANDBOX_STORE: 'file',
-    FLASH_STATE_DIR: previous.stateDir,
-    PAYMENT_WEBHOOK_URL: webhookUrl,
-  })
-}

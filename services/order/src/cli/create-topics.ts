@@ -1,8 +1,15 @@
 /** Creates the Kafka topics flash-deal uses; the broker never auto-creates topics. Idempotent. */
+import { ORDERS_ACCEPTED, ORDERS_DLQ } from '@flash-deal/contracts'
 import { createLogger, kafkaBrokers, loadConfigOrExit } from '@flash-deal/kit'
 import { createKafka, ensureTopics, parseBrokers } from '@flash-deal/kit/kafka'
 import { Type as T } from '@sinclair/typebox'
-import { orderTopics } from './topics'
+import type { ITopicConfig } from 'kafkajs'
+
+/** The topics the order side needs. */
+const orderTopics = (partitions: number): ITopicConfig[] => [
+  { topic: ORDERS_ACCEPTED, numPartitions: partitions, replicationFactor: 1 },
+  { topic: ORDERS_DLQ, numPartitions: 1, replicationFactor: 1 },
+]
 
 const config = loadConfigOrExit(
   'create-topics',

@@ -1,0 +1,172 @@
+/**
+ * The JSON request body, read under limits before anything parses or validates it. Web-standard
+ * APIs only (streams, TextDecoder, JSON) and no `node:` imports, so the gateway can use it on an
+ * edge runtime (a Cloudflare Worker) exactly as the Bun services do.
+ *
+ * Why before parsing: a 40 KB body of 20,000 nested arrays parses in microseconds, but the
+ * schema validator's error path then costs quadratic time in the depth (seconds of a frozen
+ * event loop, then out of memory). One linear pass over the text bounds the depth first.
+ */
+import { DomainError, PayloadTooLargeError, ValidationError } from './errors'
+
+export interface BodyLimits {
+  /** Largest body accepted, in bytes (413 above it, whatever Content-Length said). */
+  maxBytes: number
+  /** Deepest nesting of arrays and objects accepted (422 above it). */
+  maxDepth: number
+}
+
+/** No API body nests deeper than a few levels; 32 leaves room without allowing abuse. */
+export const DEFAULT_MAX_BODY_DEPTH = 32
+
+export class UnsupportedMediaTypeError extends DomainError {
+  constructor(received: string) {
+    super(
+      415,
+      'unsupported-media-type',
+      'Unsupported media type',
+      received
+        ? `This route reads application/json bodies, not ${received}`
+        : 'This route reads application/json bodies: send Content-Type: application/json',
+      { accepted: ['application/json'] },
+      { accept: 'application/json' },
+    )
+  }
+}
+
+export class MalformedJsonError extends DomainError {
+  constructor(detail: string) {
+    super(400, 'bad-request', 'Bad request', detail)
+  }
+}
+
+/** `application/json`, or a structured `+json` type (`application/merge-patch+json`...). */
+export function isJsonMediaType(contentType: string): boolean {
+  const type = contentType.split(';', 1)[0]?.trim().toLowerCase() ?? ''
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))
+}
+
+/**
+ * Reads and parses a JSON body: 415 when it is not declared as JSON, 413 above `maxBytes`
+ * (counted while reading, so a chunked body cannot slip past a Content-Length check), 400 for
+ * bytes that are not UTF-8 JSON, 422 for nesting deeper than `maxDepth` or a U+0000 in any
+ * string (Postgres cannot store it in text, and no field of this API means it). An empty body
+ * is `undefined`, for the route's schema to judge (an optional body is absent, a required one
+ * is refused).
+ */
+export async function readJsonBody(request: Request, limits: BodyLimits): Promise<unknown> {
+  const contentType = request.headers.get('content-type') ?? ''
+  const bytes = await readCapped(request, limits.maxBytes)
+  if (bytes.byteLength === 0) return undefined
+  if (!isJsonMediaType(contentType)) throw new UnsupportedMediaTypeError(contentType)
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw new MalformedJsonError('The body is not valid UTF-8')
+  }
+  return parseJsonText(text, limits.maxDepth)
+}
+
+/** `JSON.parse` after a linear pre-check of the nesting depth and of `\u0000` escapes. */
+export function parseJsonText(text: string, maxDepth: number): unknown {
+  const { tooDeep, hasNul } = scanJson(text, maxDepth)
+  if (tooDeep) {
+    throw new ValidationError(`body: nests deeper than ${maxDepth} levels`, [
+      { field: 'body', message: `must not nest deeper than ${maxDepth} levels` },
+    ])
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw new MalformedJsonError(
+      `The body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+    )
+  }
+  if (hasNul) {
+    const field = nulField(value, 'body') ?? 'body'
+    throw new ValidationError(`${field}: must not contain U+0000`, [
+      { field, message: 'must not contain U+0000' },
+    ])
+  }
+  return value
+}
+
+const OPEN_BRACE = 0x7b
+const OPEN_BRACKET = 0x5b
+const CLOSE_BRACE = 0x7d
+const CLOSE_BRACKET = 0x5d
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+
+/**
+ * One pass over the text: the nesting depth outside strings (stopping at the first level too
+ * deep) and whether a string holds the escape `\u0000`. A raw U+0000 byte cannot occur in valid
+ * JSON (control characters must be escaped), so JSON.parse refuses it by itself. The scan does
+ * not validate JSON; JSON.parse does that afterwards, on text known to be shallow.
+ */
+export function scanJson(text: string, maxDepth: number): { tooDeep: boolean; hasNul: boolean } {
+  let depth = 0
+  let hasNul = false
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === BACKSLASH) {
+        // `\u0000` (any letter case of the hex digits is irrelevant: they are all zeros).
+        if (text.startsWith('u0000', i + 1)) hasNul = true
+        i++ // the escaped character cannot end the string
+      } else if (c === QUOTE) inString = false
+    } else if (c === QUOTE) inString = true
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > maxDepth) return { tooDeep: true, hasNul }
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--
+  }
+  return { tooDeep: false, hasNul }
+}
+
+/** The path of the first string (value or key) holding U+0000; the depth is already bounded. */
+function nulField(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nulField(value[i], `${path}.${i}`)
+      if (found) return found
+    }
+    return undefined
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, child] of Object.entries(value)) {
+      if (key.includes('\u0000')) return path
+      const found = nulField(child, `${path}.${key}`)
+      if (found) return found
+    }
+  }
+  return undefined
+}
+
+async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0)
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBytes) {
+      await reader.cancel()
+      throw new PayloadTooLargeError(maxBytes)
+    }
+    chunks.push(value)
+  }
+  if (chunks.length === 1 && chunks[0]) return chunks[0]
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return bytes
+}
