@@ -347,9 +347,10 @@ WHERE o.id = @id AND d.id = o.deal_id AND o.status = 'confirmed'
 RETURNING o.id;
 
 -- The attempt about to charge, remembered first: when its answer is lost and the webhook pays
--- the order, a retry of that attempt still answers 200.
+-- the order (before or after the timeout), a retry of that attempt still answers 200.
 -- name: SetPaymentAttempt :exec
-UPDATE orders SET payment_attempt = @payment_attempt WHERE id = @id AND status = 'confirmed';
+UPDATE orders SET payment_attempt = @payment_attempt
+WHERE id = @id AND (status = 'confirmed' OR (status = 'paid' AND payment_attempt IS NULL));
 
 -- name: SetOrderRefund :exec
 UPDATE orders SET refund_reference = @refund_reference WHERE id = @id;

@@ -10,7 +10,7 @@ import {
   reserveCall,
   runDealScript,
 } from '@flash-deal/contracts'
-import { queries } from '@flash-deal/db'
+import { queries, type Sql } from '@flash-deal/db'
 import {
   type SandboxProcess,
   sandboxApiKey,
@@ -27,9 +27,15 @@ import { caller, createApp, orderTestBed, testReconciler } from '../support'
 export async function checkoutBed(sandboxEnv: Record<string, string> = {}) {
   const bed = await orderTestBed({ maxConnections: 12 })
   const { sql, redis, logger, verifier } = bed
+  // The app listening for the sandbox's webhooks (the only route the provider calls).
+  let handle: (request: Request) => Promise<Response> = async () =>
+    new Response(null, { status: 503 })
+  const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: (request) => handle(request) })
   const sandbox: SandboxProcess = await startPaymentSandbox({
     PAYMENT_SANDBOX_STORE: 'memory',
     PAYMENT_SLOW_ANSWER_MS: '1500',
+    PAYMENT_WEBHOOK_URL: `http://127.0.0.1:${server.port}/webhooks/payments`,
+    PAYMENT_WEBHOOK_RETRY_BASE_MS: '100',
     ...sandboxEnv,
   })
   const provider = new SandboxPaymentProvider({
@@ -39,20 +45,23 @@ export async function checkoutBed(sandboxEnv: Record<string, string> = {}) {
     webhookSecrets: sandboxWebhookSecret,
   })
   const releaser = new Releaser({ sql, redis, logger })
-  const app = createApp({
-    sql,
-    redis,
-    logger,
-    verifier,
-    mode: 'async',
-    reconciler: testReconciler(sql, redis),
-    kafkaReady: async () => 'not used by these routes',
-    checkout: {
-      releaser,
-      provider,
-      arrivalWaitMs: 1500,
-    },
-  })
+  const build = (db: Sql) =>
+    createApp({
+      sql: db,
+      redis,
+      logger,
+      verifier,
+      mode: 'async',
+      reconciler: testReconciler(sql, redis),
+      kafkaReady: async () => 'not used by these routes',
+      checkout: {
+        releaser: db === sql ? releaser : new Releaser({ sql: db, redis, logger }),
+        provider,
+        arrivalWaitMs: 1500,
+      },
+    })
+  const app = build(sql)
+  handle = (request) => app.handle(request)
   const expiry = new ExpiryJob({ sql, releaser, logger, intervalMs: 1000 })
 
   /** A live deal published to Redis by publish-deal itself, as the product service does. */
@@ -129,6 +138,8 @@ export async function checkoutBed(sandboxEnv: Record<string, string> = {}) {
   return {
     ...bed,
     app,
+    /** The same app on other Postgres clients (a dead one, for outages). */
+    appOn: build,
     call: caller(app),
     sandbox,
     provider,
@@ -139,6 +150,7 @@ export async function checkoutBed(sandboxEnv: Record<string, string> = {}) {
     books,
     dueIn,
     async close() {
+      await server.stop(true)
       await sandbox.stop('SIGKILL')
       rmSync(sandbox.stateDir, { recursive: true, force: true })
       await bed.close()

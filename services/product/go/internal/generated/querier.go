@@ -120,7 +120,7 @@ type Querier interface {
 	RotateRefreshToken(ctx context.Context, id uuid.UUID) (int64, error)
 	SetOrderRefund(ctx context.Context, arg SetOrderRefundParams) error
 	// The attempt about to charge, remembered first: when its answer is lost and the webhook pays
-	// the order, a retry of that attempt still answers 200.
+	// the order (before or after the timeout), a retry of that attempt still answers 200.
 	SetPaymentAttempt(ctx context.Context, arg SetPaymentAttemptParams) error
 	SumUserDealQuantity(ctx context.Context, arg SumUserDealQuantityParams) (int32, error)
 	// The conditional decrement: no row when the stock does not cover the quantity, so two

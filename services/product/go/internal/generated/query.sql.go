@@ -1342,7 +1342,8 @@ func (q *Queries) SetOrderRefund(ctx context.Context, arg SetOrderRefundParams) 
 }
 
 const setPaymentAttempt = `-- name: SetPaymentAttempt :exec
-UPDATE orders SET payment_attempt = $1 WHERE id = $2 AND status = 'confirmed'
+UPDATE orders SET payment_attempt = $1
+WHERE id = $2 AND (status = 'confirmed' OR (status = 'paid' AND payment_attempt IS NULL))
 `
 
 type SetPaymentAttemptParams struct {
@@ -1351,7 +1352,7 @@ type SetPaymentAttemptParams struct {
 }
 
 // The attempt about to charge, remembered first: when its answer is lost and the webhook pays
-// the order, a retry of that attempt still answers 200.
+// the order (before or after the timeout), a retry of that attempt still answers 200.
 func (q *Queries) SetPaymentAttempt(ctx context.Context, arg SetPaymentAttemptParams) error {
 	_, err := q.db.Exec(ctx, setPaymentAttempt, arg.PaymentAttempt, arg.ID)
 	return err
