@@ -26,7 +26,7 @@ import { type ProcessName, planStack } from '../../../infra/processes'
 const defaultBase = Number(process.env.SYSTEM_TEST_PORT_BASE ?? 19080)
 /**
  * A stack's ports from its base: gateway +0, the Upstash emulator +1 (workerd gateway only),
- * product +2, order +3, relay +4, consumer +5, payment sandbox +6, JWKS +9.
+ * product +2, order +3, relay +4, consumer +5, payment sandbox +8, JWKS +9 (the tracing test's collector takes +6 and +7).
  */
 export const portsFrom = (base: number) => ({
   gateway: base,
@@ -35,7 +35,7 @@ export const portsFrom = (base: number) => ({
   order: base + 3,
   relay: base + 4,
   consumer: base + 5,
-  'payment-sandbox': base + 6,
+  'payment-sandbox': base + 8,
   jwks: base + 9,
 })
 export const ports = portsFrom(defaultBase)
