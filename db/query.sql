@@ -96,12 +96,14 @@ RETURNING id, name, description, price, currency, created_at, updated_at;
 -- Deals
 
 -- name: CreateDeal :one
-INSERT INTO deals (product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at)
-VALUES (@product_id, @price, @stock, @stock, @per_user_limit, @starts_at, @ends_at)
-RETURNING id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at;
+-- hold_seconds NULL takes the column's default (600 s, the migration's).
+INSERT INTO deals (product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, hold_seconds)
+VALUES (@product_id, @price, @stock, @stock, @per_user_limit, @starts_at, @ends_at,
+        coalesce(sqlc.narg(hold_seconds)::int, 600))
+RETURNING id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at, hold_seconds;
 
 -- name: GetDeal :one
-SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at
+SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at, hold_seconds
 FROM deals
 WHERE id = @id;
 
@@ -117,12 +119,12 @@ SET price = coalesce(sqlc.narg(price)::int, price),
     ends_at = coalesce(sqlc.narg(ends_at)::timestamptz, ends_at),
     updated_at = now()
 WHERE id = @id AND starts_at > now()
-RETURNING id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at;
+RETURNING id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at, hold_seconds;
 
 -- Deals that have not ended, soonest first: `open` all of them, `live` the started ones,
 -- `upcoming` the others. Filtered here, before the LIMIT, so one kind never crowds out another.
 -- name: ListOpenDeals :many
-SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at
+SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at, hold_seconds
 FROM deals
 WHERE ends_at > now()
   AND (sqlc.arg('window')::text = 'open' OR (sqlc.arg('window')::text = 'live') = (starts_at <= now()))
@@ -132,24 +134,28 @@ LIMIT sqlc.arg('limit');
 -- ---------------------------------------------------------------------------------------------
 -- Orders: reads
 
+-- payBy is derived, never stored: accepted_at (Redis's clock at the reservation) plus the
+-- deal's hold, which is fixed once the deal exists.
 -- name: GetOrder :one
-SELECT id, deal_id, user_id, quantity, unit_price, status, accepted_at, created_at, confirmed_at
-FROM orders
-WHERE id = @id;
+SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.accepted_at, o.created_at,
+       o.confirmed_at, o.accepted_at + make_interval(secs => d.hold_seconds) AS pay_by, o.payment_reference
+FROM orders o JOIN deals d ON d.id = o.deal_id
+WHERE o.id = @id;
 
 -- Deals whose sale window held an instant, give or take a margin: the deals an order accepted
 -- then can belong to (the order service's look-up of an order not yet in Postgres).
 -- name: ListDealsOpenAround :many
-SELECT id
+SELECT id, hold_seconds
 FROM deals
 WHERE starts_at <= @latest AND ends_at > @earliest;
 
 -- Keyset pagination, newest first: order ids are UUIDv7, so id order is time order.
 -- name: ListUserOrders :many
-SELECT id, deal_id, user_id, quantity, unit_price, status, accepted_at, created_at, confirmed_at
-FROM orders
-WHERE user_id = @user_id AND (sqlc.narg(before_id)::uuid IS NULL OR id < sqlc.narg(before_id)::uuid)
-ORDER BY id DESC
+SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.accepted_at, o.created_at,
+       o.confirmed_at, o.accepted_at + make_interval(secs => d.hold_seconds) AS pay_by, o.payment_reference
+FROM orders o JOIN deals d ON d.id = o.deal_id
+WHERE o.user_id = @user_id AND (sqlc.narg(before_id)::uuid IS NULL OR o.id < sqlc.narg(before_id)::uuid)
+ORDER BY o.id DESC
 LIMIT sqlc.arg('limit');
 
 -- ---------------------------------------------------------------------------------------------
@@ -175,7 +181,7 @@ WHERE id = @id;
 -- name: SumUserDealQuantity :one
 SELECT coalesce(sum(quantity), 0)::int AS bought
 FROM orders
-WHERE deal_id = @deal_id AND user_id = @user_id AND status = 'confirmed';
+WHERE deal_id = @deal_id AND user_id = @user_id AND status IN ('confirmed', 'paid');
 
 -- The conditional decrement: no row when the stock does not cover the quantity, so two
 -- concurrent buyers of the last unit cannot both succeed (the row lock orders them).
@@ -236,8 +242,12 @@ WHERE d.id = s.id;
 -- Orders: the reconciler
 
 -- Deals whose Redis state matters: not ended, or ended within the grace period.
+-- unapplied_releases: units released in Postgres that Redis has not been given back yet (checkout's
+-- release outbox), so Redis stock + unapplied_releases = stock_remaining once settled.
 -- name: ListReconcilableDeals :many
-SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at
+SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at,
+       (SELECT coalesce(sum(r.quantity), 0)::int FROM order_releases r
+        WHERE r.deal_id = deals.id AND r.applied_at IS NULL) AS unapplied_releases
 FROM deals
 WHERE ends_at > now() - make_interval(secs => @grace_seconds::int)
 ORDER BY starts_at, id;
@@ -245,7 +255,7 @@ ORDER BY starts_at, id;
 -- name: ListDealBuyers :many
 SELECT user_id, sum(quantity)::int AS quantity
 FROM orders
-WHERE deal_id = @deal_id AND status = 'confirmed'
+WHERE deal_id = @deal_id AND status IN ('confirmed', 'paid')
 GROUP BY user_id;
 
 -- Every order of a deal (the end-to-end accounting of the system tests and the benchmark).
@@ -276,3 +286,92 @@ SELECT count(*)::int AS orders,
        coalesce(sum(quantity) FILTER (WHERE status = 'confirmed'), 0)::int AS confirmed_quantity
 FROM orders
 WHERE deal_id = @deal_id;
+
+-- ---------------------------------------------------------------------------------------------
+-- Checkout: payment, cancellation, expiry and the release of held units (services/order/src/checkout)
+
+-- The order as a payment or a cancellation decides on it, locked until the transaction ends.
+-- name: LockOrderForCheckout :one
+SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.payment_reference,
+       o.payment_attempt,
+       o.accepted_at + make_interval(secs => d.hold_seconds) AS pay_by,
+       o.accepted_at + make_interval(secs => d.hold_seconds) <= now() AS overdue,
+       p.currency
+FROM orders o JOIN deals d ON d.id = o.deal_id JOIN products p ON p.id = d.product_id
+WHERE o.id = @id
+FOR UPDATE OF o;
+
+-- The one decision of a release, in one statement: the order leaves `confirmed` (an expiry only
+-- once its payBy has passed by the database clock), its units go back to stock_remaining, and
+-- the release outbox gets its row. No row back: the order was not held (paid, released, or not
+-- yet due), and nothing changed.
+-- name: ReleaseOrder :one
+WITH released AS (
+  UPDATE orders o
+  SET status = @reason::text, released_at = now()
+  FROM deals d
+  WHERE o.id = @id AND d.id = o.deal_id AND o.status = 'confirmed'
+    AND (@reason::text = 'cancelled' OR o.accepted_at + make_interval(secs => d.hold_seconds) <= now())
+  RETURNING o.id, o.deal_id, o.user_id, o.quantity
+), given_back AS (
+  UPDATE deals d
+  SET stock_remaining = d.stock_remaining + r.quantity
+  FROM released r
+  WHERE d.id = r.deal_id
+  RETURNING d.id
+)
+INSERT INTO order_releases (order_id, deal_id, user_id, quantity, reason)
+SELECT r.id, r.deal_id, r.user_id, r.quantity, @reason::text
+FROM released r
+RETURNING order_id, deal_id, user_id, quantity;
+
+-- Held orders past their payBy, oldest first; rows another expiry job holds are skipped, so
+-- several instances share the work without waiting on each other.
+-- name: LockExpiredOrders :many
+SELECT o.id
+FROM orders o JOIN deals d ON d.id = o.deal_id
+WHERE o.status = 'confirmed' AND o.accepted_at + make_interval(secs => d.hold_seconds) <= now()
+ORDER BY o.accepted_at
+LIMIT sqlc.arg('limit')
+FOR UPDATE OF o SKIP LOCKED;
+
+-- Paid only while still held and before payBy: the same row lock and clock as the expiry, so
+-- a payment and an expiry of one order cannot both win.
+-- name: MarkOrderPaid :one
+UPDATE orders o
+SET status = 'paid', paid_at = now(), payment_reference = @payment_reference,
+    payment_attempt = coalesce(sqlc.narg(payment_attempt), o.payment_attempt)
+FROM deals d
+WHERE o.id = @id AND d.id = o.deal_id AND o.status = 'confirmed'
+  AND now() < o.accepted_at + make_interval(secs => d.hold_seconds)
+RETURNING o.id;
+
+-- The attempt about to charge, remembered first: when its answer is lost and the webhook pays
+-- the order (before or after the timeout), a retry of that attempt still answers 200.
+-- name: SetPaymentAttempt :exec
+UPDATE orders SET payment_attempt = @payment_attempt
+WHERE id = @id AND (status = 'confirmed' OR (status = 'paid' AND payment_attempt IS NULL));
+
+-- name: SetOrderRefund :exec
+UPDATE orders SET refund_reference = @refund_reference WHERE id = @id;
+
+-- Releases Redis has not been given yet, older than a moment (the releaser applies fresh ones
+-- itself); locked so two sweepers never apply the same one at once.
+-- name: LockUnappliedReleases :many
+SELECT r.order_id, r.deal_id, r.user_id, r.quantity, d.ends_at <= now() AS deal_ended
+FROM order_releases r JOIN deals d ON d.id = r.deal_id
+WHERE r.applied_at IS NULL AND r.created_at <= now() - make_interval(secs => @min_age_seconds::int)
+ORDER BY r.created_at
+LIMIT sqlc.arg('limit')
+FOR UPDATE OF r SKIP LOCKED;
+
+-- name: MarkReleaseApplied :exec
+UPDATE order_releases SET applied_at = now() WHERE order_id = @order_id AND applied_at IS NULL;
+
+-- What Redis's stock of a deal must be rebuilt to: Postgres remaining minus the releases Redis
+-- has not applied yet (they are added when they are applied), read in one snapshot.
+-- name: GetDealRedisStock :one
+SELECT d.stock_remaining - (SELECT coalesce(sum(r.quantity), 0)::int FROM order_releases r
+                            WHERE r.deal_id = d.id AND r.applied_at IS NULL) AS redis_stock
+FROM deals d
+WHERE d.id = @id;

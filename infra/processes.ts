@@ -55,6 +55,8 @@ export const processes: Record<ProcessName, ProcessInfo> = {
     port: 8083,
     portVar: 'ORDER_PORT',
     dev: { folder: 'services/order', script: 'dev' },
+    // Checkout charges through the payment sandbox.
+    upstreams: { PAYMENT_PROVIDER_URL: 'payment-sandbox' },
   },
   // The order service's workers: their port serves only /health/*.
   relay: {
@@ -170,6 +172,9 @@ export function planStack(options: StackOptions): PlannedProcess[] {
         readyUrl: `${localUrl(port)}${readyPath}`,
       }
       if (name === 'upstash') env.URS_TOKEN = token
+      // Checkout: the sandbox signs its events to the order service's webhook endpoint.
+      if (name === 'payment-sandbox')
+        env.PAYMENT_WEBHOOK_URL = `${urlOf('order')}/webhooks/payments`
       if (name === 'gateway' && upstash) {
         env.UPSTASH_REDIS_REST_URL = urlOf('upstash')
         env.UPSTASH_REDIS_REST_TOKEN = token

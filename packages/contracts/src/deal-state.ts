@@ -1,6 +1,7 @@
 import { defineLuaScript, type LuaEvaluator, type LuaScript } from '@flash-deal/kit/lua'
 import mirrorStockLua from '../lua/mirror-stock.lua' with { type: 'text' }
 import publishDealLua from '../lua/publish-deal.lua' with { type: 'text' }
+import releaseOrderLua from '../lua/release-order.lua' with { type: 'text' }
 import rescheduleDealLua from '../lua/reschedule-deal.lua' with { type: 'text' }
 import reserveLua from '../lua/reserve.lua' with { type: 'text' }
 import restoreDealLua from '../lua/restore-deal.lua' with { type: 'text' }
@@ -22,6 +23,7 @@ import { idempotencyField, idempotencyRecord } from './deal-records'
  * | `deal:{id}:idempotency` | hash   | `userId:key` → `orderId:quantity` of the first purchase  |
  * | `deal:{id}:outbox`      | stream | one `OrderAccepted` record per accepted purchase         |
  * | `deal:{id}:orders`      | hash   | order id → the accepted order, readable at once          |
+ * | `deal:{id}:released`    | set    | ids of orders whose units release-order gave back        |
  *
  * The `{id}` hash tag puts every key of one deal in one cluster slot, so one script call can
  * touch them all (Redis Cluster, Upstash). Once a deal has ended and its outbox is drained, the
@@ -37,6 +39,7 @@ export const dealBuyersKey = (dealId: string) => `deal:{${dealId}}:buyers`
 export const dealIdempotencyKey = (dealId: string) => `deal:{${dealId}}:idempotency`
 export const dealOutboxKey = (dealId: string) => `deal:{${dealId}}:outbox`
 export const dealOrdersKey = (dealId: string) => `deal:{${dealId}}:orders`
+export const dealReleasedKey = (dealId: string) => `deal:{${dealId}}:released`
 
 /** Every key of a deal, in the order `reserve.lua` takes them as KEYS[1..6]. */
 export const dealKeys = (dealId: string) =>
@@ -57,6 +60,7 @@ export const dealPurchaseStateKeys = (dealId: string) =>
     dealIdempotencyKey(dealId),
     dealOutboxKey(dealId),
     dealOrdersKey(dealId),
+    dealReleasedKey(dealId),
   ] as const
 
 /**
@@ -96,6 +100,7 @@ export const dealScripts = {
   reserve: defineLuaScript('reserve', reserveLua),
   restoreDeal: defineLuaScript('restore-deal', restoreDealLua),
   mirrorStock: defineLuaScript('mirror-stock', mirrorStockLua),
+  releaseOrder: defineLuaScript('release-order', releaseOrderLua),
   retireDeal: defineLuaScript('retire-deal', retireDealLua),
   restoreDealRecords: defineLuaScript('restore-deal-records', restoreDealRecordsLua),
 } as const
@@ -216,7 +221,7 @@ export const retireDealCall = (
   timing: { graceMs: number; retentionMs: number },
 ): DealScriptCall<boolean> => ({
   script: dealScripts.retireDeal,
-  keys: dealKeys(dealId),
+  keys: [...dealKeys(dealId), dealReleasedKey(dealId)],
   args: [timing.graceMs, timing.retentionMs],
   reply: wrote,
 })
@@ -274,4 +279,33 @@ export const reserveCall = (purchase: Reservation): DealScriptCall<ReserveReply>
     purchase.traceparent,
   ],
   reply: reserveReply,
+})
+
+/** A release Postgres has decided (checkout), as release-order gives it back to Redis. */
+export interface OrderRelease {
+  orderId: string
+  dealId: string
+  userId: string
+  quantity: number
+}
+
+export const RELEASE_OUTCOMES = ['applied', 'duplicate', 'absent'] as const
+export type ReleaseOutcome = (typeof RELEASE_OUTCOMES)[number]
+
+function releaseReply(raw: unknown): ReleaseOutcome {
+  if (!(RELEASE_OUTCOMES as readonly unknown[]).includes(raw))
+    throw new Error(`release-order.lua answered an unknown outcome: ${String(raw)}`)
+  return raw as ReleaseOutcome
+}
+
+/** release-order: the order's units back to stock and the buyer's count, once per order id. */
+export const releaseOrderCall = (release: OrderRelease): DealScriptCall<ReleaseOutcome> => ({
+  script: dealScripts.releaseOrder,
+  keys: [
+    dealStockKey(release.dealId),
+    dealBuyersKey(release.dealId),
+    dealReleasedKey(release.dealId),
+  ],
+  args: [release.orderId, release.userId, release.quantity],
+  reply: releaseReply,
 })

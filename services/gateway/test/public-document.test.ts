@@ -92,6 +92,8 @@ test('one document: the gateway routes and every proxied public route, nothing i
       '/v1/deals/{id}/purchase',
       '/v1/orders',
       '/v1/orders/{id}',
+      '/v1/orders/{id}/cancel',
+      '/v1/orders/{id}/payment',
       '/v1/products',
       '/v1/products/{id}',
     ].sort(),

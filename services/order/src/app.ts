@@ -3,6 +3,7 @@ import { createServiceApp, type Logger, type ReadinessCheck, type Telemetry } fr
 import type { InternalTokenVerifier } from '@flash-deal/kit/internal-auth'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
+import { type CheckoutDeps, checkoutRoutes } from './checkout/wiring'
 import { ordersController } from './orders/controller'
 import { OrderService } from './orders/service'
 import { purchaseController } from './purchase/controller'
@@ -27,6 +28,8 @@ export interface OrderDeps {
   maxBodyBytes?: number
   /** Tracing (a server span per request); off when absent. */
   telemetry?: Telemetry
+  /** Checkout (payment, cancel, the provider's webhook); no such routes when absent. */
+  checkout?: CheckoutDeps
 }
 
 /** The order service's HTTP surface, built from injected clients; it never listens itself. */
@@ -41,6 +44,7 @@ export function createApp({
   reconciler,
   maxBodyBytes,
   telemetry,
+  checkout,
 }: OrderDeps) {
   // Each request's statements are spans under its span (tracing on); the plain queries if off.
   const queriesFor = tracedQueries(telemetry, { databaseName: sql.options.database })
@@ -59,8 +63,13 @@ export function createApp({
       kafka: kafkaReady,
     },
   })
-    .use(ordersController(new OrderService({ sql, redis, logger, queriesFor }), verifier))
-    .use(reconciliationController(reconciler, verifier))
+  const orders = new OrderService({ sql, redis, logger, queriesFor })
+  app.use(ordersController(orders, verifier)).use(reconciliationController(reconciler, verifier))
+  // Checkout hooks in here (services/order/src/checkout).
+  if (checkout) {
+    for (const routes of checkoutRoutes(checkout, { sql, orders, logger, verifier }))
+      app.use(routes)
+  }
   if (mode === 'sync') {
     return app.use(
       purchaseController(new PurchaseService({ sql, redis, logger, queriesFor }), verifier),

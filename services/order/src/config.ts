@@ -10,6 +10,7 @@ import {
   revocationRefreshMs,
 } from '@flash-deal/kit'
 import { type Static, Type as T } from '@sinclair/typebox'
+import { checkoutConfig } from './checkout/config'
 import { consumerGroup } from './consumer/config'
 
 export const OrderConfig = T.Object({
@@ -31,6 +32,7 @@ export const OrderConfig = T.Object({
   RECONCILE_GRACE_SECONDS: T.Integer({ minimum: 0, default: 3600 }),
   /** The consumer group whose lag says whether orders are still in flight. */
   CONSUMER_GROUP: consumerGroup,
+  ...checkoutConfig,
 })
 export type OrderConfig = Static<typeof OrderConfig>
 

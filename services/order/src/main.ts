@@ -5,6 +5,7 @@ import { createTokenVerifier, remoteJwks } from '@flash-deal/kit/jwt'
 import { createKafka, kafkaProbe, parseBrokers } from '@flash-deal/kit/kafka'
 import { closeRedis, createRedis, revokedSessionsOn } from '@flash-deal/kit/redis'
 import { createApp } from './app'
+import { startCheckout } from './checkout/main'
 import { OrderConfig, reconcilerSettings } from './config'
 import { Reconciler } from './reconciler/reconciler'
 
@@ -30,6 +31,7 @@ const reconciler = new Reconciler({
 const revoked = revokedSessionsOn(redis, config.REVOCATION_REFRESH_MS, logger).start()
 logger.info('purchase route', { orderMode: config.ORDER_MODE })
 if (config.RECONCILE_INTERVAL_MS > 0) reconciler.start(config.RECONCILE_INTERVAL_MS)
+const checkout = startCheckout(config, { sql, redis, logger })
 
 serve(
   createApp({
@@ -48,6 +50,7 @@ serve(
       revoked,
     }),
     maxBodyBytes: config.MAX_BODY_BYTES,
+    checkout: checkout.deps,
   }),
   {
     config,
@@ -55,6 +58,7 @@ serve(
     telemetry,
     close: [
       { name: 'reconciler', close: () => reconciler.stop() },
+      { name: 'checkout jobs', close: () => checkout.stop() },
       { name: 'revoked sessions', close: async () => revoked.stop() },
       { name: 'kafka admin', close: kafkaReady.close },
       { name: 'postgres', close: () => sql.end({ timeout: 5 }) },

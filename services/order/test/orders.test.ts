@@ -51,8 +51,15 @@ describe('one order', () => {
         'status',
         'unitPrice',
         'userId',
+        'total',
+        'payBy',
+        'paymentReference',
       ].sort(),
     )
+    // Checkout: held for the deal's window (600 s by default), the total is what is charged.
+    expect(order.total).toBe(order.quantity * order.unitPrice)
+    expect(Date.parse(order.payBy) - Date.parse(order.acceptedAt)).toBe(600_000)
+    expect(order.paymentReference).toBeNull()
     for (const at of [order.createdAt, order.acceptedAt, order.confirmedAt]) {
       expect(Math.abs(Date.parse(at) - Date.now())).toBeLessThan(60_000)
     }
@@ -122,9 +129,12 @@ describe('a pending order (accepted, not yet in Postgres)', () => {
       quantity: 2,
       unitPrice: 4_900,
       status: 'pending',
+      total: 9_800,
       createdAt: pending.acceptedAt,
       acceptedAt: pending.acceptedAt,
       confirmedAt: null,
+      payBy: new Date(Date.parse(pending.acceptedAt) + 600_000).toISOString(),
+      paymentReference: null,
     })
     expect((await read(pending.id, admin)).status).toBe(200)
     expect((await read(pending.id, stranger.token)).status).toBe(404)

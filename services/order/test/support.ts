@@ -66,6 +66,7 @@ export function fixtures(sql: Sql) {
       perUserLimit: number
       startsAt: Date
       endsAt: Date
+      holdSeconds: number | null
     }> = {},
   ) => {
     const row = await queries.createDeal(sql, {
@@ -75,6 +76,7 @@ export function fixtures(sql: Sql) {
       perUserLimit: 3,
       startsAt: minutesFromNow(-1),
       endsAt: minutesFromNow(60),
+      holdSeconds: null,
       ...change,
     })
     if (!row) throw new Error('no deal created')
@@ -135,6 +137,7 @@ export async function orderTestBed(options: { maxConnections?: number } = {}) {
     redis,
     deadRedis,
     tokenFor,
+    verifier,
     app,
     appWith,
     call: caller(app),

@@ -23,13 +23,30 @@ export const OrderView = t.Object(
     userId: t.String(),
     quantity: t.Integer(),
     unitPrice: t.Integer({ description: 'Deal price when accepted, integer minor units' }),
-    status: t.Union([t.Literal('pending'), t.Literal('confirmed'), t.Literal('rejected')], {
-      description:
-        '`pending`: accepted, not yet in Postgres (async mode); then `confirmed` or `rejected`',
-    }),
+    status: t.Union(
+      [
+        t.Literal('pending'),
+        t.Literal('confirmed'),
+        t.Literal('rejected'),
+        t.Literal('paid'),
+        t.Literal('expired'),
+        t.Literal('cancelled'),
+      ],
+      {
+        description:
+          '`pending`: accepted, not yet in Postgres (async mode); then `confirmed` (units held until `payBy`) or `rejected`; a confirmed order becomes `paid`, `expired` (unpaid at `payBy`) or `cancelled`, and the units of an expired or cancelled one go back on sale',
+      },
+    ),
+    total: t.Integer({ description: 'quantity × unitPrice, integer minor units: what is charged' }),
     createdAt: at,
     acceptedAt: at,
     confirmedAt: t.Union([at, t.Null()]),
+    payBy: t.Union([at, t.Null()], {
+      description: "acceptedAt + the deal's holdSeconds: unpaid by then, the order expires",
+    }),
+    paymentReference: t.Union([t.String(), t.Null()], {
+      description: "The payment provider's id of the payment, once paid",
+    }),
   },
   closed,
 )

@@ -17,16 +17,20 @@ function uuidv7Time(id: string): number | null {
   return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)
 }
 
-const fromPending = (pending: PendingOrder): OrderView => ({
+const fromPending = (pending: PendingOrder, holdSeconds: number): OrderView => ({
   id: pending.id,
   dealId: pending.dealId,
   userId: pending.userId,
   quantity: pending.quantity,
   unitPrice: pending.unitPrice,
   status: 'pending',
+  total: pending.quantity * pending.unitPrice,
   createdAt: pending.acceptedAt,
   acceptedAt: pending.acceptedAt,
   confirmedAt: null,
+  // The same rule as Postgres's: acceptedAt (Redis's clock) + the deal's hold.
+  payBy: new Date(Date.parse(pending.acceptedAt) + holdSeconds * 1000).toISOString(),
+  paymentReference: null,
 })
 
 /**
@@ -66,7 +70,7 @@ export class PendingOrders {
       const deal = deals[i]
       if (value === null || !deal) continue
       const pending = parsePendingOrder(deal.id, id, value)
-      if (pending) return fromPending(pending)
+      if (pending) return fromPending(pending, deal.holdSeconds)
       logger.error('accepted order record in Redis is malformed', { orderId: id, value })
     }
     return null

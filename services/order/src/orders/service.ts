@@ -17,9 +17,12 @@ const fromRow = (row: OrderRow): OrderView => ({
   unitPrice: row.unitPrice,
   // The table's CHECK constraint allows exactly these statuses.
   status: row.status as OrderStatus,
+  total: row.quantity * row.unitPrice,
   createdAt: row.createdAt.toISOString(),
   acceptedAt: row.acceptedAt.toISOString(),
   confirmedAt: row.confirmedAt?.toISOString() ?? null,
+  payBy: row.payBy?.toISOString() ?? null,
+  paymentReference: row.paymentReference,
 })
 
 /** Newest first (UUIDv7 ids sort by time): the page before the order with this id. */

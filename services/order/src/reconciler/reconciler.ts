@@ -112,7 +112,8 @@ export class Reconciler {
       return this.restore(deal, base)
     }
     const redisStock = Number(stock)
-    const drift = redisStock - deal.stockRemaining
+    // Releases decided in Postgres but not yet given back to Redis (checkout) are in flight too.
+    const drift = redisStock + (deal.unappliedReleases ?? 0) - deal.stockRemaining
     if (!settled) return { ...base, health: 'settling', redisStock, drift }
     this.logDriftChange(deal, redisStock, drift)
     return { ...base, health: drift === 0 ? 'in-sync' : 'drift', redisStock, drift }
@@ -126,9 +127,12 @@ export class Reconciler {
     const fresh = await queries.getDeal(this.options.sql, { id: deal.id })
     if (!fresh) return { ...base, health: 'missing', redisStock: null, drift: null }
     const { sql, redis, logger } = this.options
+    // Checkout: Redis is rebuilt without the releases it has not been given; each adds its
+    // units when the release sweeper applies it (release-order.lua), so none counts twice.
+    const target = await queries.getDealRedisStock(sql, { id: deal.id })
     const restored = await restoreDeal(sql, redis, {
       ...deal,
-      stockRemaining: fresh.stockRemaining,
+      stockRemaining: target?.redisStock ?? fresh.stockRemaining,
     })
     logger.warn('deal state restored in Redis from Postgres', {
       dealId: deal.id,

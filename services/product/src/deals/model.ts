@@ -23,6 +23,14 @@ export const NewDealBody = t.Object(
     }),
     startsAt: t.String({ format: 'date-time' }),
     endsAt: t.String({ format: 'date-time', description: 'After startsAt' }),
+    holdSeconds: t.Optional(
+      t.Integer({
+        minimum: 5,
+        maximum: 3600,
+        description:
+          'Payment window: an accepted order is held this long (payBy = acceptedAt + holdSeconds), then released if unpaid; 600 when left out',
+      }),
+    ),
   },
   closed,
 )
@@ -56,6 +64,7 @@ export const DealView = t.Object(
     perUserLimit: T.Integer(),
     startsAt: t.String({ format: 'date-time' }),
     endsAt: t.String({ format: 'date-time' }),
+    holdSeconds: t.Integer({ description: 'Payment window of an accepted order, in seconds' }),
     status: t.Union([
       t.Literal('scheduled'),
       t.Literal('live'),

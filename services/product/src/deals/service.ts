@@ -76,7 +76,12 @@ export class DealService {
       throw invalid('body.productId', 'no product has this id')
     }
     const deal = await this.sql.begin(async (tx) => {
-      const row = await queries.createDeal(tx, { ...input, startsAt, endsAt })
+      const row = await queries.createDeal(tx, {
+        ...input,
+        startsAt,
+        endsAt,
+        holdSeconds: input.holdSeconds ?? null,
+      })
       if (!row) throw new Error('INSERT ... RETURNING returned no row')
       try {
         await runDealScript(this.redis, publishDealCall(dealTerms(row)))
@@ -185,6 +190,7 @@ export class DealService {
       perUserLimit: deal.perUserLimit,
       startsAt: deal.startsAt.toISOString(),
       endsAt: deal.endsAt.toISOString(),
+      holdSeconds: deal.holdSeconds,
       status,
       remaining,
     }

@@ -62,6 +62,7 @@ func Routes(router chi.Router, deals *Service, admin func(*http.Request) error) 
 		limit := body.Int("perUserLimit", true, 1, maxInt32)
 		startsAt := body.Instant("startsAt", true)
 		endsAt := body.Instant("endsAt", true)
+		hold := body.Int("holdSeconds", false, 5, 3600)
 		if err := body.Done(0); err != nil {
 			return err
 		}
@@ -69,7 +70,7 @@ func Routes(router chi.Router, deals *Service, admin func(*http.Request) error) 
 			return err
 		}
 		view, err := deals.Create(r.Context(), NewDeal{ProductID: *productID, Price: int32(*price), Stock: int32(*stock),
-			PerUserLimit: int32(*limit), StartsAt: millis(*startsAt), EndsAt: millis(*endsAt)})
+			PerUserLimit: int32(*limit), StartsAt: millis(*startsAt), EndsAt: millis(*endsAt), HoldSeconds: int32Of(hold)})
 		if err != nil {
 			return err
 		}

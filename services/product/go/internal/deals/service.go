@@ -35,6 +35,7 @@ type View struct {
 	PerUserLimit int32     `json:"perUserLimit"`
 	StartsAt     string    `json:"startsAt"`
 	EndsAt       string    `json:"endsAt"`
+	HoldSeconds  int32     `json:"holdSeconds"`
 	Status       Status    `json:"status"`
 	Remaining    int32     `json:"remaining"`
 }
@@ -46,6 +47,8 @@ type NewDeal struct {
 	PerUserLimit int32
 	StartsAt     time.Time
 	EndsAt       time.Time
+	// HoldSeconds: the payment window; nil takes the database's default (600 s).
+	HoldSeconds *int32
 }
 
 // Patch: nil keeps the field.
@@ -79,6 +82,7 @@ type deal struct {
 	StartsAt       time.Time
 	EndsAt         time.Time
 	CreatedAt      time.Time
+	HoldSeconds    int32
 }
 
 // terms: the deal as the deal scripts write it to Redis.
@@ -107,7 +111,7 @@ func (s *Service) Create(ctx context.Context, input NewDeal) (View, error) {
 	var created deal
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		row, err := generated.New(tx).CreateDeal(ctx, generated.CreateDealParams{ProductID: input.ProductID,
-			Price: input.Price, Stock: input.Stock, PerUserLimit: input.PerUserLimit, StartsAt: input.StartsAt, EndsAt: input.EndsAt})
+			Price: input.Price, Stock: input.Stock, PerUserLimit: input.PerUserLimit, StartsAt: input.StartsAt, EndsAt: input.EndsAt, HoldSeconds: input.HoldSeconds})
 		if err != nil {
 			return err
 		}
@@ -235,7 +239,7 @@ func (s *Service) view(ctx context.Context, d deal, now time.Time) View {
 		status = "live"
 	}
 	return View{ID: d.ID, ProductID: d.ProductID, Price: d.Price, Stock: d.Stock, PerUserLimit: d.PerUserLimit,
-		StartsAt: d.StartsAt.UTC().Format(isoMillis), EndsAt: d.EndsAt.UTC().Format(isoMillis), Status: status, Remaining: remaining}
+		StartsAt: d.StartsAt.UTC().Format(isoMillis), EndsAt: d.EndsAt.UTC().Format(isoMillis), HoldSeconds: d.HoldSeconds, Status: status, Remaining: remaining}
 }
 
 // liveRemaining: during the sale Redis holds the truth (reservations land there first).

@@ -21,19 +21,35 @@ type Deal struct {
 	EndsAt         time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	HoldSeconds    int32
 }
 
 type Order struct {
-	ID             uuid.UUID
-	DealID         uuid.UUID
-	UserID         uuid.UUID
-	Quantity       int32
-	UnitPrice      int32
-	Status         string
-	IdempotencyKey string
-	AcceptedAt     time.Time
-	CreatedAt      time.Time
-	ConfirmedAt    *time.Time
+	ID               uuid.UUID
+	DealID           uuid.UUID
+	UserID           uuid.UUID
+	Quantity         int32
+	UnitPrice        int32
+	Status           string
+	IdempotencyKey   string
+	AcceptedAt       time.Time
+	CreatedAt        time.Time
+	ConfirmedAt      *time.Time
+	PaidAt           *time.Time
+	PaymentReference *string
+	PaymentAttempt   *string
+	RefundReference  *string
+	ReleasedAt       *time.Time
+}
+
+type OrderRelease struct {
+	OrderID   uuid.UUID
+	DealID    uuid.UUID
+	UserID    uuid.UUID
+	Quantity  int32
+	Reason    string
+	CreatedAt time.Time
+	AppliedAt *time.Time
 }
 
 type Product struct {

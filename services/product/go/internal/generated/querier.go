@@ -13,6 +13,7 @@ import (
 type Querier interface {
 	// ---------------------------------------------------------------------------------------------
 	// Deals
+	// hold_seconds NULL takes the column's default (600 s, the migration's).
 	CreateDeal(ctx context.Context, arg CreateDealParams) (CreateDealRow, error)
 	CreateProduct(ctx context.Context, arg CreateProductParams) (Product, error)
 	// Sign-up. Returns no row when the email is taken (the UNIQUE constraint decides, not a
@@ -28,8 +29,13 @@ type Querier interface {
 	GetDeal(ctx context.Context, id uuid.UUID) (GetDealRow, error)
 	// The deal as a purchase sees it, with the window judged by the database clock.
 	GetDealForPurchase(ctx context.Context, id uuid.UUID) (GetDealForPurchaseRow, error)
+	// What Redis's stock of a deal must be rebuilt to: Postgres remaining minus the releases Redis
+	// has not applied yet (they are added when they are applied), read in one snapshot.
+	GetDealRedisStock(ctx context.Context, id uuid.UUID) (int32, error)
 	// ---------------------------------------------------------------------------------------------
 	// Orders: reads
+	// payBy is derived, never stored: accepted_at (Redis's clock at the reservation) plus the
+	// deal's hold, which is fixed once the deal exists.
 	GetOrder(ctx context.Context, id uuid.UUID) (GetOrderRow, error)
 	GetOrderByIdempotencyKey(ctx context.Context, arg GetOrderByIdempotencyKeyParams) (GetOrderByIdempotencyKeyRow, error)
 	// ---------------------------------------------------------------------------------------------
@@ -62,7 +68,7 @@ type Querier interface {
 	ListDealOrders(ctx context.Context, dealID uuid.UUID) ([]ListDealOrdersRow, error)
 	// Deals whose sale window held an instant, give or take a margin: the deals an order accepted
 	// then can belong to (the order service's look-up of an order not yet in Postgres).
-	ListDealsOpenAround(ctx context.Context, arg ListDealsOpenAroundParams) ([]uuid.UUID, error)
+	ListDealsOpenAround(ctx context.Context, arg ListDealsOpenAroundParams) ([]ListDealsOpenAroundRow, error)
 	// Deals that have not ended, soonest first: `open` all of them, `live` the started ones,
 	// `upcoming` the others. Filtered here, before the LIMIT, so one kind never crowds out another.
 	ListOpenDeals(ctx context.Context, arg ListOpenDealsParams) ([]ListOpenDealsRow, error)
@@ -71,6 +77,8 @@ type Querier interface {
 	// ---------------------------------------------------------------------------------------------
 	// Orders: the reconciler
 	// Deals whose Redis state matters: not ended, or ended within the grace period.
+	// unapplied_releases: units released in Postgres that Redis has not been given back yet (checkout's
+	// release outbox), so Redis stock + unapplied_releases = stock_remaining once settled.
 	ListReconcilableDeals(ctx context.Context, graceSeconds int32) ([]ListReconcilableDealsRow, error)
 	// Keyset pagination, newest first: order ids are UUIDv7, so id order is time order.
 	ListUserOrders(ctx context.Context, arg ListUserOrdersParams) ([]ListUserOrdersRow, error)
@@ -84,13 +92,36 @@ type Querier interface {
 	// Locks the batch's deals in id order (no deadlock between two consumers) and reads what is
 	// left, so the batch can tell which orders still fit.
 	LockDeals(ctx context.Context, ids []uuid.UUID) ([]LockDealsRow, error)
+	// Held orders past their payBy, oldest first; rows another expiry job holds are skipped, so
+	// several instances share the work without waiting on each other.
+	LockExpiredOrders(ctx context.Context, limit int32) ([]uuid.UUID, error)
+	// ---------------------------------------------------------------------------------------------
+	// Checkout: payment, cancellation, expiry and the release of held units (services/order/src/checkout)
+	// The order as a payment or a cancellation decides on it, locked until the transaction ends.
+	LockOrderForCheckout(ctx context.Context, id uuid.UUID) (LockOrderForCheckoutRow, error)
+	// Releases Redis has not been given yet, older than a moment (the releaser applies fresh ones
+	// itself); locked so two sweepers never apply the same one at once.
+	LockUnappliedReleases(ctx context.Context, arg LockUnappliedReleasesParams) ([]LockUnappliedReleasesRow, error)
+	// Paid only while still held and before payBy: the same row lock and clock as the expiry, so
+	// a payment and an expiry of one order cannot both win.
+	MarkOrderPaid(ctx context.Context, arg MarkOrderPaidParams) (uuid.UUID, error)
+	MarkReleaseApplied(ctx context.Context, orderID uuid.UUID) error
 	// ---------------------------------------------------------------------------------------------
 	// Health
 	Ping(ctx context.Context) (int32, error)
+	// The one decision of a release, in one statement: the order leaves `confirmed` (an expiry only
+	// once its payBy has passed by the database clock), its units go back to stock_remaining, and
+	// the release outbox gets its row. No row back: the order was not held (paid, released, or not
+	// yet due), and nothing changed.
+	ReleaseOrder(ctx context.Context, arg ReleaseOrderParams) (ReleaseOrderRow, error)
 	RevokeRefreshFamily(ctx context.Context, familyID uuid.UUID) (int64, error)
 	// Marks a token used. Affects no row when it was already rotated or revoked, which is how
 	// two concurrent refreshes with the same token are told apart: only one wins.
 	RotateRefreshToken(ctx context.Context, id uuid.UUID) (int64, error)
+	SetOrderRefund(ctx context.Context, arg SetOrderRefundParams) error
+	// The attempt about to charge, remembered first: when its answer is lost and the webhook pays
+	// the order (before or after the timeout), a retry of that attempt still answers 200.
+	SetPaymentAttempt(ctx context.Context, arg SetPaymentAttemptParams) error
 	SumUserDealQuantity(ctx context.Context, arg SumUserDealQuantityParams) (int32, error)
 	// The conditional decrement: no row when the stock does not cover the quantity, so two
 	// concurrent buyers of the last unit cannot both succeed (the row lock orders them).

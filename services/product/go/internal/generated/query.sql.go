@@ -14,9 +14,10 @@ import (
 
 const createDeal = `-- name: CreateDeal :one
 
-INSERT INTO deals (product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at)
-VALUES ($1, $2, $3, $3, $4, $5, $6)
-RETURNING id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at
+INSERT INTO deals (product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, hold_seconds)
+VALUES ($1, $2, $3, $3, $4, $5, $6,
+        coalesce($7::int, 600))
+RETURNING id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at, hold_seconds
 `
 
 type CreateDealParams struct {
@@ -26,6 +27,7 @@ type CreateDealParams struct {
 	PerUserLimit int32
 	StartsAt     time.Time
 	EndsAt       time.Time
+	HoldSeconds  *int32
 }
 
 type CreateDealRow struct {
@@ -38,10 +40,12 @@ type CreateDealRow struct {
 	StartsAt       time.Time
 	EndsAt         time.Time
 	CreatedAt      time.Time
+	HoldSeconds    int32
 }
 
 // ---------------------------------------------------------------------------------------------
 // Deals
+// hold_seconds NULL takes the column's default (600 s, the migration's).
 func (q *Queries) CreateDeal(ctx context.Context, arg CreateDealParams) (CreateDealRow, error) {
 	row := q.db.QueryRow(ctx, createDeal,
 		arg.ProductID,
@@ -50,6 +54,7 @@ func (q *Queries) CreateDeal(ctx context.Context, arg CreateDealParams) (CreateD
 		arg.PerUserLimit,
 		arg.StartsAt,
 		arg.EndsAt,
+		arg.HoldSeconds,
 	)
 	var i CreateDealRow
 	err := row.Scan(
@@ -62,6 +67,7 @@ func (q *Queries) CreateDeal(ctx context.Context, arg CreateDealParams) (CreateD
 		&i.StartsAt,
 		&i.EndsAt,
 		&i.CreatedAt,
+		&i.HoldSeconds,
 	)
 	return i, err
 }
@@ -208,7 +214,7 @@ func (q *Queries) ExistingUserIds(ctx context.Context, ids []uuid.UUID) ([]uuid.
 }
 
 const getDeal = `-- name: GetDeal :one
-SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at
+SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at, hold_seconds
 FROM deals
 WHERE id = $1
 `
@@ -223,6 +229,7 @@ type GetDealRow struct {
 	StartsAt       time.Time
 	EndsAt         time.Time
 	CreatedAt      time.Time
+	HoldSeconds    int32
 }
 
 func (q *Queries) GetDeal(ctx context.Context, id uuid.UUID) (GetDealRow, error) {
@@ -238,6 +245,7 @@ func (q *Queries) GetDeal(ctx context.Context, id uuid.UUID) (GetDealRow, error)
 		&i.StartsAt,
 		&i.EndsAt,
 		&i.CreatedAt,
+		&i.HoldSeconds,
 	)
 	return i, err
 }
@@ -273,27 +281,48 @@ func (q *Queries) GetDealForPurchase(ctx context.Context, id uuid.UUID) (GetDeal
 	return i, err
 }
 
+const getDealRedisStock = `-- name: GetDealRedisStock :one
+SELECT d.stock_remaining - (SELECT coalesce(sum(r.quantity), 0)::int FROM order_releases r
+                            WHERE r.deal_id = d.id AND r.applied_at IS NULL) AS redis_stock
+FROM deals d
+WHERE d.id = $1
+`
+
+// What Redis's stock of a deal must be rebuilt to: Postgres remaining minus the releases Redis
+// has not applied yet (they are added when they are applied), read in one snapshot.
+func (q *Queries) GetDealRedisStock(ctx context.Context, id uuid.UUID) (int32, error) {
+	row := q.db.QueryRow(ctx, getDealRedisStock, id)
+	var redis_stock int32
+	err := row.Scan(&redis_stock)
+	return redis_stock, err
+}
+
 const getOrder = `-- name: GetOrder :one
 
-SELECT id, deal_id, user_id, quantity, unit_price, status, accepted_at, created_at, confirmed_at
-FROM orders
-WHERE id = $1
+SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.accepted_at, o.created_at,
+       o.confirmed_at, o.accepted_at + make_interval(secs => d.hold_seconds) AS pay_by, o.payment_reference
+FROM orders o JOIN deals d ON d.id = o.deal_id
+WHERE o.id = $1
 `
 
 type GetOrderRow struct {
-	ID          uuid.UUID
-	DealID      uuid.UUID
-	UserID      uuid.UUID
-	Quantity    int32
-	UnitPrice   int32
-	Status      string
-	AcceptedAt  time.Time
-	CreatedAt   time.Time
-	ConfirmedAt *time.Time
+	ID               uuid.UUID
+	DealID           uuid.UUID
+	UserID           uuid.UUID
+	Quantity         int32
+	UnitPrice        int32
+	Status           string
+	AcceptedAt       time.Time
+	CreatedAt        time.Time
+	ConfirmedAt      *time.Time
+	PayBy            int32
+	PaymentReference *string
 }
 
 // ---------------------------------------------------------------------------------------------
 // Orders: reads
+// payBy is derived, never stored: accepted_at (Redis's clock at the reservation) plus the
+// deal's hold, which is fixed once the deal exists.
 func (q *Queries) GetOrder(ctx context.Context, id uuid.UUID) (GetOrderRow, error) {
 	row := q.db.QueryRow(ctx, getOrder, id)
 	var i GetOrderRow
@@ -307,6 +336,8 @@ func (q *Queries) GetOrder(ctx context.Context, id uuid.UUID) (GetOrderRow, erro
 		&i.AcceptedAt,
 		&i.CreatedAt,
 		&i.ConfirmedAt,
+		&i.PayBy,
+		&i.PaymentReference,
 	)
 	return i, err
 }
@@ -616,7 +647,7 @@ func (q *Queries) InsertRefreshToken(ctx context.Context, arg InsertRefreshToken
 const listDealBuyers = `-- name: ListDealBuyers :many
 SELECT user_id, sum(quantity)::int AS quantity
 FROM orders
-WHERE deal_id = $1 AND status = 'confirmed'
+WHERE deal_id = $1 AND status IN ('confirmed', 'paid')
 GROUP BY user_id
 `
 
@@ -723,7 +754,7 @@ func (q *Queries) ListDealOrders(ctx context.Context, dealID uuid.UUID) ([]ListD
 }
 
 const listDealsOpenAround = `-- name: ListDealsOpenAround :many
-SELECT id
+SELECT id, hold_seconds
 FROM deals
 WHERE starts_at <= $1 AND ends_at > $2
 `
@@ -733,21 +764,26 @@ type ListDealsOpenAroundParams struct {
 	Earliest time.Time
 }
 
+type ListDealsOpenAroundRow struct {
+	ID          uuid.UUID
+	HoldSeconds int32
+}
+
 // Deals whose sale window held an instant, give or take a margin: the deals an order accepted
 // then can belong to (the order service's look-up of an order not yet in Postgres).
-func (q *Queries) ListDealsOpenAround(ctx context.Context, arg ListDealsOpenAroundParams) ([]uuid.UUID, error) {
+func (q *Queries) ListDealsOpenAround(ctx context.Context, arg ListDealsOpenAroundParams) ([]ListDealsOpenAroundRow, error) {
 	rows, err := q.db.Query(ctx, listDealsOpenAround, arg.Latest, arg.Earliest)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []uuid.UUID
+	var items []ListDealsOpenAroundRow
 	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
+		var i ListDealsOpenAroundRow
+		if err := rows.Scan(&i.ID, &i.HoldSeconds); err != nil {
 			return nil, err
 		}
-		items = append(items, id)
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -756,7 +792,7 @@ func (q *Queries) ListDealsOpenAround(ctx context.Context, arg ListDealsOpenArou
 }
 
 const listOpenDeals = `-- name: ListOpenDeals :many
-SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at
+SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at, hold_seconds
 FROM deals
 WHERE ends_at > now()
   AND ($1::text = 'open' OR ($1::text = 'live') = (starts_at <= now()))
@@ -779,6 +815,7 @@ type ListOpenDealsRow struct {
 	StartsAt       time.Time
 	EndsAt         time.Time
 	CreatedAt      time.Time
+	HoldSeconds    int32
 }
 
 // Deals that have not ended, soonest first: `open` all of them, `live` the started ones,
@@ -802,6 +839,7 @@ func (q *Queries) ListOpenDeals(ctx context.Context, arg ListOpenDealsParams) ([
 			&i.StartsAt,
 			&i.EndsAt,
 			&i.CreatedAt,
+			&i.HoldSeconds,
 		); err != nil {
 			return nil, err
 		}
@@ -859,26 +897,31 @@ func (q *Queries) ListProducts(ctx context.Context, arg ListProductsParams) ([]P
 
 const listReconcilableDeals = `-- name: ListReconcilableDeals :many
 
-SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at
+SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at,
+       (SELECT coalesce(sum(r.quantity), 0)::int FROM order_releases r
+        WHERE r.deal_id = deals.id AND r.applied_at IS NULL) AS unapplied_releases
 FROM deals
 WHERE ends_at > now() - make_interval(secs => $1::int)
 ORDER BY starts_at, id
 `
 
 type ListReconcilableDealsRow struct {
-	ID             uuid.UUID
-	ProductID      uuid.UUID
-	Price          int32
-	Stock          int32
-	StockRemaining int32
-	PerUserLimit   int32
-	StartsAt       time.Time
-	EndsAt         time.Time
+	ID                uuid.UUID
+	ProductID         uuid.UUID
+	Price             int32
+	Stock             int32
+	StockRemaining    int32
+	PerUserLimit      int32
+	StartsAt          time.Time
+	EndsAt            time.Time
+	UnappliedReleases int32
 }
 
 // ---------------------------------------------------------------------------------------------
 // Orders: the reconciler
 // Deals whose Redis state matters: not ended, or ended within the grace period.
+// unapplied_releases: units released in Postgres that Redis has not been given back yet (checkout's
+// release outbox), so Redis stock + unapplied_releases = stock_remaining once settled.
 func (q *Queries) ListReconcilableDeals(ctx context.Context, graceSeconds int32) ([]ListReconcilableDealsRow, error) {
 	rows, err := q.db.Query(ctx, listReconcilableDeals, graceSeconds)
 	if err != nil {
@@ -897,6 +940,7 @@ func (q *Queries) ListReconcilableDeals(ctx context.Context, graceSeconds int32)
 			&i.PerUserLimit,
 			&i.StartsAt,
 			&i.EndsAt,
+			&i.UnappliedReleases,
 		); err != nil {
 			return nil, err
 		}
@@ -909,10 +953,11 @@ func (q *Queries) ListReconcilableDeals(ctx context.Context, graceSeconds int32)
 }
 
 const listUserOrders = `-- name: ListUserOrders :many
-SELECT id, deal_id, user_id, quantity, unit_price, status, accepted_at, created_at, confirmed_at
-FROM orders
-WHERE user_id = $1 AND ($2::uuid IS NULL OR id < $2::uuid)
-ORDER BY id DESC
+SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.accepted_at, o.created_at,
+       o.confirmed_at, o.accepted_at + make_interval(secs => d.hold_seconds) AS pay_by, o.payment_reference
+FROM orders o JOIN deals d ON d.id = o.deal_id
+WHERE o.user_id = $1 AND ($2::uuid IS NULL OR o.id < $2::uuid)
+ORDER BY o.id DESC
 LIMIT $3
 `
 
@@ -923,15 +968,17 @@ type ListUserOrdersParams struct {
 }
 
 type ListUserOrdersRow struct {
-	ID          uuid.UUID
-	DealID      uuid.UUID
-	UserID      uuid.UUID
-	Quantity    int32
-	UnitPrice   int32
-	Status      string
-	AcceptedAt  time.Time
-	CreatedAt   time.Time
-	ConfirmedAt *time.Time
+	ID               uuid.UUID
+	DealID           uuid.UUID
+	UserID           uuid.UUID
+	Quantity         int32
+	UnitPrice        int32
+	Status           string
+	AcceptedAt       time.Time
+	CreatedAt        time.Time
+	ConfirmedAt      *time.Time
+	PayBy            int32
+	PaymentReference *string
 }
 
 // Keyset pagination, newest first: order ids are UUIDv7, so id order is time order.
@@ -954,6 +1001,8 @@ func (q *Queries) ListUserOrders(ctx context.Context, arg ListUserOrdersParams) 
 			&i.AcceptedAt,
 			&i.CreatedAt,
 			&i.ConfirmedAt,
+			&i.PayBy,
+			&i.PaymentReference,
 		); err != nil {
 			return nil, err
 		}
@@ -1022,6 +1071,169 @@ func (q *Queries) LockDeals(ctx context.Context, ids []uuid.UUID) ([]LockDealsRo
 	return items, nil
 }
 
+const lockExpiredOrders = `-- name: LockExpiredOrders :many
+SELECT o.id
+FROM orders o JOIN deals d ON d.id = o.deal_id
+WHERE o.status = 'confirmed' AND o.accepted_at + make_interval(secs => d.hold_seconds) <= now()
+ORDER BY o.accepted_at
+LIMIT $1
+FOR UPDATE OF o SKIP LOCKED
+`
+
+// Held orders past their payBy, oldest first; rows another expiry job holds are skipped, so
+// several instances share the work without waiting on each other.
+func (q *Queries) LockExpiredOrders(ctx context.Context, limit int32) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, lockExpiredOrders, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockOrderForCheckout = `-- name: LockOrderForCheckout :one
+
+SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.payment_reference,
+       o.payment_attempt,
+       o.accepted_at + make_interval(secs => d.hold_seconds) AS pay_by,
+       o.accepted_at + make_interval(secs => d.hold_seconds) <= now() AS overdue,
+       p.currency
+FROM orders o JOIN deals d ON d.id = o.deal_id JOIN products p ON p.id = d.product_id
+WHERE o.id = $1
+FOR UPDATE OF o
+`
+
+type LockOrderForCheckoutRow struct {
+	ID               uuid.UUID
+	DealID           uuid.UUID
+	UserID           uuid.UUID
+	Quantity         int32
+	UnitPrice        int32
+	Status           string
+	PaymentReference *string
+	PaymentAttempt   *string
+	PayBy            int32
+	Overdue          bool
+	Currency         string
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checkout: payment, cancellation, expiry and the release of held units (services/order/src/checkout)
+// The order as a payment or a cancellation decides on it, locked until the transaction ends.
+func (q *Queries) LockOrderForCheckout(ctx context.Context, id uuid.UUID) (LockOrderForCheckoutRow, error) {
+	row := q.db.QueryRow(ctx, lockOrderForCheckout, id)
+	var i LockOrderForCheckoutRow
+	err := row.Scan(
+		&i.ID,
+		&i.DealID,
+		&i.UserID,
+		&i.Quantity,
+		&i.UnitPrice,
+		&i.Status,
+		&i.PaymentReference,
+		&i.PaymentAttempt,
+		&i.PayBy,
+		&i.Overdue,
+		&i.Currency,
+	)
+	return i, err
+}
+
+const lockUnappliedReleases = `-- name: LockUnappliedReleases :many
+SELECT r.order_id, r.deal_id, r.user_id, r.quantity, d.ends_at <= now() AS deal_ended
+FROM order_releases r JOIN deals d ON d.id = r.deal_id
+WHERE r.applied_at IS NULL AND r.created_at <= now() - make_interval(secs => $1::int)
+ORDER BY r.created_at
+LIMIT $2
+FOR UPDATE OF r SKIP LOCKED
+`
+
+type LockUnappliedReleasesParams struct {
+	MinAgeSeconds int32
+	Limit         int32
+}
+
+type LockUnappliedReleasesRow struct {
+	OrderID   uuid.UUID
+	DealID    uuid.UUID
+	UserID    uuid.UUID
+	Quantity  int32
+	DealEnded bool
+}
+
+// Releases Redis has not been given yet, older than a moment (the releaser applies fresh ones
+// itself); locked so two sweepers never apply the same one at once.
+func (q *Queries) LockUnappliedReleases(ctx context.Context, arg LockUnappliedReleasesParams) ([]LockUnappliedReleasesRow, error) {
+	rows, err := q.db.Query(ctx, lockUnappliedReleases, arg.MinAgeSeconds, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LockUnappliedReleasesRow
+	for rows.Next() {
+		var i LockUnappliedReleasesRow
+		if err := rows.Scan(
+			&i.OrderID,
+			&i.DealID,
+			&i.UserID,
+			&i.Quantity,
+			&i.DealEnded,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const markOrderPaid = `-- name: MarkOrderPaid :one
+UPDATE orders o
+SET status = 'paid', paid_at = now(), payment_reference = $1,
+    payment_attempt = coalesce($2, o.payment_attempt)
+FROM deals d
+WHERE o.id = $3 AND d.id = o.deal_id AND o.status = 'confirmed'
+  AND now() < o.accepted_at + make_interval(secs => d.hold_seconds)
+RETURNING o.id
+`
+
+type MarkOrderPaidParams struct {
+	PaymentReference *string
+	PaymentAttempt   *string
+	ID               uuid.UUID
+}
+
+// Paid only while still held and before payBy: the same row lock and clock as the expiry, so
+// a payment and an expiry of one order cannot both win.
+func (q *Queries) MarkOrderPaid(ctx context.Context, arg MarkOrderPaidParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, markOrderPaid, arg.PaymentReference, arg.PaymentAttempt, arg.ID)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
+}
+
+const markReleaseApplied = `-- name: MarkReleaseApplied :exec
+UPDATE order_releases SET applied_at = now() WHERE order_id = $1 AND applied_at IS NULL
+`
+
+func (q *Queries) MarkReleaseApplied(ctx context.Context, orderID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, markReleaseApplied, orderID)
+	return err
+}
+
 const ping = `-- name: Ping :one
 
 SELECT 1::int AS ok
@@ -1034,6 +1246,55 @@ func (q *Queries) Ping(ctx context.Context) (int32, error) {
 	var ok int32
 	err := row.Scan(&ok)
 	return ok, err
+}
+
+const releaseOrder = `-- name: ReleaseOrder :one
+WITH released AS (
+  UPDATE orders o
+  SET status = $1::text, released_at = now()
+  FROM deals d
+  WHERE o.id = $2 AND d.id = o.deal_id AND o.status = 'confirmed'
+    AND ($1::text = 'cancelled' OR o.accepted_at + make_interval(secs => d.hold_seconds) <= now())
+  RETURNING o.id, o.deal_id, o.user_id, o.quantity
+), given_back AS (
+  UPDATE deals d
+  SET stock_remaining = d.stock_remaining + r.quantity
+  FROM released r
+  WHERE d.id = r.deal_id
+  RETURNING d.id
+)
+INSERT INTO order_releases (order_id, deal_id, user_id, quantity, reason)
+SELECT r.id, r.deal_id, r.user_id, r.quantity, $1::text
+FROM released r
+RETURNING order_id, deal_id, user_id, quantity
+`
+
+type ReleaseOrderParams struct {
+	Reason string
+	ID     uuid.UUID
+}
+
+type ReleaseOrderRow struct {
+	OrderID  uuid.UUID
+	DealID   uuid.UUID
+	UserID   uuid.UUID
+	Quantity int32
+}
+
+// The one decision of a release, in one statement: the order leaves `confirmed` (an expiry only
+// once its payBy has passed by the database clock), its units go back to stock_remaining, and
+// the release outbox gets its row. No row back: the order was not held (paid, released, or not
+// yet due), and nothing changed.
+func (q *Queries) ReleaseOrder(ctx context.Context, arg ReleaseOrderParams) (ReleaseOrderRow, error) {
+	row := q.db.QueryRow(ctx, releaseOrder, arg.Reason, arg.ID)
+	var i ReleaseOrderRow
+	err := row.Scan(
+		&i.OrderID,
+		&i.DealID,
+		&i.UserID,
+		&i.Quantity,
+	)
+	return i, err
 }
 
 const revokeRefreshFamily = `-- name: RevokeRefreshFamily :execrows
@@ -1066,10 +1327,41 @@ func (q *Queries) RotateRefreshToken(ctx context.Context, id uuid.UUID) (int64, 
 	return result.RowsAffected(), nil
 }
 
+const setOrderRefund = `-- name: SetOrderRefund :exec
+UPDATE orders SET refund_reference = $1 WHERE id = $2
+`
+
+type SetOrderRefundParams struct {
+	RefundReference *string
+	ID              uuid.UUID
+}
+
+func (q *Queries) SetOrderRefund(ctx context.Context, arg SetOrderRefundParams) error {
+	_, err := q.db.Exec(ctx, setOrderRefund, arg.RefundReference, arg.ID)
+	return err
+}
+
+const setPaymentAttempt = `-- name: SetPaymentAttempt :exec
+UPDATE orders SET payment_attempt = $1
+WHERE id = $2 AND (status = 'confirmed' OR (status = 'paid' AND payment_attempt IS NULL))
+`
+
+type SetPaymentAttemptParams struct {
+	PaymentAttempt *string
+	ID             uuid.UUID
+}
+
+// The attempt about to charge, remembered first: when its answer is lost and the webhook pays
+// the order (before or after the timeout), a retry of that attempt still answers 200.
+func (q *Queries) SetPaymentAttempt(ctx context.Context, arg SetPaymentAttemptParams) error {
+	_, err := q.db.Exec(ctx, setPaymentAttempt, arg.PaymentAttempt, arg.ID)
+	return err
+}
+
 const sumUserDealQuantity = `-- name: SumUserDealQuantity :one
 SELECT coalesce(sum(quantity), 0)::int AS bought
 FROM orders
-WHERE deal_id = $1 AND user_id = $2 AND status = 'confirmed'
+WHERE deal_id = $1 AND user_id = $2 AND status IN ('confirmed', 'paid')
 `
 
 type SumUserDealQuantityParams struct {
@@ -1173,7 +1465,7 @@ SET price = coalesce($1::int, price),
     ends_at = coalesce($5::timestamptz, ends_at),
     updated_at = now()
 WHERE id = $6 AND starts_at > now()
-RETURNING id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at
+RETURNING id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at, hold_seconds
 `
 
 type UpdateScheduledDealParams struct {
@@ -1195,6 +1487,7 @@ type UpdateScheduledDealRow struct {
 	StartsAt       time.Time
 	EndsAt         time.Time
 	CreatedAt      time.Time
+	HoldSeconds    int32
 }
 
 // Only a deal that has not started can change; a NULL keeps the field. Before the start no
@@ -1219,6 +1512,7 @@ func (q *Queries) UpdateScheduledDeal(ctx context.Context, arg UpdateScheduledDe
 		&i.StartsAt,
 		&i.EndsAt,
 		&i.CreatedAt,
+		&i.HoldSeconds,
 	)
 	return i, err
 }

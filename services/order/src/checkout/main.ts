@@ -1,0 +1,59 @@
+import type { Sql } from '@flash-deal/db'
+import type { Logger } from '@flash-deal/kit'
+import type { Redis } from '@flash-deal/kit/redis'
+import { SandboxPaymentProvider } from '../payments/sandbox-provider'
+import { ExpiryJob } from './expiry'
+import { Releaser, ReleaseSweeper } from './release'
+import type { CheckoutDeps } from './wiring'
+
+interface CheckoutSettings {
+  PAYMENT_PROVIDER_URL: string
+  PAYMENT_API_KEY: string
+  PAYMENT_WEBHOOK_SECRET: string
+  PAYMENT_PROVIDER_TIMEOUT_MS: number
+  PAYMENT_WEBHOOK_TOLERANCE_SECONDS: number
+  EXPIRY_INTERVAL_MS: number
+  RELEASE_SWEEP_INTERVAL_MS: number
+  PAYMENT_ARRIVAL_WAIT_MS: number
+}
+
+/**
+ * Checkout's part of the order service's composition root: the provider adapter (a Stripe
+ * adapter would be chosen here), the releaser, and the expiry job and release sweeper, which
+ * run in every order instance (SKIP LOCKED lets them share).
+ */
+export function startCheckout(
+  config: CheckoutSettings,
+  clients: { sql: Sql; redis: Redis; logger: Logger },
+) {
+  const releaser = new Releaser(clients)
+  const expiry =
+    config.EXPIRY_INTERVAL_MS > 0
+      ? new ExpiryJob({ ...clients, releaser, intervalMs: config.EXPIRY_INTERVAL_MS }).start()
+      : null
+  const sweeper =
+    config.RELEASE_SWEEP_INTERVAL_MS > 0
+      ? new ReleaseSweeper({
+          ...clients,
+          releaser,
+          intervalMs: config.RELEASE_SWEEP_INTERVAL_MS,
+        }).start()
+      : null
+  const deps: CheckoutDeps = {
+    releaser,
+    provider: new SandboxPaymentProvider({
+      baseUrl: config.PAYMENT_PROVIDER_URL,
+      apiKey: config.PAYMENT_API_KEY,
+      timeoutMs: config.PAYMENT_PROVIDER_TIMEOUT_MS,
+      webhookSecrets: config.PAYMENT_WEBHOOK_SECRET,
+      webhookToleranceSeconds: config.PAYMENT_WEBHOOK_TOLERANCE_SECONDS,
+    }),
+    arrivalWaitMs: config.PAYMENT_ARRIVAL_WAIT_MS,
+  }
+  return {
+    deps,
+    async stop() {
+      await Promise.all([expiry?.stop(), sweeper?.stop()])
+    },
+  }
+}
