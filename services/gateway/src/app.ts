@@ -3,9 +3,7 @@ import {
   type Logger,
   type ReadinessCheck,
   type Telemetry,
-  type TraceContext,
   telemetryOff,
-  traceContextOf,
 } from '@flash-deal/kit'
 import type { InternalTokenSigner } from '@flash-deal/kit/internal-auth'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
@@ -28,7 +26,7 @@ export interface GatewayDeps {
   /** Signs the X-Internal-Token every proxied request carries (decisions §1). */
   internalTokens: InternalTokenSigner
   /** Sign-ups and logins per client address (429); absent, unlimited. */
-  checkAuthRateLimit?: (address: string | undefined, trace: TraceContext) => Promise<void>
+  checkAuthRateLimit?: (address: string | undefined) => Promise<void>
   /** Tracing (a server span per request, a client span per proxy hop); off when absent. */
   telemetry?: Telemetry
   purchase: Omit<PurchaseDeps, 'verifier' | 'forwardToOrder' | 'clientAddress'>
@@ -93,8 +91,9 @@ export function createApp({
             headers: request.headers,
             body: JSON.stringify(body),
           }),
-          // The rebuilt request is not the one the kit traced: parent the hop on the original.
-          { ...context, maxBodyBytes, internalTokens, telemetry, trace: traceContextOf(request) },
+          // The rebuilt request is not the one the kit saw: the hop parents on the active
+          // context, the original request's.
+          { ...context, maxBodyBytes, internalTokens, telemetry },
         ),
     }),
   )
@@ -102,12 +101,10 @@ export function createApp({
     const forward = async ({
       request,
       requestId,
-      traceContext,
       server,
     }: {
       request: Request
       requestId: string
-      traceContext: TraceContext
       server: ServerInfo
     }) => {
       const authorization = request.headers.get('authorization')
@@ -115,7 +112,7 @@ export function createApp({
       // The address the runtime saw (the socket's peer on Bun, workerd's on the edge).
       const address = clientAddress(request, server)
       if (checkAuthRateLimit && owner === 'auth' && costsAHash(request)) {
-        await checkAuthRateLimit(address, traceContext)
+        await checkAuthRateLimit(address)
       }
       return proxy(upstreams[owner], request, {
         requestId,
@@ -123,7 +120,6 @@ export function createApp({
         internalTokens,
         clientAddress: address,
         telemetry,
-        trace: traceContext,
       })
     }
     // `parse: 'none'` keeps the body as a stream for the proxy instead of parsing it here.

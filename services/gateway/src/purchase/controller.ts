@@ -5,13 +5,7 @@ import {
   PurchaseBody,
   PurchaseParams,
 } from '@flash-deal/contracts'
-import {
-  bearerAuth,
-  bearerSecurity,
-  ProblemSchema,
-  type TraceContext,
-  traceContextOf,
-} from '@flash-deal/kit'
+import { bearerAuth, bearerSecurity, ProblemSchema } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { Elysia } from 'elysia'
 import { errorOutcome, type PurchaseOutcome, responseOutcome } from './outcomes'
@@ -33,11 +27,7 @@ export interface PurchaseDeps {
   mode: OrderMode
   /** The source of the per-address limit's key; the socket's peer when absent. */
   clientAddress?: ClientAddress
-  checkRateLimit(
-    userId: string,
-    addressOf: () => string | undefined,
-    trace?: TraceContext,
-  ): Promise<void>
+  checkRateLimit(userId: string, addressOf: () => string | undefined): Promise<void>
   /** async: the Redis reservation. */
   reserveStock(request: PurchaseRequest): Promise<Reservation>
   /** sync: hands the (validated) purchase to the order service and returns its answer. */
@@ -75,8 +65,7 @@ export function purchaseController(deps: PurchaseDeps) {
         const idempotencyKey = idempotencyKeyOf(request.headers)
         const quantity = body?.quantity ?? 1
         const addressOf = () => (deps.clientAddress ?? serverAddress)(request, server)
-        const trace = traceContextOf(request)
-        await deps.checkRateLimit(user.sub, addressOf, trace)
+        await deps.checkRateLimit(user.sub, addressOf)
         if (deps.mode === 'sync') {
           // The kit has already put this request's id on the response; the order service gets it too.
           const requestId = String(set.headers['x-request-id'] ?? '')
@@ -95,7 +84,6 @@ export function purchaseController(deps: PurchaseDeps) {
           userId: user.sub,
           idempotencyKey,
           quantity,
-          trace,
           headers: request.headers,
         })
         deps.recordOutcome(reservation.replayed ? 'replayed' : 'accepted')

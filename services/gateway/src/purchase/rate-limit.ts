@@ -2,7 +2,6 @@ import {
   ServiceUnavailableError,
   type Telemetry,
   TooManyRequestsError,
-  type TraceContext,
   telemetryOff,
   withRedisSpan,
 } from '@flash-deal/kit'
@@ -34,24 +33,20 @@ export function purchaseRateLimiter(
   limits: PurchaseRateLimits,
   telemetry: Telemetry = telemetryOff('gateway'),
 ) {
-  const take = async (key: string, limit: BucketLimit, trace?: TraceContext) => {
+  const take = async (key: string, limit: BucketLimit) => {
     if (limit.perSecond <= 0) return 0
-    const [allowed, waitMs] = (await withRedisSpan(telemetry, `EVALSHA ${script.name}`, trace, () =>
+    const [allowed, waitMs] = (await withRedisSpan(telemetry, `EVALSHA ${script.name}`, () =>
       port.run(script, [key], [limit.perSecond, limit.burst]),
     )) as [number, number]
     return allowed === 1 ? 0 : waitMs
   }
   // The client address is looked up only when its bucket is on (the lookup is not free).
-  return async function checkRateLimit(
-    userId: string,
-    addressOf: () => string | undefined,
-    trace?: TraceContext,
-  ) {
+  return async function checkRateLimit(userId: string, addressOf: () => string | undefined) {
     if (limits.user.perSecond <= 0 && limits.address.perSecond <= 0) return
     const address = limits.address.perSecond > 0 ? addressOf() : undefined
     const waits = await Promise.all([
-      take(userBucketKey(userId), limits.user, trace),
-      address ? take(addressBucketKey(address), limits.address, trace) : 0,
+      take(userBucketKey(userId), limits.user),
+      address ? take(addressBucketKey(address), limits.address) : 0,
     ])
     const waitMs = Math.max(...waits)
     if (waitMs > 0) throw new TooManyRequestsError(waitMs / 1000, 'Too many purchase attempts')
@@ -71,11 +66,11 @@ export function authRateLimiter(
   limit: BucketLimit,
   telemetry: Telemetry = telemetryOff('gateway'),
 ) {
-  return async function checkAuthRateLimit(address: string | undefined, trace?: TraceContext) {
+  return async function checkAuthRateLimit(address: string | undefined) {
     if (limit.perSecond <= 0 || !address) return
     let answer: [number, number]
     try {
-      answer = (await withRedisSpan(telemetry, `EVALSHA ${script.name}`, trace, () =>
+      answer = (await withRedisSpan(telemetry, `EVALSHA ${script.name}`, () =>
         port.run(script, [authBucketKey(address)], [limit.perSecond, limit.burst]),
       )) as [number, number]
     } catch {

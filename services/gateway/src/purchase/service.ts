@@ -1,11 +1,5 @@
 import { dealKeys, purchaseRefused } from '@flash-deal/contracts'
-import {
-  type Logger,
-  ServiceUnavailableError,
-  SpanKind,
-  type Telemetry,
-  type TraceContext,
-} from '@flash-deal/kit'
+import { type Logger, ServiceUnavailableError, SpanKind, type Telemetry } from '@flash-deal/kit'
 import { v7 as uuidv7 } from 'uuid'
 import type { LuaScript, RedisPort } from '../redis/port'
 import { outboxTraceparent } from './trace-context'
@@ -15,8 +9,6 @@ export interface PurchaseRequest {
   userId: string
   idempotencyKey: string
   quantity: number
-  /** The request's trace context (its HTTP server span when tracing is on). */
-  trace: TraceContext
   /** The request's headers: the caller's `traceparent` when tracing is off. */
   headers: Headers
 }
@@ -41,8 +33,7 @@ export function createReservations(
   logger: Logger,
   telemetry: Telemetry,
 ) {
-  const spanOptions = (parent: TraceContext, dealId: string) => ({
-    parent,
+  const spanOptions = (dealId: string) => ({
     kind: SpanKind.CLIENT,
     attributes: {
       'flash_deal.deal.id': dealId,
@@ -56,7 +47,7 @@ export function createReservations(
     const orderId = uuidv7()
     const reply = await telemetry.withSpan(
       `EVALSHA ${reserveScript.name}`,
-      spanOptions(request.trace, request.dealId),
+      spanOptions(request.dealId),
       async (span, reservation) => {
         let reply: ReserveReply
         try {

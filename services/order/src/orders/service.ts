@@ -1,11 +1,6 @@
 import { dealOrdersKey, type PendingOrder, parsePendingOrder } from '@flash-deal/contracts'
 import { type Queries, type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
-import {
-  type Logger,
-  NotFoundError,
-  ServiceUnavailableError,
-  type TraceContext,
-} from '@flash-deal/kit'
+import { type Logger, NotFoundError, ServiceUnavailableError } from '@flash-deal/kit'
 import type { AccessClaims } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
 import { decodeCursor, encodeCursor } from './cursor'
@@ -67,16 +62,16 @@ export class OrderService {
   ) {}
 
   /** Anyone but the owner or an admin gets the same 404 as for an unknown id: ids leak nothing. */
-  async get(id: string, reader: AccessClaims, trace?: TraceContext): Promise<OrderView> {
-    const order = (await this.fromPostgres(id, trace)) ?? (await this.fromRedis(id, trace))
+  async get(id: string, reader: AccessClaims): Promise<OrderView> {
+    const order = (await this.fromPostgres(id)) ?? (await this.fromRedis(id))
     if (!order || (order.userId !== reader.sub && reader.role !== 'admin')) {
       throw new NotFoundError(`No order with id ${id}`)
     }
     return order
   }
 
-  async list(userId: string, limit: number, cursor?: string, trace?: TraceContext) {
-    const queries = this.queriesFor(trace)
+  async list(userId: string, limit: number, cursor?: string) {
+    const queries = this.queriesFor()
     const beforeId = cursor ? decodeCursor(cursor) : null
     // One row more than asked tells whether another page exists, so the last page has no cursor.
     const rows = await queries.listUserOrders(this.sql, { userId, beforeId, limit: limit + 1 })
@@ -85,8 +80,8 @@ export class OrderService {
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null }
   }
 
-  private async fromPostgres(id: string, trace?: TraceContext): Promise<OrderView | null> {
-    const row = await this.queriesFor(trace).getOrder(this.sql, { id })
+  private async fromPostgres(id: string): Promise<OrderView | null> {
+    const row = await this.queriesFor().getOrder(this.sql, { id })
     return row ? fromRow(row) : null
   }
 
@@ -95,10 +90,10 @@ export class OrderService {
    * a UUIDv7 it carries the instant the gateway accepted it: the deal is one whose window held
    * that instant, so only those deals (usually one) are asked, one HGET each in its own slot.
    */
-  private async fromRedis(id: string, trace?: TraceContext): Promise<OrderView | null> {
+  private async fromRedis(id: string): Promise<OrderView | null> {
     const acceptedAt = uuidv7Time(id)
     if (acceptedAt === null) return null
-    const deals = await this.queriesFor(trace).listDealsOpenAround(this.sql, {
+    const deals = await this.queriesFor().listDealsOpenAround(this.sql, {
       earliest: new Date(acceptedAt - CLOCK_SKEW_MS),
       latest: new Date(acceptedAt + CLOCK_SKEW_MS),
     })

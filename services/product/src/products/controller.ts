@@ -1,10 +1,4 @@
-import {
-  bearerAuth,
-  bearerSecurity,
-  NotFoundError,
-  ProblemSchema,
-  traceContextOf,
-} from '@flash-deal/kit'
+import { bearerAuth, bearerSecurity, NotFoundError, ProblemSchema } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { Elysia } from 'elysia'
 import type { Product, ProductRepository } from '../repository/base'
@@ -35,12 +29,12 @@ export function productsController(products: ProductRepository, verifier: TokenV
     .use(bearerAuth(verifier))
     .get(
       '',
-      async ({ query, request }) => {
+      async ({ query }) => {
         const limit = query.limit ?? 20
-        const items = await products.listProducts(
-          { limit, after: query.cursor ? decodeCursor(query.cursor) : undefined },
-          traceContextOf(request),
-        )
+        const items = await products.listProducts({
+          limit,
+          after: query.cursor ? decodeCursor(query.cursor) : undefined,
+        })
         const last = items.at(-1)
         return {
           items: items.map(view),
@@ -55,8 +49,8 @@ export function productsController(products: ProductRepository, verifier: TokenV
     )
     .get(
       '/:id',
-      async ({ params, set, request }) => {
-        const read = await products.getProduct(params.id, traceContextOf(request))
+      async ({ params, set }) => {
+        const read = await products.getProduct(params.id)
         // X-Cache says where this answer came from: Redis (hit) or Postgres (miss).
         set.headers['x-cache'] = read.source === 'cache' ? 'hit' : 'miss'
         if (!read.value) throw notFound(params.id)
@@ -70,15 +64,10 @@ export function productsController(products: ProductRepository, verifier: TokenV
     )
     .post(
       '',
-      async ({ body, status, request }) =>
+      async ({ body, status }) =>
         status(
           201,
-          view(
-            await products.createProduct(
-              { ...body, description: body.description ?? '' },
-              traceContextOf(request),
-            ),
-          ),
+          view(await products.createProduct({ ...body, description: body.description ?? '' })),
         ),
       {
         auth: 'admin',
@@ -93,8 +82,8 @@ export function productsController(products: ProductRepository, verifier: TokenV
     )
     .patch(
       '/:id',
-      async ({ params, body, request }) => {
-        const updated = await products.updateProduct(params.id, body, traceContextOf(request))
+      async ({ params, body }) => {
+        const updated = await products.updateProduct(params.id, body)
         if (!updated) throw notFound(params.id)
         return view(updated)
       },

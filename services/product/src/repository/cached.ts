@@ -18,7 +18,6 @@ import {
   type Logger,
   type Meter,
   type Telemetry,
-  type TraceContext,
   telemetryOff,
   withRedisSpan,
 } from '@flash-deal/kit'
@@ -97,14 +96,14 @@ export function cachedProductRepository(
   }
 
   // One load serves every concurrent miss of an id: its statement span is the first miss's.
-  const load = (id: string, trace?: TraceContext): Promise<Read<Product>> => {
+  const load = (id: string): Promise<Read<Product>> => {
     const pending = inFlight.get(id)
     if (pending) return pending
     const loading = (async () => {
       stats.loads += 1
-      const read = await inner.getProduct(id, trace)
+      const read = await inner.getProduct(id)
       try {
-        await withRedisSpan(telemetry, 'SET', trace, () =>
+        await withRedisSpan(telemetry, 'SET', () =>
           read.value
             ? redis.set(productCacheKey(id), JSON.stringify(read.value), 'EX', ttl())
             : redis.set(productCacheKey(id), NONE, 'EX', options.negativeTtlSeconds),
@@ -142,7 +141,7 @@ export function cachedProductRepository(
   }
 
   return {
-    async getProduct(id, trace) {
+    async getProduct(id) {
       const local = near.get(id)
       if (local && local.expiresAt > performance.now()) {
         stats.nearHits += 1
@@ -150,28 +149,28 @@ export function cachedProductRepository(
       }
       let cached: string | null
       try {
-        cached = await withRedisSpan(telemetry, 'GET', trace, () => redis.get(productCacheKey(id)))
+        cached = await withRedisSpan(telemetry, 'GET', () => redis.get(productCacheKey(id)))
       } catch (error) {
         fallback('read', error)
-        return inner.getProduct(id, trace)
+        return inner.getProduct(id)
       }
       if (cached === null) {
         stats.misses += 1
-        return load(id, trace)
+        return load(id)
       }
       stats.hits += 1
       const value = cached === NONE ? null : revive(cached)
       remember(id, value)
       return { value, source: 'cache' }
     },
-    listProducts: (page, trace) => inner.listProducts(page, trace),
-    async createProduct(input, trace) {
-      const product = await inner.createProduct(input, trace)
+    listProducts: (page) => inner.listProducts(page),
+    async createProduct(input) {
+      const product = await inner.createProduct(input)
       await invalidate(product.id)
       return product
     },
-    async updateProduct(id, patch, trace) {
-      const product = await inner.updateProduct(id, patch, trace)
+    async updateProduct(id, patch) {
+      const product = await inner.updateProduct(id, patch)
       await invalidate(id)
       return product
     },

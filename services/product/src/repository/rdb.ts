@@ -1,5 +1,4 @@
 import { type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
-import type { TraceContext } from '@flash-deal/kit'
 import type {
   NewProduct,
   PageRequest,
@@ -18,23 +17,23 @@ export function rdbProductRepository(
   queriesFor: QueriesFor = untracedQueries,
 ): ProductRepository {
   return {
-    async getProduct(id: string, trace?: TraceContext): Promise<Read<Product>> {
-      return { value: await queriesFor(trace).getProduct(sql, { id }), source: 'database' }
+    async getProduct(id: string): Promise<Read<Product>> {
+      return { value: await queriesFor().getProduct(sql, { id }), source: 'database' }
     },
-    listProducts({ limit, after }: PageRequest, trace?: TraceContext) {
-      return queriesFor(trace).listProducts(sql, {
+    listProducts({ limit, after }: PageRequest) {
+      return queriesFor().listProducts(sql, {
         limit,
         afterCreatedAt: after?.createdAt ?? null,
         afterId: after?.id ?? null,
       })
     },
-    async createProduct(input: NewProduct, trace?: TraceContext) {
-      const product = await queriesFor(trace).createProduct(sql, input)
+    async createProduct(input: NewProduct) {
+      const product = await queriesFor().createProduct(sql, input)
       if (!product) throw new Error('INSERT ... RETURNING returned no row')
       return product
     },
-    updateProduct(id: string, patch: ProductPatch, trace?: TraceContext) {
-      return queriesFor(trace).updateProduct(sql, {
+    updateProduct(id: string, patch: ProductPatch) {
+      return queriesFor().updateProduct(sql, {
         id,
         name: patch.name ?? null,
         description: patch.description ?? null,
