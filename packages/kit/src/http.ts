@@ -109,19 +109,7 @@ export function createServiceApp(options: ServiceAppOptions) {
         const context = contexts.of(request)
         return { requestId: context.id, log: context.logger, traceContext: context.trace }
       })
-      .onError({ as: 'global' }, ({ code, error, request, set, route }) => {
-        const context = contexts.of(request)
-        set.headers[REQUEST_ID_HEADER] = context.id
-        const mapped = toDomainError(code, error)
-        // Elysia has already picked a status for what was thrown (500 for an unknown error); the
-        // problem's status is the one that goes out.
-        set.status = mapped.status
-        context.status = mapped.status
-        if (mapped.status >= 500) context.logger.error('request failed', { error })
-        // Elysia 1.4 skips onAfterResponse when a handler throws: finish the request here.
-        contexts.finish(context, request, route, mapped.status)
-        return problemAnswer(mapped, request, context.id)
-      })
+      .onError({ as: 'global' }, errorAnswer(contexts))
       .onAfterResponse({ as: 'global' }, ({ request, set, responseValue, route }) => {
         // The access log, the span and the histogram are the per-request cost every route pays.
         if (!contexts.accessLog && !telemetry.enabled && !telemetry.metricsEnabled) return
@@ -156,4 +144,29 @@ function requestScope(contexts: RequestContexts) {
       withTrace(contexts.of(request).trace, () => handle(...args))) as unknown as Parameters<
     Elysia['wrap']
   >[0]
+}
+
+/** The one error mapper: whatever a request threw becomes its problem+json answer. */
+function errorAnswer(contexts: RequestContexts) {
+  return ({ code, error, request, set, route }: ErrorHookContext) => {
+    const context = contexts.of(request)
+    set.headers[REQUEST_ID_HEADER] = context.id
+    const mapped = toDomainError(code, error)
+    // Elysia has already picked a status for what was thrown (500 for an unknown error); the
+    // problem's status is the one that goes out.
+    set.status = mapped.status
+    context.status = mapped.status
+    if (mapped.status >= 500) context.logger.error('request failed', { error })
+    // Elysia 1.4 skips onAfterResponse when a handler throws: finish the request here.
+    contexts.finish(context, request, route, mapped.status)
+    return problemAnswer(mapped, request, context.id)
+  }
+}
+
+interface ErrorHookContext {
+  code: unknown
+  error: unknown
+  request: Request
+  set: { headers: Record<string, string | number>; status?: number | string }
+  route: string
 }
