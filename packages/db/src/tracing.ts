@@ -1,15 +1,24 @@
 /**
  * Postgres statement spans, named by their db/query.sql name (`GetProduct`), for the unit of work
- * that runs them (a request, a consumer batch). There is no global context manager (see the
- * kit's telemetry), so the parent travels explicitly: a service asks `queriesFor(trace)` for the
- * query functions of this request and calls them as it would call `queries`.
+ * that runs them. Inside a request the parent is the active context (the kit's request scope):
+ * a service asks `queriesFor()` for the query functions and calls them as it would call
+ * `queries`. Work outside a request (a consumer batch) passes its parent: `queriesFor(batch)`.
  */
-import { SpanKind, type Telemetry, type TraceContext } from '@flash-deal/kit'
+import {
+  activeTrace,
+  ROOT_CONTEXT,
+  SpanKind,
+  type Telemetry,
+  type TraceContext,
+} from '@flash-deal/kit'
 import { parseQueryFile } from './parse'
 import { observedQueries, type Queries, queries } from './queries'
 import { querySource } from './sources'
 
-/** The query functions for work under `parent`; the plain ones when there is no parent. */
+/**
+ * The query functions for work under `parent` (the active context when absent); the plain ones
+ * when there is no parent (outside any request or traced work).
+ */
 export type QueriesFor = (parent?: TraceContext) => Queries
 
 /** No tracing: always the plain query functions (the default of every service). */
@@ -47,8 +56,8 @@ export function tracedQueries(
       },
     ]),
   )
-  return (parent) => {
-    if (!parent) return queries
+  return (parent = activeTrace()) => {
+    if (parent === ROOT_CONTEXT) return queries
     return observedQueries((name, call) =>
       telemetry.withSpan(
         name,

@@ -1,42 +1,25 @@
-import { Elysia, type ElysiaConfig, ValidationError as ElysiaValidationError, t } from 'elysia'
+import { Elysia, type ElysiaConfig } from 'elysia'
 import { DEFAULT_MAX_BODY_DEPTH, readJsonBody } from './body'
+import { bodyReadingRoutes, JSON_PARSER_FOR_THE_DOCUMENT } from './body-hooks'
+import { problemAnswer, toDomainError } from './error-mapping'
+import { PayloadTooLargeError } from './errors'
 import './formats'
-import { withDeadline } from './deadline'
-import {
-  BadRequestError,
-  DomainError,
-  type FieldError,
-  isDependencyUnavailable,
-  NotFoundError,
-  PayloadTooLargeError,
-  type ProblemDetails,
-  problemResponse,
-  problemType,
-  ServiceUnavailableError,
-  ValidationError,
-} from './errors'
+import { type ReadinessCheck, readinessHandler } from './health'
 import { type InternalTokenVerifier, internalAuth } from './internal-auth'
 import type { Logger } from './logger'
 import { type OpenAPIInfo, openapiDocs } from './openapi'
 import {
-  type Meter,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  type Telemetry,
-  type TraceContext,
-  telemetryOff,
-} from './telemetry'
+  RequestContexts as Contexts,
+  REQUEST_ID_HEADER,
+  type RequestContexts,
+} from './request-context'
+import { enableRequestScope, withTrace } from './request-scope'
+import { type Telemetry, telemetryOff } from './telemetry'
 
-/** The OpenAPI shape of every error answer (RFC 9457 problem details; extensions allowed). */
-export const ProblemSchema = t.Object(
-  { type: t.String(), title: t.String(), status: t.Integer() },
-  { additionalProperties: true },
-)
-
-/** A readiness check resolves when its dependency answers and throws (or times out) otherwise. */
-export type ReadinessCheck = () => Promise<unknown>
+export { ProblemSchema, toDomainError } from './error-mapping'
+export { problemType } from './errors'
+export type { ReadinessCheck } from './health'
+export { traceContextOf } from './request-context'
 
 export interface ServiceAppOptions {
   /** Service name, e.g. `auth`; used in logs and the OpenAPI title. */
@@ -67,124 +50,20 @@ export interface ServiceAppOptions {
   extendDocument?: OpenAPIInfo['extendDocument']
 }
 
-const REQUEST_ID_HEADER = 'x-request-id'
-
-// Per-request trace contexts, readable by controllers built as separate Elysia instances (whose
-// types do not see the kit's `derive`).
-const traceContexts = new WeakMap<Request, TraceContext>()
-
-/**
- * The trace context a handler parents its spans on: the request's HTTP server span (tracing on),
- * the caller's `traceparent` (tracing off), the root context for a request the kit never saw.
- */
-export const traceContextOf = (request: Request): TraceContext =>
-  traceContexts.get(request) ?? ROOT_CONTEXT
-
-const VALID_REQUEST_ID = /^[\x21-\x7e]{1,128}$/
-
-interface RequestContext {
-  id: string
-  startedAt: number
-  logger: Logger
-  /** Set when the answer is a Response built outside Elysia's `set` (errors, proxied calls). */
-  status?: number
-  /** The HTTP server span (tracing on only). */
-  span?: Span
-  /** The span has ended and the access line is written. */
-  finished?: boolean
-  /** The context handlers parent their spans on: the server span's, or the caller's when off. */
-  trace: TraceContext
-}
-
 /**
  * Builds the Elysia instance every service starts from: request ids, access logs, problem+json
- * errors, health endpoints and OpenAPI with Swagger UI at /swagger. Services chain their
- * controllers onto it.
+ * errors, health endpoints, OpenAPI with Swagger UI at /swagger, and (tracing on) the request
+ * scope: each request is handled with its server span as the active context. Services chain
+ * their controllers onto it.
  */
 export function createServiceApp(options: ServiceAppOptions) {
-  const { logger } = options
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024
   const bodyLimits = {
     maxBytes: maxBodyBytes,
     maxDepth: options.maxBodyDepth ?? DEFAULT_MAX_BODY_DEPTH,
   }
-  const readiness = options.readiness ?? {}
-  const timeoutMs = options.readinessTimeoutMs ?? 2000
-  // Per-request state lives outside Elysia's context so that errors thrown before `derive`
-  // runs (body parsing, for one) still get the request id.
-  const contexts = new WeakMap<Request, RequestContext>()
-
-  const accessLog = logger.enabled('info')
   const telemetry = options.telemetry ?? telemetryOff(options.name)
-  const requestDuration = requestDurationHistogram(telemetry.meter)
-
-  const requestContext = (request: Request): RequestContext => {
-    let context = contexts.get(request)
-    if (!context) {
-      const incoming = request.headers.get(REQUEST_ID_HEADER)
-      const id = incoming && VALID_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID()
-      const startedAt = performance.now()
-      const caller = telemetry.extract({
-        traceparent: request.headers.get('traceparent'),
-        tracestate: request.headers.get('tracestate'),
-      })
-      if (telemetry.enabled) {
-        const span = startServerSpan(telemetry, request, caller)
-        const trace = telemetry.setSpan(caller, span)
-        const ids = telemetry.logFields(trace)
-        context = { id, startedAt, span, trace, logger: logger.child({ requestId: id, ...ids }) }
-      } else {
-        context = { id, startedAt, trace: caller, logger: logger.child({ requestId: id }) }
-      }
-      contexts.set(request, context)
-      traceContexts.set(request, context.trace)
-    }
-    return context
-  }
-
-  /** Ends the server span and writes the access log, once per request. */
-  const finish = (
-    context: RequestContext,
-    request: Request,
-    route: string | undefined,
-    status: number,
-  ) => {
-    if (context.finished) return
-    context.finished = true
-    if (context.span) endServerSpan(context.span, request.method, route, status)
-    requestDuration.record((performance.now() - context.startedAt) / 1000, {
-      'http.request.method': request.method,
-      // Unmatched paths carry no route: the raw path would make one series per scanner probe.
-      ...(route ? { 'http.route': route } : {}),
-      'http.response.status_code': status,
-      ...(status >= 500 ? { 'error.type': String(status) } : {}),
-    })
-    if (!accessLog) return
-    context.logger.info('request', {
-      method: request.method,
-      path: new URL(request.url).pathname,
-      status,
-      durationMs: Math.round((performance.now() - context.startedAt) * 100) / 100,
-    })
-  }
-
-  // Only a route with a body schema reads the body: a route declared with `parse: 'none'` (the
-  // gateway's proxy) streams it on, any other (logout...) ignores it. Looked up once per route.
-  const readsBody = new Map<string, boolean>()
-  const routeReadsBody = (method: string, route: string) => {
-    const key = `${method} ${route}`
-    let reads = readsBody.get(key)
-    if (reads === undefined) {
-      const hooks = app.routes.find(
-        (candidate) =>
-          candidate.path === route && (candidate.method === method || candidate.method === 'ALL'),
-      )?.hooks as { body?: unknown; parse?: unknown } | undefined
-      reads = hooks?.body !== undefined && !declaresNoParse(hooks.parse)
-      readsBody.set(key, reads)
-    }
-    return reads
-  }
-
+  const contexts = new Contexts(options.logger, telemetry)
   // normalize: false — a body with fields its schema does not declare is rejected with 422
   // instead of being silently trimmed (schemas say `additionalProperties: false`).
   const app = new Elysia({
@@ -192,16 +71,20 @@ export function createServiceApp(options: ServiceAppOptions) {
     normalize: false,
     ...(options.adapter ? { adapter: options.adapter } : {}),
   })
+  if (telemetry.enabled) app.wrap(requestScope(contexts))
+  const readsBody = bodyReadingRoutes(app)
   // `app.routes` grows as the service chains its controllers; the document reads it when asked.
   return (
     app
       .use(openapiDocs({ ...options, internalAuth: !!options.internalAuth }, () => app.routes))
       .onRequest(({ request, set }) => {
-        const context = requestContext(request)
+        const context = contexts.of(request)
         set.headers[REQUEST_ID_HEADER] = context.id
         const length = Number(request.headers.get('content-length') ?? 0)
-        if (length > maxBodyBytes)
-          return toResponse(new PayloadTooLargeError(maxBodyBytes), request, context)
+        if (length > maxBodyBytes) {
+          context.status = 413
+          return problemAnswer(new PayloadTooLargeError(maxBodyBytes), request, context.id)
+        }
       })
       // After the hook above: the request id is set before a refusal is rendered.
       .use(
@@ -214,7 +97,7 @@ export function createServiceApp(options: ServiceAppOptions) {
       // `null` (not `undefined`) tells Elysia the body is handled: an empty body too, so no
       // later parser reads the stream (a schema's defaults fill a null body as an absent one).
       .onParse({ as: 'global' }, async ({ request, route }) =>
-        routeReadsBody(request.method, route)
+        readsBody(request.method, route)
           ? ((await readJsonBody(request, bodyLimits)) ?? null)
           : null,
       )
@@ -223,165 +106,67 @@ export function createServiceApp(options: ServiceAppOptions) {
       // skips function hooks, so without it every body was documented as `content: {}`.
       .onParse({ as: 'global' }, JSON_PARSER_FOR_THE_DOCUMENT)
       .derive({ as: 'global' }, ({ request }) => {
-        const context = requestContext(request)
+        const context = contexts.of(request)
         return { requestId: context.id, log: context.logger, traceContext: context.trace }
       })
-      .onError({ as: 'global' }, ({ code, error, request, set, route }) => {
-        const context = requestContext(request)
-        set.headers[REQUEST_ID_HEADER] = context.id
-        const mapped = toDomainError(code, error)
-        // Elysia has already picked a status for what was thrown (500 for an unknown error); the
-        // problem's status is the one that goes out.
-        set.status = mapped.status
-        if (mapped.status >= 500) context.logger.error('request failed', { error })
-        const response = toResponse(mapped, request, context)
-        // Elysia 1.4 skips onAfterResponse when a handler throws: finish the request here.
-        finish(context, request, route, mapped.status)
-        return response
-      })
+      .onError({ as: 'global' }, errorAnswer(contexts))
       .onAfterResponse({ as: 'global' }, ({ request, set, responseValue, route }) => {
         // The access log, the span and the histogram are the per-request cost every route pays.
-        if (!accessLog && !telemetry.enabled && !telemetry.metricsEnabled) return
-        const context = requestContext(request)
+        if (!contexts.accessLog && !telemetry.enabled && !telemetry.metricsEnabled) return
+        const context = contexts.of(request)
         const status =
           context.status ??
           (responseValue instanceof Response ? responseValue.status : undefined) ??
           (typeof set.status === 'number' ? set.status : 200)
-        finish(context, request, route, status)
+        contexts.finish(context, request, route, status)
       })
       .get('/health/live', () => ({ status: 'ok' as const }), {
         detail: { tags: ['health'], summary: 'Liveness: the process is up' },
       })
       .get(
         '/health/ready',
-        async ({ set }) => {
-          const results = await Promise.all(
-            Object.entries(readiness).map(async ([name, check]) => {
-              try {
-                await withDeadline(check(), timeoutMs, name)
-                return [name, 'ok'] as const
-              } catch (error) {
-                return [
-                  name,
-                  `down: ${error instanceof Error ? error.message : String(error)}`,
-                ] as const
-              }
-            }),
-          )
-          const checks = Object.fromEntries(results)
-          const down = results.filter(([, state]) => state !== 'ok').map(([name]) => name)
-          if (down.length > 0) {
-            set.status = 503
-            return { status: 'unavailable' as const, down, checks }
-          }
-          return { status: 'ok' as const, down, checks }
+        readinessHandler(options.readiness ?? {}, options.readinessTimeoutMs ?? 2000),
+        {
+          detail: { tags: ['health'], summary: 'Readiness: every dependency answers' },
         },
-        { detail: { tags: ['health'], summary: 'Readiness: every dependency answers' } },
       )
   )
 }
 
-// Elysia's `on` accepts a named parser as a hook container; its typings only take functions.
-const JSON_PARSER_FOR_THE_DOCUMENT = { fn: 'json' } as unknown as () => undefined
-
-function declaresNoParse(parse: unknown): boolean {
-  return (
-    Array.isArray(parse) &&
-    parse.some((hook) => hook === 'none' || (hook as { fn?: unknown } | null)?.fn === 'none')
-  )
-}
-
-/** `http.server.request.duration` (semantic conventions), in seconds. */
-function requestDurationHistogram(meter: Meter) {
-  return meter.createHistogram('http.server.request.duration', {
-    description: 'Duration of HTTP server requests',
-    unit: 's',
-    // The buckets the semantic conventions recommend for this histogram.
-    advice: {
-      explicitBucketBoundaries: [
-        0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
-      ],
-    },
-  })
-}
-
 /**
- * The HTTP server span (semantic conventions); named `METHOD route` once the route is known. Its
- * attributes are built only when it records: a span the sampler drops (e.g. while the collector
- * is unreachable) costs no URL parsing.
+ * Elysia's `wrap`: the whole handling of a request (hooks, handler, error mapping) runs with the
+ * request's server span as the active context — entered once, left when the handling returns.
  */
-function startServerSpan(telemetry: Telemetry, request: Request, caller: TraceContext): Span {
-  const span = telemetry.tracer.startSpan(request.method, { kind: SpanKind.SERVER }, caller)
-  if (!span.isRecording()) return span
-  const url = new URL(request.url)
-  span.setAttributes({
-    'http.request.method': request.method,
-    'url.path': url.pathname,
-    'url.scheme': url.protocol.replace(':', ''),
-    'server.address': url.hostname,
-    'server.port': Number(url.port) || undefined,
-    'user_agent.original': request.headers.get('user-agent') ?? undefined,
-  })
-  return span
+function requestScope(contexts: RequestContexts) {
+  enableRequestScope()
+  return ((handle: (...args: unknown[]) => unknown, request: Request) =>
+    (...args: unknown[]) =>
+      withTrace(contexts.of(request).trace, () => handle(...args))) as unknown as Parameters<
+    Elysia['wrap']
+  >[0]
 }
 
-function endServerSpan(span: Span, method: string, route: string | undefined, status: number) {
-  // `route` is the matched template (`/v1/deals/:id/purchase`); none when nothing matched.
-  if (route) {
-    span.updateName(`${method} ${route}`)
-    span.setAttribute('http.route', route)
+/** The one error mapper: whatever a request threw becomes its problem+json answer. */
+function errorAnswer(contexts: RequestContexts) {
+  return ({ code, error, request, set, route }: ErrorHookContext) => {
+    const context = contexts.of(request)
+    set.headers[REQUEST_ID_HEADER] = context.id
+    const mapped = toDomainError(code, error)
+    // Elysia has already picked a status for what was thrown (500 for an unknown error); the
+    // problem's status is the one that goes out.
+    set.status = mapped.status
+    context.status = mapped.status
+    if (mapped.status >= 500) context.logger.error('request failed', { error })
+    // Elysia 1.4 skips onAfterResponse when a handler throws: finish the request here.
+    contexts.finish(context, request, route, mapped.status)
+    return problemAnswer(mapped, request, context.id)
   }
-  span.setAttribute('http.response.status_code', status)
-  // Server spans fail on 5xx only: a 4xx is the caller's mistake, not this service's.
-  if (status >= 500) {
-    span.setAttribute('error.type', String(status))
-    span.setStatus({ code: SpanStatusCode.ERROR })
-  }
-  span.end()
 }
 
-function toResponse(error: DomainError, request: Request, context: RequestContext) {
-  context.status = error.status
-  const problem: ProblemDetails = error.toProblem(new URL(request.url).pathname, context.id)
-  // The request id header comes from `set.headers`, which Elysia merges into this response.
-  return problemResponse(problem, error.headers)
+interface ErrorHookContext {
+  code: unknown
+  error: unknown
+  request: Request
+  set: { headers: Record<string, string | number>; status?: number | string }
+  route: string
 }
-
-/** Maps whatever was thrown to a DomainError; unknown errors become an opaque 500. */
-export function toDomainError(code: unknown, error: unknown): DomainError {
-  if (error instanceof DomainError) return error
-  if (error instanceof ElysiaValidationError || code === 'VALIDATION') {
-    return validationProblem(error as ElysiaValidationError)
-  }
-  // What the kit's body reader threw reaches here wrapped in Elysia's ParseError.
-  if (code === 'PARSE' && error instanceof Error && error.cause instanceof DomainError)
-    return error.cause
-  if (code === 'PARSE')
-    return new BadRequestError('The body is not valid JSON for its content type')
-  if (code === 'NOT_FOUND') return new NotFoundError('No route matches this method and path')
-  // A database that is down is our outage, not a bug: 503 with Retry-After, in every service.
-  if (isDependencyUnavailable(error)) {
-    return new ServiceUnavailableError('A service this needs is unreachable; try again shortly', 1)
-  }
-  return new DomainError(
-    500,
-    'internal',
-    'Internal server error',
-    'Something went wrong on our side',
-  )
-}
-
-function validationProblem(error: ElysiaValidationError): DomainError {
-  const errors: FieldError[] = []
-  for (const issue of error.all ?? []) {
-    if (!('path' in issue)) continue
-    const field = `${error.type}${issue.path.replaceAll('/', '.')}`
-    if (errors.some((existing) => existing.field === field)) continue
-    errors.push({ field, message: issue.summary ?? 'is invalid' })
-  }
-  const first = errors[0]
-  const detail = first ? `${first.field}: ${first.message}` : `Invalid ${error.type}`
-  return new ValidationError(detail, errors)
-}
-
-export { problemType }

@@ -32,6 +32,7 @@ export {
 } from './lifecycle'
 export { createLogger, type LogFields, type Logger, type LogLevel, type LogSink } from './logger'
 export type { OpenAPIDocument } from './openapi'
+export { activeTrace, withTrace } from './request-scope'
 export {
   baseConfig,
   databaseUrl,

@@ -3,9 +3,7 @@ import {
   type Logger,
   type ReadinessCheck,
   type Telemetry,
-  type TraceContext,
   telemetryOff,
-  traceContextOf,
 } from '@flash-deal/kit'
 import type { InternalTokenSigner } from '@flash-deal/kit/internal-auth'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
@@ -94,8 +92,9 @@ export function createApp({
             headers: request.headers,
             body: JSON.stringify(body),
           }),
-          // The rebuilt request is not the one the kit traced: parent the hop on the original.
-          { ...context, maxBodyBytes, internalTokens, telemetry, trace: traceContextOf(request) },
+          // The rebuilt request is not the one the kit saw: the hop parents on the active
+          // context, the original request's.
+          { ...context, maxBodyBytes, internalTokens, telemetry },
         ),
     }),
   )
@@ -103,12 +102,10 @@ export function createApp({
     const forward = async ({
       request,
       requestId,
-      traceContext,
       server,
     }: {
       request: Request
       requestId: string
-      traceContext: TraceContext
       server: ServerInfo
     }) => {
       const authorization = request.headers.get('authorization')
@@ -116,7 +113,7 @@ export function createApp({
       // The address the runtime saw (the socket's peer on Bun, workerd's on the edge).
       const address = clientAddress(request, server)
       if (authRateLimiter && owner === 'auth' && costsAHash(request)) {
-        await authRateLimiter.check(address, traceContext)
+        await authRateLimiter.check(address)
       }
       return proxy(upstreams[owner], request, {
         requestId,
@@ -124,7 +121,6 @@ export function createApp({
         internalTokens,
         clientAddress: address,
         telemetry,
-        trace: traceContext,
       })
     }
     // `parse: 'none'` keeps the body as a stream for the proxy instead of parsing it here.

@@ -11,7 +11,6 @@ import {
   SpanKind,
   SpanStatusCode,
   type Telemetry,
-  type TraceContext,
 } from '@flash-deal/kit'
 import { INTERNAL_TOKEN_HEADER, type InternalTokenSigner } from '@flash-deal/kit/internal-auth'
 
@@ -80,9 +79,8 @@ export interface ProxyContext {
   internalTokens: InternalTokenSigner
   clientAddress?: string
   maxBodyBytes: number
-  /** Tracing: the upstream call is a client span under `trace` (the request's server span). */
+  /** Tracing: the upstream call is a client span under the active context (the request's). */
   telemetry: Telemetry
-  trace: TraceContext
 }
 
 export async function proxy(
@@ -112,7 +110,6 @@ export async function proxy(
   const response = await context.telemetry.withSpan(
     request.method,
     {
-      parent: context.trace,
       kind: SpanKind.CLIENT,
       attributes: clientSpanAttributes(request, target),
     },

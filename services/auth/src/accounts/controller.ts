@@ -1,4 +1,4 @@
-import { bearerAuth, bearerSecurity, ProblemSchema, traceContextOf } from '@flash-deal/kit'
+import { bearerAuth, bearerSecurity, ProblemSchema } from '@flash-deal/kit'
 import { trustedClientAddress } from '@flash-deal/kit/internal-auth'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { Elysia } from 'elysia'
@@ -21,30 +21,21 @@ function trimEmail({ body }: { body: unknown }) {
 export function accountsController(accounts: AccountService, verifier: TokenVerifier) {
   return new Elysia({ name: 'accounts', prefix: '/v1/auth' })
     .use(bearerAuth(verifier))
-    .post(
-      '/signup',
-      async ({ body, status, request }) =>
-        status(201, await accounts.signup(body, traceContextOf(request))),
-      {
-        body: SignupBody,
-        transform: trimEmail,
-        response: { 201: UserView, 409: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema },
-        detail: {
-          tags: ['auth'],
-          summary: 'Create a customer account',
-          description:
-            '503 with Retry-After when too many sign-ups and logins are hashing passwords at once.',
-        },
+    .post('/signup', async ({ body, status }) => status(201, await accounts.signup(body)), {
+      body: SignupBody,
+      transform: trimEmail,
+      response: { 201: UserView, 409: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema },
+      detail: {
+        tags: ['auth'],
+        summary: 'Create a customer account',
+        description:
+          '503 with Retry-After when too many sign-ups and logins are hashing passwords at once.',
       },
-    )
+    })
     .post(
       '/login',
       ({ body, request, server }) =>
-        accounts.login(
-          body,
-          clientAddress(request, server?.requestIP(request)?.address),
-          traceContextOf(request),
-        ),
+        accounts.login(body, clientAddress(request, server?.requestIP(request)?.address)),
       {
         body: LoginBody,
         transform: trimEmail,
@@ -62,22 +53,18 @@ export function accountsController(accounts: AccountService, verifier: TokenVeri
         },
       },
     )
-    .post(
-      '/refresh',
-      ({ body, request }) => accounts.refresh(body.refreshToken, traceContextOf(request)),
-      {
-        body: RefreshBody,
-        response: { 200: TokenPairView, 401: ProblemSchema },
-        detail: {
-          tags: ['auth'],
-          summary: 'Rotate a refresh token; replaying a used one revokes its whole session',
-        },
+    .post('/refresh', ({ body }) => accounts.refresh(body.refreshToken), {
+      body: RefreshBody,
+      response: { 200: TokenPairView, 401: ProblemSchema },
+      detail: {
+        tags: ['auth'],
+        summary: 'Rotate a refresh token; replaying a used one revokes its whole session',
       },
-    )
+    })
     .post(
       '/logout',
-      async ({ user, status, request }) => {
-        await accounts.logout(user, traceContextOf(request))
+      async ({ user, status }) => {
+        await accounts.logout(user)
         return status(204, undefined)
       },
       {
@@ -89,7 +76,7 @@ export function accountsController(accounts: AccountService, verifier: TokenVeri
         },
       },
     )
-    .get('/me', ({ user, request }) => accounts.me(user, traceContextOf(request)), {
+    .get('/me', ({ user }) => accounts.me(user), {
       auth: 'user',
       response: { 200: UserView, 401: ProblemSchema },
       detail: { tags: ['auth'], summary: 'The caller', security: bearerSecurity },

@@ -3,7 +3,6 @@ import {
   ConflictError,
   DomainError,
   ServiceUnavailableError,
-  type TraceContext,
   UnauthorizedError,
   ValidationError,
 } from '@flash-deal/kit'
@@ -81,8 +80,8 @@ export class AccountService {
     this.queriesFor = deps.queriesFor ?? untracedQueries
   }
 
-  async signup(input: SignupBody, trace?: TraceContext): Promise<UserView> {
-    const queries = this.queriesFor(trace)
+  async signup(input: SignupBody): Promise<UserView> {
+    const queries = this.queriesFor()
     const email = normaliseEmail(input.email)
     assertPasswordPolicy(input.password, email)
     const passwordHash = await this.deps.hashing.run(() =>
@@ -102,8 +101,8 @@ export class AccountService {
     return toView(user)
   }
 
-  async login(input: LoginBody, clientAddress: string, trace?: TraceContext): Promise<TokenPair> {
-    const queries = this.queriesFor(trace)
+  async login(input: LoginBody, clientAddress: string): Promise<TokenPair> {
+    const queries = this.queriesFor()
     const email = normaliseEmail(input.email)
     // The slot is taken before the attempt is counted: an attempt refused for load (503) was
     // never evaluated and must not count against the account.
@@ -127,8 +126,8 @@ export class AccountService {
    * by someone who stole it: the whole family is revoked, so the thief and the victim both have
    * to log in again.
    */
-  async refresh(refreshToken: string, trace?: TraceContext): Promise<TokenPair> {
-    const queries = this.queriesFor(trace)
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const queries = this.queriesFor()
     const { sql } = this.deps
     const stored = await queries.getRefreshTokenByHash(sql, {
       tokenHash: hashRefreshToken(refreshToken),
@@ -160,8 +159,8 @@ export class AccountService {
   }
 
   /** Revokes the session (refresh-token family) the access token was issued for. */
-  async logout(user: AccessClaims, trace?: TraceContext): Promise<void> {
-    await this.queriesFor(trace).revokeRefreshFamily(this.deps.sql, { familyId: user.sid })
+  async logout(user: AccessClaims): Promise<void> {
+    await this.queriesFor().revokeRefreshFamily(this.deps.sql, { familyId: user.sid })
     await this.revokeSession(user.sid)
   }
 
@@ -184,8 +183,8 @@ export class AccountService {
     this.deps.revoked.add(sessionId)
   }
 
-  async me(user: AccessClaims, trace?: TraceContext): Promise<UserView> {
-    const found = await this.queriesFor(trace).getUserById(this.deps.sql, { id: user.sub })
+  async me(user: AccessClaims): Promise<UserView> {
+    const found = await this.queriesFor().getUserById(this.deps.sql, { id: user.sub })
     if (!found) throw new UnauthorizedError('The account no longer exists')
     return toView(found)
   }

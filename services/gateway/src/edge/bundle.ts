@@ -23,6 +23,13 @@ const BUN_AWARE_PACKAGES = ['elysia']
 /** Imports left unbundled that workerd provides itself. */
 const RUNTIME_MODULES = /^cloudflare:/
 
+/**
+ * The Node built-ins workerd provides at the Worker's compatibility date (Node compatibility is
+ * on by default from 2026-08-04): the kit's request scope (AsyncLocalStorage, through
+ * OpenTelemetry's context manager, which also imports `events`). Any other built-in is refused.
+ */
+const RUNTIME_NODE_MODULES = new Set(['async_hooks', 'events'])
+
 /** Elysia's optional `import('file-type')` (caught; we never serve files by type sniffing). */
 const OPTIONAL_DYNAMIC_IMPORTS = new Set(['file-type'])
 
@@ -42,8 +49,11 @@ export interface BundleReport {
 }
 
 const NODE_BUILTINS = new Set(builtinModules.map((name) => name.replace(/^node:/, '')))
+const isRuntimeNodeModule = (specifier: string) =>
+  RUNTIME_NODE_MODULES.has(specifier.replace(/^node:/, ''))
 const isNodeBuiltin = (specifier: string) =>
-  specifier.startsWith('node:') || NODE_BUILTINS.has(specifier.split('/')[0] ?? '')
+  !isRuntimeNodeModule(specifier) &&
+  (specifier.startsWith('node:') || NODE_BUILTINS.has(specifier.split('/')[0] ?? ''))
 
 const packageOf = (path: string) => {
   const tail = path.split('node_modules/').at(-1) ?? path
@@ -85,8 +95,9 @@ export async function buildWorkerBundle(
 
 /**
  * What would make the bundle fail in workerd, found statically: a forbidden package, a Node
- * built-in (workerd runs without `nodejs_compat` here, so it has none), an import left for the
- * runtime that it does not provide, a mention of `Bun.` outside the runtime-detecting packages.
+ * built-in other than the few the runtime provides (RUNTIME_NODE_MODULES), an import left for
+ * the runtime that it does not provide, a mention of `Bun.` outside the runtime-detecting
+ * packages.
  */
 export async function checkBundle(metafile: Metafile, output: string) {
   const problems: string[] = []
@@ -97,6 +108,7 @@ export async function checkBundle(metafile: Metafile, output: string) {
       if (bytesInOutput > 0) included.add(input)
 
   for (const input of included) {
+    if (isRuntimeNodeModule(input)) continue
     if (isNodeBuiltin(input)) {
       problems.push(`${input}: a Node built-in workerd lacks`)
       continue
@@ -118,7 +130,8 @@ export async function checkBundle(metafile: Metafile, output: string) {
       const specifier = entry.original ?? entry.path
       if (isNodeBuiltin(specifier) || isNodeBuiltin(entry.path))
         problems.push(`${input}: imports ${specifier}, a Node built-in workerd lacks`)
-      if (!entry.external || RUNTIME_MODULES.test(entry.path)) continue
+      if (!entry.external || RUNTIME_MODULES.test(entry.path) || isRuntimeNodeModule(entry.path))
+        continue
       const quoted = JSON.stringify(entry.path)
       const kept = output.includes(`from ${quoted}`) || output.includes(`import(${quoted})`)
       if (kept && !(entry.kind === 'dynamic-import' && OPTIONAL_DYNAMIC_IMPORTS.has(entry.path)))

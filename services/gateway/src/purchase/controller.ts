@@ -5,7 +5,7 @@ import {
   PurchaseBody,
   PurchaseParams,
 } from '@flash-deal/contracts'
-import { bearerAuth, bearerSecurity, ProblemSchema, traceContextOf } from '@flash-deal/kit'
+import { bearerAuth, bearerSecurity, ProblemSchema } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { Elysia } from 'elysia'
 import { errorOutcome, type PurchaseOutcome, responseOutcome } from './outcomes'
@@ -67,8 +67,7 @@ export function purchaseController(deps: PurchaseDeps) {
         const idempotencyKey = idempotencyKeyOf(request.headers)
         const quantity = body?.quantity ?? 1
         const addressOf = () => (deps.clientAddress ?? serverAddress)(request, server)
-        const trace = traceContextOf(request)
-        await deps.rateLimiter.check(user.sub, addressOf, trace)
+        await deps.rateLimiter.check(user.sub, addressOf)
         if (deps.mode === 'sync') {
           // The kit has already put this request's id on the response; the order service gets it too.
           const requestId = String(set.headers['x-request-id'] ?? '')
@@ -87,7 +86,6 @@ export function purchaseController(deps: PurchaseDeps) {
           userId: user.sub,
           idempotencyKey,
           quantity,
-          trace,
           headers: request.headers,
         })
         deps.recordOutcome(reservation.replayed ? 'replayed' : 'accepted')

@@ -2,7 +2,6 @@ import {
   ServiceUnavailableError,
   type Telemetry,
   TooManyRequestsError,
-  type TraceContext,
   telemetryOff,
   withRedisSpan,
 } from '@flash-deal/kit'
@@ -29,13 +28,9 @@ async function takeToken(
   telemetry: Telemetry,
   key: string,
   limit: BucketLimit,
-  trace?: TraceContext,
 ): Promise<number> {
-  const [allowed, waitMs] = (await withRedisSpan(
-    telemetry,
-    `EVALSHA ${tokenBucket.name}`,
-    trace,
-    () => tokenBucket.run(redis, [key], [limit.perSecond, limit.burst]),
+  const [allowed, waitMs] = (await withRedisSpan(telemetry, `EVALSHA ${tokenBucket.name}`, () =>
+    tokenBucket.run(redis, [key], [limit.perSecond, limit.burst]),
   )) as [number, number]
   return allowed === 1 ? 0 : waitMs
 }
@@ -63,12 +58,12 @@ export class PurchaseRateLimiter {
   }
 
   /** Throws 429 when either bucket is empty; the address is looked up only when its bucket is on. */
-  async check(userId: string, addressOf: () => string | undefined, trace?: TraceContext) {
+  async check(userId: string, addressOf: () => string | undefined) {
     const { redis, limits } = this.options
     if (limits.user.perSecond <= 0 && limits.address.perSecond <= 0) return
     const address = limits.address.perSecond > 0 ? addressOf() : undefined
     const take = (key: string, limit: BucketLimit) =>
-      limit.perSecond > 0 ? takeToken(redis, this.telemetry, key, limit, trace) : 0
+      limit.perSecond > 0 ? takeToken(redis, this.telemetry, key, limit) : 0
     const waits = await Promise.all([
       take(userBucketKey(userId), limits.user),
       address ? take(addressBucketKey(address), limits.address) : 0,
@@ -94,12 +89,12 @@ export class AuthRateLimiter {
     this.telemetry = options.telemetry ?? telemetryOff('gateway')
   }
 
-  async check(address: string | undefined, trace?: TraceContext) {
+  async check(address: string | undefined) {
     const { redis, limit } = this.options
     if (limit.perSecond <= 0 || !address) return
     let waitMs: number
     try {
-      waitMs = await takeToken(redis, this.telemetry, authBucketKey(address), limit, trace)
+      waitMs = await takeToken(redis, this.telemetry, authBucketKey(address), limit)
     } catch {
       throw new ServiceUnavailableError('Sign-up and login are unavailable right now', 1)
     }

@@ -17,8 +17,6 @@ export interface ReservationRequest {
   userId: string
   idempotencyKey: string
   quantity: number
-  /** The request's trace context (its HTTP server span when tracing is on). */
-  trace: TraceContext
   /** The request's headers: the caller's `traceparent` when tracing is off. */
   headers: Headers
 }
@@ -67,7 +65,7 @@ export class ReservationService {
   async reserveStock(request: ReservationRequest): Promise<Reservation> {
     const reply = await this.deps.telemetry.withSpan(
       SCRIPT_SPAN,
-      spanOptions(request.trace, request.dealId),
+      spanOptions(request.dealId),
       (span, reservation) => this.reserve(request, span, reservation),
     )
     if (reply.outcome === 'accepted') return { orderId: reply.orderId, replayed: false }
@@ -109,8 +107,8 @@ export class ReservationService {
   }
 }
 
-const spanOptions = (parent: TraceContext, dealId: string) => ({
-  parent,
+// No parent: the span is a child of the active context, the request's server span.
+const spanOptions = (dealId: string) => ({
   kind: SpanKind.CLIENT,
   attributes: {
     'flash_deal.deal.id': dealId,

@@ -1,6 +1,6 @@
 import { dealOrdersKey, type PendingOrder, parsePendingOrder } from '@flash-deal/contracts'
 import type { QueriesFor, Sql } from '@flash-deal/db'
-import { type Logger, ServiceUnavailableError, type TraceContext } from '@flash-deal/kit'
+import { type Logger, ServiceUnavailableError } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import type { OrderView } from './model'
 
@@ -49,11 +49,11 @@ export class PendingOrders {
    * accepted it: the deal is one whose window held that instant (Postgres knows which), so only
    * those deals (usually one) are asked, one HGET each in its own slot.
    */
-  async find(id: string, trace?: TraceContext): Promise<OrderView | null> {
+  async find(id: string): Promise<OrderView | null> {
     const acceptedAt = uuidv7Time(id)
     if (acceptedAt === null) return null
     const { sql, redis, logger, queriesFor } = this.options
-    const deals = await queriesFor(trace).listDealsOpenAround(sql, {
+    const deals = await queriesFor().listDealsOpenAround(sql, {
       earliest: new Date(acceptedAt - CLOCK_SKEW_MS),
       latest: new Date(acceptedAt + CLOCK_SKEW_MS),
     })

@@ -1,6 +1,6 @@
 import { isUuid } from '@flash-deal/contracts'
 import { type Queries, type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
-import { type Logger, NotFoundError, type TraceContext } from '@flash-deal/kit'
+import { type Logger, NotFoundError } from '@flash-deal/kit'
 import { listCursor } from '@flash-deal/kit/cursor'
 import type { AccessClaims } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
@@ -56,16 +56,16 @@ export class OrderService {
   }
 
   /** Anyone but the owner or an admin gets the same 404 as for an unknown id: ids leak nothing. */
-  async get(id: string, reader: AccessClaims, trace?: TraceContext): Promise<OrderView> {
-    const order = (await this.fromPostgres(id, trace)) ?? (await this.pending.find(id, trace))
+  async get(id: string, reader: AccessClaims): Promise<OrderView> {
+    const order = (await this.fromPostgres(id)) ?? (await this.pending.find(id))
     if (!order || (order.userId !== reader.sub && reader.role !== 'admin')) {
       throw new NotFoundError(`No order with id ${id}`)
     }
     return order
   }
 
-  async list(userId: string, limit: number, cursor?: string, trace?: TraceContext) {
-    const queries = this.queriesFor(trace)
+  async list(userId: string, limit: number, cursor?: string) {
+    const queries = this.queriesFor()
     const beforeId = cursor ? orderCursor.decode(cursor) : null
     // One row more than asked tells whether another page exists, so the last page has no cursor.
     const rows = await queries.listUserOrders(this.sql, { userId, beforeId, limit: limit + 1 })
@@ -74,8 +74,8 @@ export class OrderService {
     return { items, nextCursor: rows.length > limit && last ? orderCursor.encode(last.id) : null }
   }
 
-  private async fromPostgres(id: string, trace?: TraceContext): Promise<OrderView | null> {
-    const row = await this.queriesFor(trace).getOrder(this.sql, { id })
+  private async fromPostgres(id: string): Promise<OrderView | null> {
+    const row = await this.queriesFor().getOrder(this.sql, { id })
     return row ? fromRow(row) : null
   }
 }

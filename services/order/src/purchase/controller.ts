@@ -5,7 +5,7 @@ import {
   PurchaseBody,
   PurchaseParams,
 } from '@flash-deal/contracts'
-import { bearerAuth, bearerSecurity, ProblemSchema, traceContextOf } from '@flash-deal/kit'
+import { bearerAuth, bearerSecurity, ProblemSchema } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { Elysia } from 'elysia'
 import type { PurchaseService } from './service'
@@ -13,13 +13,12 @@ import type { PurchaseService } from './service'
 export function purchaseController(purchases: PurchaseService, verifier: TokenVerifier) {
   return new Elysia({ name: 'purchase', prefix: '/v1/deals' }).use(bearerAuth(verifier)).post(
     '/:id/purchase',
-    async ({ params, body, headers, user, set, status, request }) => {
+    async ({ params, body, headers, user, set, status }) => {
       const result = await purchases.purchase({
         dealId: params.id,
         userId: user.sub,
         quantity: body.quantity ?? 1,
         idempotencyKey: idempotencyKeyOf(headers),
-        trace: traceContextOf(request),
       })
       set.headers.location = `/v1/orders/${result.orderId}`
       if (result.replayed) set.headers['idempotent-replayed'] = 'true'

@@ -1,6 +1,6 @@
 import { mirrorStockCall, purchaseRefused, runDealScript } from '@flash-deal/contracts'
 import { type QueriesFor, type Sql, type TransactionSql, untracedQueries } from '@flash-deal/db'
-import type { Logger, TraceContext } from '@flash-deal/kit'
+import type { Logger } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import { v7 as uuidv7 } from 'uuid'
 
@@ -9,8 +9,6 @@ export interface PurchaseRequest {
   userId: string
   quantity: number
   idempotencyKey: string
-  /** The request's trace context: the transaction's statements are spans under it. */
-  trace?: TraceContext
 }
 
 export interface PurchaseResult {
@@ -57,9 +55,9 @@ export class PurchaseService {
   /** Throws a refusal (and so rolls back: a refused purchase writes nothing) or takes stock. */
   private async decide(
     tx: TransactionSql,
-    { dealId, userId, quantity, idempotencyKey, trace }: PurchaseRequest,
+    { dealId, userId, quantity, idempotencyKey }: PurchaseRequest,
   ) {
-    const queries = this.queriesFor(trace)
+    const queries = this.queriesFor()
     // Held to commit: the same buyer's concurrent requests on this deal queue here, so the
     // idempotency and limit checks below see each other's orders.
     await queries.lockDealBuyer(tx, { dealId, userId })

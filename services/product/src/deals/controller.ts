@@ -1,4 +1,4 @@
-import { bearerAuth, bearerSecurity, ProblemSchema, traceContextOf } from '@flash-deal/kit'
+import { bearerAuth, bearerSecurity, ProblemSchema } from '@flash-deal/kit'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
 import { Elysia } from 'elysia'
 import { DealId, DealList, DealListQuery, DealPatchBody, DealView, NewDealBody } from './model'
@@ -9,8 +9,8 @@ export function dealsController(deals: DealService, verifier: TokenVerifier) {
     .use(bearerAuth(verifier))
     .get(
       '',
-      async ({ query, request }) => ({
-        items: await deals.list(query.status ?? 'open', traceContextOf(request)),
+      async ({ query }) => ({
+        items: await deals.list(query.status ?? 'open'),
       }),
       {
         query: DealListQuery,
@@ -21,53 +21,44 @@ export function dealsController(deals: DealService, verifier: TokenVerifier) {
         },
       },
     )
-    .get('/:id', ({ params, request }) => deals.get(params.id, traceContextOf(request)), {
+    .get('/:id', ({ params }) => deals.get(params.id), {
       params: DealId,
       response: { 200: DealView, 404: ProblemSchema, 422: ProblemSchema },
       detail: { tags: ['deals'], summary: 'One deal with its status and remaining stock' },
     })
-    .post(
-      '',
-      async ({ body, status, request }) =>
-        status(201, await deals.create(body, traceContextOf(request))),
-      {
-        auth: 'admin',
-        body: NewDealBody,
-        response: {
-          201: DealView,
-          401: ProblemSchema,
-          403: ProblemSchema,
-          422: ProblemSchema,
-          503: ProblemSchema,
-        },
-        detail: {
-          tags: ['deals'],
-          summary: 'Create a deal and publish its stock to Redis (admin)',
-          security: bearerSecurity,
-        },
+    .post('', async ({ body, status }) => status(201, await deals.create(body)), {
+      auth: 'admin',
+      body: NewDealBody,
+      response: {
+        201: DealView,
+        401: ProblemSchema,
+        403: ProblemSchema,
+        422: ProblemSchema,
+        503: ProblemSchema,
       },
-    )
-    .patch(
-      '/:id',
-      ({ params, body, request }) => deals.update(params.id, body, traceContextOf(request)),
-      {
-        auth: 'admin',
-        params: DealId,
-        body: DealPatchBody,
-        response: {
-          200: DealView,
-          401: ProblemSchema,
-          403: ProblemSchema,
-          404: ProblemSchema,
-          409: ProblemSchema,
-          422: ProblemSchema,
-          503: ProblemSchema,
-        },
-        detail: {
-          tags: ['deals'],
-          summary: 'Change a deal that has not started (admin); a started deal is 409',
-          security: bearerSecurity,
-        },
+      detail: {
+        tags: ['deals'],
+        summary: 'Create a deal and publish its stock to Redis (admin)',
+        security: bearerSecurity,
       },
-    )
+    })
+    .patch('/:id', ({ params, body }) => deals.update(params.id, body), {
+      auth: 'admin',
+      params: DealId,
+      body: DealPatchBody,
+      response: {
+        200: DealView,
+        401: ProblemSchema,
+        403: ProblemSchema,
+        404: ProblemSchema,
+        409: ProblemSchema,
+        422: ProblemSchema,
+        503: ProblemSchema,
+      },
+      detail: {
+        tags: ['deals'],
+        summary: 'Change a deal that has not started (admin); a started deal is 409',
+        security: bearerSecurity,
+      },
+    })
 }

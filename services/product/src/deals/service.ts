@@ -12,7 +12,6 @@ import {
   type Logger,
   NotFoundError,
   ServiceUnavailableError,
-  type TraceContext,
   ValidationError,
 } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
@@ -65,8 +64,8 @@ export class DealService {
     this.queriesFor = options.queriesFor ?? untracedQueries
   }
 
-  async create(input: NewDealBody, trace?: TraceContext): Promise<DealView> {
-    const queries = this.queriesFor(trace)
+  async create(input: NewDealBody): Promise<DealView> {
+    const queries = this.queriesFor()
     const startsAt = new Date(input.startsAt)
     const endsAt = new Date(input.endsAt)
     if (endsAt <= startsAt) throw invalid('body.endsAt', 'must be after startsAt')
@@ -103,8 +102,8 @@ export class DealService {
    * Edits a deal that has not started. Postgres (`starts_at > now()`) and Redis (its own clock,
    * in the Lua script) must both agree it has not started; otherwise 409 and nothing changes.
    */
-  async update(id: string, patch: DealPatchBody, trace?: TraceContext): Promise<DealView> {
-    const queries = this.queriesFor(trace)
+  async update(id: string, patch: DealPatchBody): Promise<DealView> {
+    const queries = this.queriesFor()
     const current = await queries.getDeal(this.sql, { id })
     if (!current) throw new NotFoundError(`No deal with id ${id}`)
     const startsAt = patch.startsAt ? new Date(patch.startsAt) : current.startsAt
@@ -136,15 +135,15 @@ export class DealService {
     return this.view(deal)
   }
 
-  async get(id: string, trace?: TraceContext): Promise<DealView> {
-    const queries = this.queriesFor(trace)
+  async get(id: string): Promise<DealView> {
+    const queries = this.queriesFor()
     const deal = await queries.getDeal(this.sql, { id })
     if (!deal) throw new NotFoundError(`No deal with id ${id}`)
     return this.view(deal)
   }
 
-  async list(status: 'live' | 'upcoming' | 'open', trace?: TraceContext): Promise<DealView[]> {
-    const queries = this.queriesFor(trace)
+  async list(status: 'live' | 'upcoming' | 'open'): Promise<DealView[]> {
+    const queries = this.queriesFor()
     const rows = await queries.listOpenDeals(this.sql, { window: status, limit: 100 })
     const views = await Promise.all(rows.map((deal) => this.readableView(deal)))
     return views.filter((view): view is DealView => view !== undefined)

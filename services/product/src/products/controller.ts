@@ -5,7 +5,6 @@ import {
   isInstant,
   NotFoundError,
   ProblemSchema,
-  traceContextOf,
   ValidationError,
 } from '@flash-deal/kit'
 import { listCursor } from '@flash-deal/kit/cursor'
@@ -57,10 +56,10 @@ export function productsController(products: ProductRepository, verifier: TokenV
       '',
       async ({ query, request }) => {
         const limit = query.limit ?? 20
-        const items = await products.listProducts(
-          { limit, after: query.cursor ? productCursor.decode(query.cursor) : undefined },
-          traceContextOf(request),
-        )
+        const items = await products.listProducts({
+          limit,
+          after: query.cursor ? productCursor.decode(query.cursor) : undefined,
+        })
         const last = items.at(-1)
         return {
           items: items.map(view),
@@ -76,7 +75,7 @@ export function productsController(products: ProductRepository, verifier: TokenV
     .get(
       '/:id',
       async ({ params, set, request }) => {
-        const read = await products.getProduct(params.id, traceContextOf(request))
+        const read = await products.getProduct(params.id)
         // X-Cache says where this answer came from: Redis (hit) or Postgres (miss).
         set.headers['x-cache'] = read.source === 'cache' ? 'hit' : 'miss'
         if (!read.value) throw notFound(params.id)
@@ -93,12 +92,7 @@ export function productsController(products: ProductRepository, verifier: TokenV
       async ({ body, status, request }) =>
         status(
           201,
-          view(
-            await products.createProduct(
-              { ...body, description: body.description ?? '' },
-              traceContextOf(request),
-            ),
-          ),
+          view(await products.createProduct({ ...body, description: body.description ?? '' })),
         ),
       {
         auth: 'admin',
@@ -114,7 +108,7 @@ export function productsController(products: ProductRepository, verifier: TokenV
     .patch(
       '/:id',
       async ({ params, body, request }) => {
-        const updated = await products.updateProduct(params.id, body, traceContextOf(request))
+        const updated = await products.updateProduct(params.id, body)
         if (!updated) throw notFound(params.id)
         return view(updated)
       },

@@ -3,7 +3,6 @@
  * front of the database. `rdb.ts` talks to Postgres; `cached.ts` decorates any repository with
  * a Redis look-aside cache. main.ts picks one from ENABLE_CACHE and nothing else knows which.
  */
-import type { TraceContext } from '@flash-deal/kit'
 
 export interface Product {
   id: string
@@ -37,11 +36,10 @@ export interface PageRequest {
   after?: { createdAt: Date; id: string }
 }
 
-/** `trace`: the request's context, to parent the statements' spans on; untraced when absent. */
 export interface ProductRepository {
-  getProduct(id: string, trace?: TraceContext): Promise<Read<Product>>
-  listProducts(page: PageRequest, trace?: TraceContext): Promise<Product[]>
-  createProduct(input: NewProduct, trace?: TraceContext): Promise<Product>
+  getProduct(id: string): Promise<Read<Product>>
+  listProducts(page: PageRequest): Promise<Product[]>
+  createProduct(input: NewProduct): Promise<Product>
   /** Null when no product has this id. */
-  updateProduct(id: string, patch: ProductPatch, trace?: TraceContext): Promise<Product | null>
+  updateProduct(id: string, patch: ProductPatch): Promise<Product | null>
 }

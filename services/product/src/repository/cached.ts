@@ -14,13 +14,7 @@
  *   every request (the hot-key problem). A write clears both levels on this instance; another
  *   instance may serve the previous value for at most `nearTtlMs`.
  */
-import {
-  type Logger,
-  type Telemetry,
-  type TraceContext,
-  telemetryOff,
-  withRedisSpan,
-} from '@flash-deal/kit'
+import { type Logger, type Telemetry, telemetryOff, withRedisSpan } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import type {
   NewProduct,
@@ -80,7 +74,7 @@ export class CachedProductRepository implements ProductRepository {
     this.telemetry = deps.telemetry ?? telemetryOff('product')
   }
 
-  async getProduct(id: string, trace?: TraceContext): Promise<Read<Product>> {
+  async getProduct(id: string): Promise<Read<Product>> {
     const local = this.near.get(id)
     if (local && local.expiresAt > performance.now()) {
       this.counts.nearHits += 1
@@ -88,16 +82,14 @@ export class CachedProductRepository implements ProductRepository {
     }
     let cached: string | null
     try {
-      cached = await withRedisSpan(this.telemetry, 'GET', trace, () =>
-        this.redis.get(productCacheKey(id)),
-      )
+      cached = await withRedisSpan(this.telemetry, 'GET', () => this.redis.get(productCacheKey(id)))
     } catch (error) {
       this.fallback('read', error)
-      return this.inner.getProduct(id, trace)
+      return this.inner.getProduct(id)
     }
     if (cached === null) {
       this.counts.misses += 1
-      return this.load(id, trace)
+      return this.load(id)
     }
     this.counts.hits += 1
     const value = cached === NONE ? null : revive(cached)
@@ -105,18 +97,18 @@ export class CachedProductRepository implements ProductRepository {
     return { value, source: 'cache' }
   }
 
-  listProducts(page: PageRequest, trace?: TraceContext) {
-    return this.inner.listProducts(page, trace)
+  listProducts(page: PageRequest) {
+    return this.inner.listProducts(page)
   }
 
-  async createProduct(input: NewProduct, trace?: TraceContext) {
-    const product = await this.inner.createProduct(input, trace)
+  async createProduct(input: NewProduct) {
+    const product = await this.inner.createProduct(input)
     await this.invalidate(product.id)
     return product
   }
 
-  async updateProduct(id: string, patch: ProductPatch, trace?: TraceContext) {
-    const product = await this.inner.updateProduct(id, patch, trace)
+  async updateProduct(id: string, patch: ProductPatch) {
+    const product = await this.inner.updateProduct(id, patch)
     await this.invalidate(id)
     return product
   }
@@ -147,19 +139,19 @@ export class CachedProductRepository implements ProductRepository {
   }
 
   // One load serves every concurrent miss of an id: its statement span is the first miss's.
-  private load(id: string, trace?: TraceContext): Promise<Read<Product>> {
+  private load(id: string): Promise<Read<Product>> {
     const pending = this.inFlight.get(id)
     if (pending) return pending
-    const loading = this.loadAndWriteBack(id, trace).finally(() => this.inFlight.delete(id))
+    const loading = this.loadAndWriteBack(id).finally(() => this.inFlight.delete(id))
     this.inFlight.set(id, loading)
     return loading
   }
 
-  private async loadAndWriteBack(id: string, trace?: TraceContext): Promise<Read<Product>> {
+  private async loadAndWriteBack(id: string): Promise<Read<Product>> {
     this.counts.loads += 1
-    const read = await this.inner.getProduct(id, trace)
+    const read = await this.inner.getProduct(id)
     try {
-      await withRedisSpan(this.telemetry, 'SET', trace, () =>
+      await withRedisSpan(this.telemetry, 'SET', () =>
         read.value
           ? this.redis.set(productCacheKey(id), JSON.stringify(read.value), 'EX', this.ttl())
           : this.redis.set(productCacheKey(id), NONE, 'EX', this.options.negativeTtlSeconds),

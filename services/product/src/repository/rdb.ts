@@ -1,5 +1,4 @@
 import { type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
-import type { TraceContext } from '@flash-deal/kit'
 import type {
   NewProduct,
   PageRequest,
@@ -22,26 +21,26 @@ export class RdbProductRepository implements ProductRepository {
     this.queriesFor = options.queriesFor ?? untracedQueries
   }
 
-  async getProduct(id: string, trace?: TraceContext): Promise<Read<Product>> {
-    return { value: await this.queriesFor(trace).getProduct(this.sql, { id }), source: 'database' }
+  async getProduct(id: string): Promise<Read<Product>> {
+    return { value: await this.queriesFor().getProduct(this.sql, { id }), source: 'database' }
   }
 
-  listProducts({ limit, after }: PageRequest, trace?: TraceContext) {
-    return this.queriesFor(trace).listProducts(this.sql, {
+  listProducts({ limit, after }: PageRequest) {
+    return this.queriesFor().listProducts(this.sql, {
       limit,
       afterCreatedAt: after?.createdAt ?? null,
       afterId: after?.id ?? null,
     })
   }
 
-  async createProduct(input: NewProduct, trace?: TraceContext) {
-    const product = await this.queriesFor(trace).createProduct(this.sql, input)
+  async createProduct(input: NewProduct) {
+    const product = await this.queriesFor().createProduct(this.sql, input)
     if (!product) throw new Error('INSERT ... RETURNING returned no row')
     return product
   }
 
-  updateProduct(id: string, patch: ProductPatch, trace?: TraceContext) {
-    return this.queriesFor(trace).updateProduct(this.sql, {
+  updateProduct(id: string, patch: ProductPatch) {
+    return this.queriesFor().updateProduct(this.sql, {
       id,
       name: patch.name ?? null,
       description: patch.description ?? null,

@@ -1,0 +1,28 @@
+/** `/health/ready`: every dependency's check, bounded in time, reported by name. */
+import { withDeadline } from './deadline'
+
+/** A readiness check resolves when its dependency answers and throws (or times out) otherwise. */
+export type ReadinessCheck = () => Promise<unknown>
+
+/** The handler of `/health/ready`: 200 when every check answers in time, 503 naming the others. */
+export function readinessHandler(readiness: Record<string, ReadinessCheck>, timeoutMs: number) {
+  return async ({ set }: { set: { status?: number | string } }) => {
+    const results = await Promise.all(
+      Object.entries(readiness).map(async ([name, check]) => {
+        try {
+          await withDeadline(check(), timeoutMs, name)
+          return [name, 'ok'] as const
+        } catch (error) {
+          return [name, `down: ${error instanceof Error ? error.message : String(error)}`] as const
+        }
+      }),
+    )
+    const checks = Object.fromEntries(results)
+    const down = results.filter(([, state]) => state !== 'ok').map(([name]) => name)
+    if (down.length > 0) {
+      set.status = 503
+      return { status: 'unavailable' as const, down, checks }
+    }
+    return { status: 'ok' as const, down, checks }
+  }
+}
