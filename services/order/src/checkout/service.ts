@@ -135,7 +135,13 @@ export class CheckoutService {
       })
       if (paid) return 'paid' as const
       const row = await queries.lockOrderForCheckout(this.sql, { id })
-      if (row?.status === 'paid') return 'paid' as const
+      if (row?.status === 'paid') {
+        // The webhook paid it first (with no attempt to record): this charge is the same one
+        // (one intent per order), so this attempt's retry must answer 200 too, not 409.
+        if (attempt && row.paymentReference === payment.reference)
+          await queries.setPaymentAttempt(this.sql, { id, paymentAttempt: attempt })
+        return 'paid' as const
+      }
       // Still held but past payBy: the expiry has not run yet; the charge came too late.
       if (row?.status === 'confirmed') await this.expireNow(id)
       else break
