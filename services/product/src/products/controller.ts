@@ -54,7 +54,7 @@ export function productsController(products: ProductRepository, verifier: TokenV
     .use(bearerAuth(verifier))
     .get(
       '',
-      async ({ query, request }) => {
+      async ({ query }) => {
         const limit = query.limit ?? 20
         const items = await products.listProducts({
           limit,
@@ -74,7 +74,7 @@ export function productsController(products: ProductRepository, verifier: TokenV
     )
     .get(
       '/:id',
-      async ({ params, set, request }) => {
+      async ({ params, set }) => {
         const read = await products.getProduct(params.id)
         // X-Cache says where this answer came from: Redis (hit) or Postgres (miss).
         set.headers['x-cache'] = read.source === 'cache' ? 'hit' : 'miss'
@@ -89,7 +89,7 @@ export function productsController(products: ProductRepository, verifier: TokenV
     )
     .post(
       '',
-      async ({ body, status, request }) =>
+      async ({ body, status }) =>
         status(
           201,
           view(await products.createProduct({ ...body, description: body.description ?? '' })),
@@ -107,7 +107,7 @@ export function productsController(products: ProductRepository, verifier: TokenV
     )
     .patch(
       '/:id',
-      async ({ params, body, request }) => {
+      async ({ params, body }) => {
         const updated = await products.updateProduct(params.id, body)
         if (!updated) throw notFound(params.id)
         return view(updated)
