@@ -49,9 +49,15 @@ const productCursor = listCursor({
 
 const notFound = (id: string) => new NotFoundError(`No product with id ${id}`)
 
+/** The product routes: anyone reads, an admin writes. */
 export function productsController(products: ProductRepository, verifier: TokenVerifier) {
   return new Elysia({ name: 'products', prefix: '/v1/products' })
-    .use(bearerAuth(verifier))
+    .use(productReads(products))
+    .use(productWrites(products, verifier))
+}
+
+function productReads(products: ProductRepository) {
+  return new Elysia({ name: 'products-read' })
     .get(
       '',
       async ({ query }) => {
@@ -87,6 +93,11 @@ export function productsController(products: ProductRepository, verifier: TokenV
         detail: { tags: ['products'], summary: 'One product (X-Cache: hit|miss)' },
       },
     )
+}
+
+function productWrites(products: ProductRepository, verifier: TokenVerifier) {
+  return new Elysia({ name: 'products-write' })
+    .use(bearerAuth(verifier))
     .post(
       '',
       async ({ body, status }) =>
