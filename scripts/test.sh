@@ -94,6 +94,11 @@ unformatted="$(gofmt -l $(go list -f '{{.Dir}}' ./...))"
 go vet ./...
 go test -count=1 ./...
 
+step "Go: the product service's binary for PRODUCT_IMPL=go (a fresh machine compiles every module once: minutes)"
+go_build_started=$SECONDS
+bash services/product/go/build.sh >/dev/null
+echo "built in $((SECONDS - go_build_started))s"
+
 # start_stack NAME [VAR=value ...]: the whole stack in the background, with its own log.
 start_stack() {
   local name=$1
@@ -101,12 +106,12 @@ start_stack() {
   stack_log="$FLASH_STATE_DIR/stack-$name.log"
   env "$@" bun scripts/stack.ts >"$stack_log" 2>&1 &
   stack_pid=$!
-  for _ in $(seq 1 240); do
+  for _ in $(seq 1 480); do # 120 s: a loaded box starts Kafka clients and nine processes slowly
     grep -q '^stack: ready' "$stack_log" 2>/dev/null && return 0
     kill -0 "$stack_pid" 2>/dev/null || { echo "stack ($name) exited early"; exit 1; }
     sleep 0.25
   done
-  echo "stack ($name) did not become ready"
+  echo "stack ($name) did not become ready in 120 s"
   exit 1
 }
 stop_stack() {
