@@ -197,3 +197,38 @@ test("restoring records never overwrites an open deal's buyers (another reconcil
   expect(await runDealScript(redis, stale)).toBe(false)
   expect(await redis.hget(dealBuyersKey(row.id), reservation.userId)).toBe('2')
 })
+
+test('a stock Redis holds as text is drift with no number; the report still answers for every deal', async () => {
+  const row = await deal({ stock: 10 })
+  await publish(row)
+  await redis.set(dealStockKey(row.id), 'NaN')
+  const { verifier, tokenFor } = await testTokens()
+  const call = caller(
+    createApp({
+      sql,
+      redis,
+      logger: recordingLogger(),
+      verifier,
+      reconciler,
+      kafkaReady: async () => {},
+    }),
+  )
+  const response = await call('GET', '/reconciliation', { token: await tokenFor('admin') })
+  expect(response.status).toBe(200)
+  const report = (await response.json()) as { deals: { dealId: string }[] }
+  expect(report.deals.find((d) => d.dealId === row.id)).toMatchObject({
+    health: 'drift',
+    redisStock: null,
+    drift: null,
+  })
+  expect(await redis.get(dealStockKey(row.id))).toBe('NaN') // reported, never overwritten
+  expect(
+    logger.lines.some(
+      (l) =>
+        l.msg === 'deal drift: Redis and Postgres disagree with nothing in flight' &&
+        l.dealId === row.id &&
+        l.redisStock === 'NaN',
+    ),
+  ).toBe(true)
+  await redis.del(dealStockKey(row.id))
+})

@@ -59,7 +59,7 @@ export class Reconciler {
   private readonly topic: string
   private readonly lag: ConsumerLag
   private last: ReconciliationReport | undefined
-  private readonly reportedDrift = new Map<string, number>()
+  private readonly reportedDrift = new Map<string, number | null>()
   private timer: ReturnType<typeof setInterval> | undefined
   private running: Promise<unknown> | undefined
 
@@ -112,6 +112,12 @@ export class Reconciler {
       return this.restore(deal, base)
     }
     const redisStock = Number(stock)
+    // A stock that is not a count (written by hand, or by a bug) is drift with no number: the
+    // report must still answer for every other deal, and nothing here can say what it should be.
+    if (!Number.isSafeInteger(redisStock)) {
+      this.logDriftChange(deal, stock, null)
+      return { ...base, health: 'drift', redisStock: null, drift: null }
+    }
     // Releases decided in Postgres but not yet given back to Redis (checkout) are in flight too.
     const drift = redisStock + (deal.unappliedReleases ?? 0) - deal.stockRemaining
     if (!settled) return { ...base, health: 'settling', redisStock, drift }
@@ -149,7 +155,7 @@ export class Reconciler {
   }
 
   /** Logged when a deal's drift appears or changes, not on every round. */
-  private logDriftChange(deal: DealRow, redisStock: number, drift: number) {
+  private logDriftChange(deal: DealRow, redisStock: number | string, drift: number | null) {
     if (drift !== 0 && this.reportedDrift.get(deal.id) !== drift) {
       this.options.logger.error('deal drift: Redis and Postgres disagree with nothing in flight', {
         dealId: deal.id,
