@@ -19,6 +19,9 @@ type Querier interface {
 	// Sign-up. Returns no row when the email is taken (the UNIQUE constraint decides, not a
 	// racy read before the insert).
 	CreateUser(ctx context.Context, arg CreateUserParams) (CreateUserRow, error)
+	// The books of one deal after checkout: units held (confirmed) and paid, the orders in each
+	// state, and the release outbox (rows, units, and rows Redis or Kafka has not had yet).
+	DealCheckoutTotals(ctx context.Context, dealID uuid.UUID) (DealCheckoutTotalsRow, error)
 	// ---------------------------------------------------------------------------------------------
 	// Benchmarks: the correctness check after `make bench-purchase` (services/order/src/cli/bench-check.ts)
 	// What Postgres holds for one deal: every order row, and the confirmed ones with their units,
@@ -102,10 +105,14 @@ type Querier interface {
 	// Releases Redis has not been given yet, older than a moment (the releaser applies fresh ones
 	// itself); locked so two sweepers never apply the same one at once.
 	LockUnappliedReleases(ctx context.Context, arg LockUnappliedReleasesParams) ([]LockUnappliedReleasesRow, error)
+	// Releases not on Kafka yet, oldest first, locked so two publishers never send the same batch;
+	// the lock is held while the batch is sent (a crash rolls back and the rows are sent again).
+	LockUnpublishedReleases(ctx context.Context, limit int32) ([]LockUnpublishedReleasesRow, error)
 	// Paid only while still held and before payBy: the same row lock and clock as the expiry, so
 	// a payment and an expiry of one order cannot both win.
 	MarkOrderPaid(ctx context.Context, arg MarkOrderPaidParams) (uuid.UUID, error)
 	MarkReleaseApplied(ctx context.Context, orderID uuid.UUID) error
+	MarkReleasesPublished(ctx context.Context, orderIds []uuid.UUID) error
 	// ---------------------------------------------------------------------------------------------
 	// Health
 	Ping(ctx context.Context) (int32, error)
