@@ -400,6 +400,20 @@ SELECT count(*) FILTER (WHERE o.status = 'confirmed')::int AS held,
 FROM orders o
 WHERE o.deal_id = @deal_id;
 
+-- The paid orders of one deal with what each was charged for (the bench's check asks the
+-- provider about each payment).
+-- name: ListDealPaidOrders :many
+SELECT id, quantity * unit_price AS total, payment_reference, refund_reference
+FROM orders
+WHERE deal_id = @deal_id AND status = 'paid';
+
+-- The most units any one buyer of the deal holds or has paid for (the per-user limit's count).
+-- name: DealTopBuyerUnits :one
+SELECT coalesce(max(units), 0)::int AS units
+FROM (SELECT sum(quantity) AS units FROM orders
+      WHERE deal_id = @deal_id AND status IN ('confirmed', 'paid')
+      GROUP BY user_id) per_buyer;
+
 -- What Redis's stock of a deal must be rebuilt to: Postgres remaining minus the releases Redis
 -- has not applied yet (they are added when they are applied), read in one snapshot.
 -- name: GetDealRedisStock :one

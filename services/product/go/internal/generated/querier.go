@@ -27,6 +27,8 @@ type Querier interface {
 	// What Postgres holds for one deal: every order row, and the confirmed ones with their units,
 	// to compare with the purchases the load generator saw accepted and with the deal's stock.
 	DealOrderTotals(ctx context.Context, dealID uuid.UUID) (DealOrderTotalsRow, error)
+	// The most units any one buyer of the deal holds or has paid for (the per-user limit's count).
+	DealTopBuyerUnits(ctx context.Context, dealID uuid.UUID) (int32, error)
 	ExistingOrderIds(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error)
 	ExistingUserIds(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error)
 	GetDeal(ctx context.Context, id uuid.UUID) (GetDealRow, error)
@@ -69,6 +71,9 @@ type Querier interface {
 	ListDealIdempotencyRecords(ctx context.Context, dealID uuid.UUID) ([]ListDealIdempotencyRecordsRow, error)
 	// Every order of a deal (the end-to-end accounting of the system tests and the benchmark).
 	ListDealOrders(ctx context.Context, dealID uuid.UUID) ([]ListDealOrdersRow, error)
+	// The paid orders of one deal with what each was charged for (the bench's check asks the
+	// provider about each payment).
+	ListDealPaidOrders(ctx context.Context, dealID uuid.UUID) ([]ListDealPaidOrdersRow, error)
 	// Deals whose sale window held an instant, give or take a margin: the deals an order accepted
 	// then can belong to (the order service's look-up of an order not yet in Postgres).
 	ListDealsOpenAround(ctx context.Context, arg ListDealsOpenAroundParams) ([]ListDealsOpenAroundRow, error)

@@ -213,6 +213,21 @@ func (q *Queries) DealOrderTotals(ctx context.Context, dealID uuid.UUID) (DealOr
 	return i, err
 }
 
+const dealTopBuyerUnits = `-- name: DealTopBuyerUnits :one
+SELECT coalesce(max(units), 0)::int AS units
+FROM (SELECT sum(quantity) AS units FROM orders
+      WHERE deal_id = $1 AND status IN ('confirmed', 'paid')
+      GROUP BY user_id) per_buyer
+`
+
+// The most units any one buyer of the deal holds or has paid for (the per-user limit's count).
+func (q *Queries) DealTopBuyerUnits(ctx context.Context, dealID uuid.UUID) (int32, error) {
+	row := q.db.QueryRow(ctx, dealTopBuyerUnits, dealID)
+	var units int32
+	err := row.Scan(&units)
+	return units, err
+}
+
 const existingOrderIds = `-- name: ExistingOrderIds :many
 SELECT id FROM orders WHERE id = ANY ($1::uuid[])
 `
@@ -790,6 +805,46 @@ func (q *Queries) ListDealOrders(ctx context.Context, dealID uuid.UUID) ([]ListD
 			&i.UserID,
 			&i.Quantity,
 			&i.Status,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listDealPaidOrders = `-- name: ListDealPaidOrders :many
+SELECT id, quantity * unit_price AS total, payment_reference, refund_reference
+FROM orders
+WHERE deal_id = $1 AND status = 'paid'
+`
+
+type ListDealPaidOrdersRow struct {
+	ID               uuid.UUID
+	Total            int32
+	PaymentReference *string
+	RefundReference  *string
+}
+
+// The paid orders of one deal with what each was charged for (the bench's check asks the
+// provider about each payment).
+func (q *Queries) ListDealPaidOrders(ctx context.Context, dealID uuid.UUID) ([]ListDealPaidOrdersRow, error) {
+	rows, err := q.db.Query(ctx, listDealPaidOrders, dealID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListDealPaidOrdersRow
+	for rows.Next() {
+		var i ListDealPaidOrdersRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Total,
+			&i.PaymentReference,
+			&i.RefundReference,
 		); err != nil {
 			return nil, err
 		}
