@@ -1,6 +1,5 @@
 import { type Static, Type as T } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
-import type { Decoded } from './order-accepted'
+import { type Decoded, decodeEvent } from './decode'
 import { UUID_PATTERN } from './uuid'
 
 const Uuid = T.String({ pattern: UUID_PATTERN.source, description: 'lower-case UUID' })
@@ -33,18 +32,5 @@ export const OrderReleasedV1 = T.Object(
 export type OrderReleased = Static<typeof OrderReleasedV1>
 
 /** Reads a Kafka record value; anything else than a valid v1 event says why. */
-export function decodeOrderReleased(value: Buffer | string | null): Decoded<OrderReleased> {
-  if (value === null) return { ok: false, reason: 'empty record' }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(value.toString())
-  } catch {
-    return { ok: false, reason: 'value is not JSON' }
-  }
-  if (Value.Check(OrderReleasedV1, parsed)) return { ok: true, value: parsed }
-  const first = Value.Errors(OrderReleasedV1, parsed).First()
-  return {
-    ok: false,
-    reason: first ? `${first.path || '/'}: ${first.message}` : 'not an OrderReleased v1',
-  }
-}
+export const decodeOrderReleased = (value: Buffer | string | null): Decoded<OrderReleased> =>
+  decodeEvent(OrderReleasedV1, value)

@@ -2,6 +2,7 @@ import { ORDERS_RELEASED, type OrderReleased } from '@flash-deal/contracts'
 import { queries, type Sql } from '@flash-deal/db'
 import type { Logger } from '@flash-deal/kit'
 import type { Producer } from 'kafkajs'
+import { Periodic } from './periodic'
 
 type UnpublishedRelease = Awaited<ReturnType<typeof queries.lockUnpublishedReleases>>[number]
 
@@ -27,8 +28,11 @@ export function orderReleasedEvent(row: UnpublishedRelease): OrderReleased {
  * are sent again — readers dedupe by `orderId`. Keyed by deal id, as `orders.accepted` is.
  */
 export class ReleasePublisher {
-  private timer: ReturnType<typeof setInterval> | undefined
-  private running: Promise<unknown> | undefined
+  private readonly loop = new Periodic(() =>
+    this.publishOnce().catch((error) =>
+      this.options.logger.warn('releases not published yet; retried next round', { error }),
+    ),
+  )
 
   constructor(
     private readonly options: {
@@ -61,21 +65,11 @@ export class ReleasePublisher {
   }
 
   start() {
-    this.timer = setInterval(() => {
-      if (this.running) return
-      this.running = this.publishOnce()
-        .catch((error) =>
-          this.options.logger.warn('releases not published yet; retried next round', { error }),
-        )
-        .finally(() => {
-          this.running = undefined
-        })
-    }, this.options.intervalMs)
+    this.loop.start(this.options.intervalMs)
     return this
   }
 
-  async stop() {
-    clearInterval(this.timer)
-    await this.running
+  stop() {
+    return this.loop.stop()
   }
 }
