@@ -368,6 +368,52 @@ FOR UPDATE OF r SKIP LOCKED;
 -- name: MarkReleaseApplied :exec
 UPDATE order_releases SET applied_at = now() WHERE order_id = @order_id AND applied_at IS NULL;
 
+-- Releases not on Kafka yet, oldest first, locked so two publishers never send the same batch;
+-- the lock is held while the batch is sent (a crash rolls back and the rows are sent again).
+-- name: LockUnpublishedReleases :many
+SELECT r.order_id, r.deal_id, r.user_id, r.quantity, r.reason, r.created_at
+FROM order_releases r
+WHERE r.published_at IS NULL
+ORDER BY r.created_at
+LIMIT sqlc.arg('limit')
+FOR UPDATE OF r SKIP LOCKED;
+
+-- name: MarkReleasesPublished :exec
+UPDATE order_releases SET published_at = now()
+WHERE order_id = ANY(@order_ids::uuid[]) AND published_at IS NULL;
+
+-- The books of one deal after checkout: units held (confirmed) and paid, the orders in each
+-- state, and the release outbox (rows, units, and rows Redis or Kafka has not had yet).
+-- name: DealCheckoutTotals :one
+SELECT count(*) FILTER (WHERE o.status = 'confirmed')::int AS held,
+       coalesce(sum(o.quantity) FILTER (WHERE o.status = 'confirmed'), 0)::int AS held_quantity,
+       count(*) FILTER (WHERE o.status = 'paid')::int AS paid,
+       coalesce(sum(o.quantity) FILTER (WHERE o.status = 'paid'), 0)::int AS paid_quantity,
+       count(*) FILTER (WHERE o.status IN ('expired', 'cancelled'))::int AS released,
+       (SELECT count(*)::int FROM order_releases r WHERE r.deal_id = @deal_id) AS release_rows,
+       (SELECT coalesce(sum(r.quantity), 0)::int FROM order_releases r
+        WHERE r.deal_id = @deal_id) AS release_quantity,
+       (SELECT count(*)::int FROM order_releases r
+        WHERE r.deal_id = @deal_id AND r.applied_at IS NULL) AS unapplied,
+       (SELECT count(*)::int FROM order_releases r
+        WHERE r.deal_id = @deal_id AND r.published_at IS NULL) AS unpublished
+FROM orders o
+WHERE o.deal_id = @deal_id;
+
+-- The paid orders of one deal with what each was charged for (the bench's check asks the
+-- provider about each payment).
+-- name: ListDealPaidOrders :many
+SELECT id, quantity * unit_price AS total, payment_reference, refund_reference
+FROM orders
+WHERE deal_id = @deal_id AND status = 'paid';
+
+-- The most units any one buyer of the deal holds or has paid for (the per-user limit's count).
+-- name: DealTopBuyerUnits :one
+SELECT coalesce(max(units), 0)::int AS units
+FROM (SELECT sum(quantity) AS units FROM orders
+      WHERE deal_id = @deal_id AND status IN ('confirmed', 'paid')
+      GROUP BY user_id) per_buyer;
+
 -- What Redis's stock of a deal must be rebuilt to: Postgres remaining minus the releases Redis
 -- has not applied yet (they are added when they are applied), read in one snapshot.
 -- name: GetDealRedisStock :one

@@ -1,7 +1,7 @@
 /**
  * The set-up of `make bench-purchase`, through a gateway like any client: logs in the admin,
- * creates a product and five live deals (one per purchase run and one for the crowd run, so the
- * runs never share stock or buyers), and signs up and logs in a few customers whose access tokens
+ * creates a product and live deals (one per purchase run, one for the crowd run and one for the
+ * checkout phase, so the runs never share stock or buyers), and signs up and logs in a few customers whose access tokens
  * the k6 VUs share.
  * Writes what the load script and the correctness check need as JSON to the path in argv[2].
  *
@@ -19,6 +19,13 @@ const stock = Number(env.BENCH_STOCK ?? 1_000_000)
 const crowdStock = Number(env.BENCH_CROWD_STOCK ?? 1000)
 const customerCount = Number(env.BENCH_CUSTOMERS ?? 20)
 const dealMinutes = Number(env.BENCH_DEAL_MINUTES ?? 60)
+/** The checkout phase's deal (scripts/bench/checkout.ts): its units and its payment window. */
+const checkoutStock = Number(env.BENCH_CHECKOUT_STOCK ?? 600)
+const holdSeconds = Number(env.BENCH_HOLD_SECONDS ?? 10)
+// Twice a buyer's share of the stock: the limit is there to be checked, never what refuses.
+const checkoutPerUser = Math.ceil((2 * checkoutStock) / customerCount)
+/** The purchase runs' orders stay held for the whole bench (the longest window a deal takes). */
+const longestHoldSeconds = 3600
 const customerPassword = 'bench-buyer-password-1'
 const outputPath = process.argv[2]
 
@@ -35,9 +42,12 @@ export interface PurchaseBenchSetup {
     'async-upstash': string
     edge: string
     crowd: string
+    checkout: string
   }
   /** Units of the crowd deal (its per-user limit too: only the stock refuses). */
   crowdStock: number
+  /** The checkout phase's deal: units, per-user limit and payment window. */
+  checkout: { stock: number; perUserLimit: number; holdSeconds: number }
   /** Access tokens of the customers, shared round-robin by the VUs. */
   tokens: string[]
 }
@@ -74,7 +84,13 @@ async function customerToken(index: number): Promise<string> {
   return login(email, customerPassword)
 }
 
-async function createDeal(adminToken: string, productId: string, units = stock): Promise<string> {
+async function createDeal(
+  adminToken: string,
+  productId: string,
+  units = stock,
+  // As many as the stock: every request of the run should be a purchase, not a refusal.
+  rules = { perUserLimit: units, holdSeconds: longestHoldSeconds },
+): Promise<string> {
   const now = Date.now()
   const deal = await call<{ id: string; status: string }>(
     'POST',
@@ -83,8 +99,7 @@ async function createDeal(adminToken: string, productId: string, units = stock):
       productId,
       price: 9_900,
       stock: units,
-      // As many as the stock: every request of the run should be a purchase, not a refusal.
-      perUserLimit: units,
+      ...rules,
       startsAt: new Date(now).toISOString(),
       endsAt: new Date(now + dealMinutes * 60_000).toISOString(),
     },
@@ -121,6 +136,10 @@ const deals = {
   'async-upstash': await createDeal(adminToken, product.id),
   edge: await createDeal(adminToken, product.id),
   crowd: await createDeal(adminToken, product.id, crowdStock),
+  checkout: await createDeal(adminToken, product.id, checkoutStock, {
+    perUserLimit: checkoutPerUser,
+    holdSeconds,
+  }),
 }
 
 // Two at a time: one per core, so the auth service hashes without queueing behind itself.
@@ -136,6 +155,7 @@ const setup: PurchaseBenchSetup = {
   stock,
   deals,
   crowdStock,
+  checkout: { stock: checkoutStock, perUserLimit: checkoutPerUser, holdSeconds },
   tokens,
 }
 await Bun.write(outputPath, JSON.stringify(setup, null, 2))
@@ -143,5 +163,6 @@ console.log(
   `setup: product ${product.id}, async deal ${deals.async}, sync deal ${deals.sync}, traced deal ${deals.traced}, ` +
     `pipeline deal ${deals.pipeline}, async-upstash deal ${deals['async-upstash']}, edge deal ${deals.edge}, ` +
     `crowd deal ${deals.crowd} (${crowdStock} units), ` +
+    `checkout deal ${deals.checkout} (${checkoutStock} units, ${holdSeconds} s to pay), ` +
     `${stock} units each, ${tokens.length} customers`,
 )

@@ -11,7 +11,9 @@
 # rate limits off), the hello server, and, once the front-door runs are over, the outbox relay
 # and Kafka consumer. Sets up a product, four deals and a few customers
 # (scripts/bench/purchase-setup.ts), runs infra/k6/purchase-spike.js (hello, sync, async, traced),
-# starts the relay and consumer and times the drain of the backlog, runs the `pipeline` run (the
+# starts the relay and consumer and times the drain of the backlog, runs the checkout phase
+# (scripts/bench/checkout.ts: the checkout deal sold out, a share paid through the payment sandbox,
+# the rest expired and sold again), runs the `pipeline` run (the
 # async gateway with the drain on the same cores), checks (services/order/src/cli/bench-check.ts)
 # and stops everything it started, whatever happened. Exits non-zero when any correctness check
 # fails. Every server process's CPU is sampled from /proc throughout (scripts/bench/cpu.ts) and
@@ -20,11 +22,14 @@
 # Environment: VUS (32), DURATION (15s), BENCH_PORT_BASE (18480: +1 auth, +2 product, +3 order,
 # +4 async gateway, +5 sync gateway, +6 hello, +7 relay, +8 consumer, +9 async gateway with
 # tracing on and its collector down, +10 the local Upstash emulator, +11 the async gateway with the
-# Upstash adapter, +12 the edge gateway (workerd, Upstash adapter); each also BENCH_*_PORT),
+# Upstash adapter, +12 the edge gateway (workerd, Upstash adapter), +13 the payment sandbox; each
+# also BENCH_*_PORT),
 # BENCH_DIR (where logs and results go), BENCH_OUT (a copy of the summary JSON),
 # BENCH_DRAIN_TIMEOUT_S (60), BENCH_CUSTOMERS (20), BENCH_STOCK (1000000),
-# RUNS (hello,sync,async,traced,async-upstash,edge,limits,pipeline,crowd: the runs to make), ROUNDS (3: the front-door
+# RUNS (hello,sync,async,traced,async-upstash,edge,limits,checkout,pipeline,crowd: the runs to make), ROUNDS (3: the front-door
 # runs take turns in this many slices of DURATION/ROUNDS each),
+# BENCH_PAY_SHARE (0.5: the share of the checkout deal's orders paid; the rest expires),
+# BENCH_CHECKOUT_STOCK (600), BENCH_HOLD_SECONDS (10: the checkout deal's payment window),
 # BENCH_PROFILE (1: every Bun process writes a CPU profile, as markdown, to $BENCH_DIR/profiles).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -42,6 +47,7 @@ traced_port="${BENCH_TRACED_GATEWAY_PORT:-$((base + 9))}"
 upstash_port="${BENCH_UPSTASH_PORT:-$((base + 10))}"
 upstash_gateway_port="${BENCH_UPSTASH_GATEWAY_PORT:-$((base + 11))}"
 edge_port="${BENCH_EDGE_GATEWAY_PORT:-$((base + 12))}"
+sandbox_port="${BENCH_SANDBOX_PORT:-$((base + 13))}"
 # shellcheck source=scripts/bench/infra.sh
 source scripts/bench/infra.sh
 # The gateways sign internal tokens with it, auth/product/order verify them (the dev value).
@@ -130,7 +136,7 @@ wait_ready() {
 
 for port in "$auth_port" "$product_port" "$order_port" "$async_port" "$sync_port" \
   "$hello_port" "$relay_port" "$consumer_port" "$traced_port" "$upstash_port" \
-  "$upstash_gateway_port" "$edge_port"; do
+  "$upstash_gateway_port" "$edge_port" "$sandbox_port"; do
   if port_in_use "$port"; then
     echo "bench: port $port is in use; pick other ports with BENCH_PORT_BASE" >&2
     exit 1
@@ -166,7 +172,11 @@ gateway_env=(
 start auth "$auth_port" "$entry_auth"
 start product "$product_port" "$entry_product" "$jwks"
 # Sync mode: the sync gateway hands it the purchase (the route exists only in that mode).
-start order "$order_port" "$entry_order" "$jwks" ORDER_MODE=sync
+# Checkout charges through the payment sandbox, which signs its webhooks back to it.
+start order "$order_port" "$entry_order" "$jwks" ORDER_MODE=sync \
+  "PAYMENT_PROVIDER_URL=$(local_url "$sandbox_port")"
+start payment-sandbox "$sandbox_port" "$entry_payment_sandbox" PAYMENT_SANDBOX_STORE=memory \
+  "PAYMENT_WEBHOOK_URL=$(local_url "$order_port")/webhooks/payments"
 start gateway-async "$async_port" "$entry_gateway" ORDER_MODE=async "${gateway_env[@]}"
 start gateway-sync "$sync_port" "$entry_gateway" ORDER_MODE=sync "${gateway_env[@]}"
 # The async gateway with tracing on and its collector unreachable (nothing listens on port 9):
@@ -203,8 +213,9 @@ quiet_window
 
 # RUNS picks the runs (default all, in this order); pipeline is the second k6 invocation, limits
 # the stores' own ceilings (scripts/bench/limits.sh: redis-benchmark and pgbench).
-runs="${RUNS:-hello,sync,async,traced,async-upstash,edge,limits,pipeline,crowd}"
+runs="${RUNS:-hello,sync,async,traced,async-upstash,edge,limits,checkout,pipeline,crowd}"
 front=()
+with_checkout=0
 with_pipeline=0
 with_crowd=0
 with_limits=0
@@ -212,11 +223,12 @@ IFS=, read -ra requested <<<"$runs"
 for name in "${requested[@]}"; do
   case "$name" in
   hello | sync | async | traced | async-upstash | edge) front+=("$name") ;;
+  checkout) with_checkout=1 ;;
   pipeline) with_pipeline=1 ;;
   crowd) with_crowd=1 ;;
   limits) with_limits=1 ;;
   *)
-    echo "bench: unknown run '$name' in RUNS (hello, sync, async, traced, async-upstash, edge, limits, pipeline, crowd)" >&2
+    echo "bench: unknown run '$name' in RUNS (hello, sync, async, traced, async-upstash, edge, limits, checkout, pipeline, crowd)" >&2
     exit 1
     ;;
   esac
@@ -259,6 +271,13 @@ if [[ -f "$summary" ]]; then
   run env "${limits[@]}" BENCH_DRAIN_OUT="$run_dir/drain.json" \
     bun "$tool_benchCheck" --drain "$run_dir/setup.json" "$summary"
 fi
+# Checkout, with the drain done: pay a share of the checkout deal, let the rest expire, resell it.
+checkout=()
+if ((with_checkout)); then
+  GATEWAY_URL="$(local_url "$async_port")" run bun scripts/bench/checkout.ts \
+    "$run_dir/setup.json" "$run_dir/checkout.json"
+  checkout=(BENCH_CHECKOUT="$run_dir/checkout.json" BENCH_SANDBOX_URL="$(local_url "$sandbox_port")")
+fi
 quiet_window
 
 if ((with_pipeline)); then
@@ -288,5 +307,5 @@ run bun scripts/bench/cpu-report.ts "$run_dir/cpu-samples.jsonl" "$run_dir/idle.
   "${drain_file[@]}"
 run bun scripts/bench/chart.ts "$summary" "$run_dir/bench-purchase.svg"
 cp "$summary" "${BENCH_OUT:-/dev/null}" 2>/dev/null || true
-run env ASYNC_PIPELINE=running "${limits[@]}" "${crowd[@]}" \
+run env ASYNC_PIPELINE=running "${limits[@]}" "${crowd[@]}" "${checkout[@]}" \
   bun "$tool_benchCheck" "$run_dir/setup.json" "$summary"

@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox'
 import { OrderAcceptedV1 } from './order-accepted'
-import { ORDERS_ACCEPTED, ORDERS_DLQ } from './topics'
+import { OrderReleasedV1 } from './order-released'
+import { ORDERS_ACCEPTED, ORDERS_DLQ, ORDERS_RELEASED } from './topics'
 
 /**
  * The AsyncAPI 3.0 document of the order events (`api/order-events.asyncapi.yaml`, written by
@@ -38,7 +39,7 @@ export function orderEventsDocument() {
       title: 'flash-deal order events',
       version: '1.0.0',
       description:
-        'How an accepted purchase reaches Postgres in async mode. The gateway reserves stock in Redis and appends the order to an outbox stream in one Lua call; the order relay drains the outbox to `orders.accepted`; the order consumer applies each event exactly once per `orderId` (delivery is at least once) and dead-letters what it can never apply to `orders.dlq`.',
+        'How an accepted purchase reaches Postgres in async mode. The gateway reserves stock in Redis and appends the order to an outbox stream in one Lua call; the order relay drains the outbox to `orders.accepted`; the order consumer applies each event exactly once per `orderId` (delivery is at least once) and dead-letters what it can never apply to `orders.dlq`. Checkout: a held order that expires unpaid or is cancelled is released in one Postgres transaction (with a row in the `order_releases` outbox); the order service gives Redis the units straight from that outbox and publishes it to `orders.released` for every other reader.',
     },
     defaultContentType: 'application/json',
     servers: {
@@ -55,6 +56,13 @@ export function orderEventsDocument() {
         title: 'Accepted orders',
         description: 'One record per purchase the gateway answered 202 for.',
         messages: { orderAccepted: { $ref: '#/components/messages/OrderAccepted' } },
+      },
+      ordersReleased: {
+        address: ORDERS_RELEASED,
+        title: 'Released orders',
+        description:
+          'One record (at least once) per held order expired or cancelled, whose units went back on sale.',
+        messages: { orderReleased: { $ref: '#/components/messages/OrderReleased' } },
       },
       ordersDlq: {
         address: ORDERS_DLQ,
@@ -84,6 +92,14 @@ export function orderEventsDocument() {
           'Upserts the orders and decrements deal stock in Postgres, one transaction per batch, keyed by `orderId` so duplicates change nothing. Offsets are committed after the transaction.',
         messages: [{ $ref: '#/channels/ordersAccepted/messages/orderAccepted' }],
       },
+      orderServiceSendsOrderReleased: {
+        action: 'send',
+        channel: { $ref: '#/channels/ordersReleased' },
+        title: 'The order service publishes released orders',
+        description:
+          'Locks a batch of unpublished rows of the `order_releases` outbox (SKIP LOCKED), produces them (acks = all) and marks them published in the same transaction, so a crash repeats records rather than losing them: readers dedupe by `orderId`. Redis does not read this topic: the release sweeper applies the same outbox to it directly.',
+        messages: [{ $ref: '#/channels/ordersReleased/messages/orderReleased' }],
+      },
       relaySendsOutboxDeadLetter: {
         action: 'send',
         channel: { $ref: '#/channels/ordersDlq' },
@@ -108,6 +124,13 @@ export function orderEventsDocument() {
             properties: { traceparent: Traceparent },
           },
           payload: { $ref: '#/components/schemas/OrderAcceptedV1' },
+          bindings: { kafka: { key: DealId, bindingVersion: KAFKA_BINDING_VERSION } },
+        },
+        OrderReleased: {
+          name: 'OrderReleased',
+          title: 'OrderReleased v1',
+          contentType: 'application/json',
+          payload: { $ref: '#/components/schemas/OrderReleasedV1' },
           bindings: { kafka: { key: DealId, bindingVersion: KAFKA_BINDING_VERSION } },
         },
         OutboxDeadLetter: {
@@ -176,7 +199,10 @@ export function orderEventsDocument() {
           },
         },
       },
-      schemas: { OrderAcceptedV1: jsonSchemaOf(OrderAcceptedV1) },
+      schemas: {
+        OrderAcceptedV1: jsonSchemaOf(OrderAcceptedV1),
+        OrderReleasedV1: jsonSchemaOf(OrderReleasedV1),
+      },
     },
   }
 }

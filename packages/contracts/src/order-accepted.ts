@@ -1,5 +1,5 @@
 import { type Static, Type as T } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
+import { checkEvent, type Decoded, decodeEvent } from './decode'
 import { UUID_PATTERN } from './uuid'
 
 const Uuid = T.String({
@@ -35,28 +35,9 @@ export const OrderAcceptedV1 = T.Object(
 )
 export type OrderAccepted = Static<typeof OrderAcceptedV1>
 
-export type Decoded<V> = { ok: true; value: V } | { ok: false; reason: string }
-
-function check(candidate: unknown): Decoded<OrderAccepted> {
-  if (Value.Check(OrderAcceptedV1, candidate)) return { ok: true, value: candidate }
-  const first = Value.Errors(OrderAcceptedV1, candidate).First()
-  return {
-    ok: false,
-    reason: first ? `${first.path || '/'}: ${first.message}` : 'not an OrderAccepted v1',
-  }
-}
-
 /** Reads a Kafka record value; anything else than a valid v1 event says why. */
-export function decodeOrderAccepted(value: Buffer | string | null): Decoded<OrderAccepted> {
-  if (value === null) return { ok: false, reason: 'empty record' }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(value.toString())
-  } catch {
-    return { ok: false, reason: 'value is not JSON' }
-  }
-  return check(parsed)
-}
+export const decodeOrderAccepted = (value: Buffer | string | null): Decoded<OrderAccepted> =>
+  decodeEvent(OrderAcceptedV1, value)
 
 /**
  * The outbox stream entry the reservation script appends (flat string fields, because a Redis
@@ -69,7 +50,7 @@ export function orderAcceptedFromOutbox(
   // A missing or empty field stays undefined (Number('') would be a silent 0).
   const number = (value: string | undefined) => (value ? Number(value) : undefined)
   const acceptedAtMs = number(fields.acceptedAtMs) ?? Number.NaN
-  const decoded = check({
+  const decoded = checkEvent(OrderAcceptedV1, {
     type: 'OrderAccepted',
     version: 1,
     orderId: fields.orderId,
@@ -91,3 +72,5 @@ export function fieldsToRecord(list: string[]): Record<string, string> {
   for (let i = 0; i + 1 < list.length; i += 2) record[list[i] as string] = list[i + 1] as string
   return record
 }
+
+export type { Decoded }

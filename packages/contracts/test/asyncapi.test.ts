@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { orderEventsDocument } from '../src/asyncapi'
 import { OrderAcceptedV1 } from '../src/order-accepted'
-import { ORDERS_ACCEPTED, ORDERS_DLQ } from '../src/topics'
+import { OrderReleasedV1 } from '../src/order-released'
+import { ORDERS_ACCEPTED, ORDERS_DLQ, ORDERS_RELEASED } from '../src/topics'
 
 const document = orderEventsDocument()
 
@@ -37,6 +38,7 @@ describe('order events AsyncAPI document', () => {
   test('the channels are the topics producer and consumer use', () => {
     expect(document.channels.ordersAccepted.address).toBe(ORDERS_ACCEPTED)
     expect(document.channels.ordersDlq.address).toBe(ORDERS_DLQ)
+    expect(document.channels.ordersReleased.address).toBe(ORDERS_RELEASED)
   })
 
   test('the payload is the TypeBox schema, as plain JSON Schema', () => {
@@ -46,6 +48,14 @@ describe('order events AsyncAPI document', () => {
     expect(payload.required).toEqual(OrderAcceptedV1.required)
     expect(Object.keys(payload.properties as object)).toEqual(
       Object.keys(OrderAcceptedV1.properties),
+    )
+  })
+
+  test('OrderReleased v1 is documented from its TypeBox schema too', () => {
+    const payload = document.components.schemas.OrderReleasedV1
+    expect(payload.required).toEqual(OrderReleasedV1.required)
+    expect(Object.keys(payload.properties as object)).toEqual(
+      Object.keys(OrderReleasedV1.properties),
     )
   })
 })

@@ -31,7 +31,7 @@ const reconciler = new Reconciler({
 const revoked = revokedSessionsOn(redis, config.REVOCATION_REFRESH_MS, logger).start()
 logger.info('purchase route', { orderMode: config.ORDER_MODE })
 if (config.RECONCILE_INTERVAL_MS > 0) reconciler.start(config.RECONCILE_INTERVAL_MS)
-const checkout = startCheckout(config, { sql, redis, logger })
+const checkout = startCheckout(config, { sql, redis, kafka, logger })
 
 serve(
   createApp({

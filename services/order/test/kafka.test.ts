@@ -4,7 +4,7 @@
  * acks=all, and a consumer group reads it back in order.
  */
 import { afterAll, expect, test } from 'bun:test'
-import { ORDERS_ACCEPTED, ORDERS_DLQ } from '@flash-deal/contracts'
+import { ORDERS_ACCEPTED, ORDERS_DLQ, ORDERS_RELEASED } from '@flash-deal/contracts'
 import { createKafka, ensureTopics } from '@flash-deal/kit/kafka'
 import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
 
@@ -26,6 +26,7 @@ test('the project topics exist', async () => {
     const topics = await admin.listTopics()
     expect(topics).toContain(ORDERS_ACCEPTED)
     expect(topics).toContain(ORDERS_DLQ)
+    expect(topics).toContain(ORDERS_RELEASED)
   } finally {
     await admin.disconnect()
   }

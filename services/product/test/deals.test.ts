@@ -74,6 +74,16 @@ describe('creating deals', () => {
     expect(await redis.sismember(OUTBOX_REGISTRY_KEY, deal.id)).toBe(1)
   })
 
+  test('the payment window: 600 s when left out, the one given otherwise, shown on the deal', async () => {
+    const plain = await call(app, 'POST', '/v1/deals', { body: dealBody(), token: admin })
+    expect((await plain.json()).holdSeconds).toBe(600)
+    const short = await (
+      await call(app, 'POST', '/v1/deals', { body: dealBody({ holdSeconds: 5 }), token: admin })
+    ).json()
+    expect(short.holdSeconds).toBe(5)
+    expect((await (await call(app, 'GET', `/v1/deals/${short.id}`)).json()).holdSeconds).toBe(5)
+  })
+
   test('publishing again never refills a half-sold deal', async () => {
     const deal = await (
       await call(app, 'POST', '/v1/deals', { body: dealBody(), token: admin })
@@ -101,6 +111,8 @@ describe('creating deals', () => {
     ['a per-user limit above the stock', { stock: 3, perUserLimit: 4 }, 'body.perUserLimit'],
     ['a per-user limit below 1', { perUserLimit: 0 }, 'body.perUserLimit'],
     ['a negative stock', { stock: -1 }, 'body.stock'],
+    ['a payment window under 5 s', { holdSeconds: 4 }, 'body.holdSeconds'],
+    ['a payment window over an hour', { holdSeconds: 3601 }, 'body.holdSeconds'],
     ['a negative price', { price: -1 }, 'body.price'],
     ['a time that is not ISO 8601', { startsAt: 'tomorrow' }, 'body.startsAt'],
     ['an unknown product', { productId: crypto.randomUUID() }, 'body.productId'],

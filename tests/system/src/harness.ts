@@ -194,9 +194,15 @@ export type Buyer = Awaited<ReturnType<typeof buyers>>[number]
 
 /**
  * A live deal created through the product service (so it is published to Redis for real),
- * called directly as the gateway would (with its internal token).
+ * called directly as the gateway would (with its internal token). `holdSeconds` unset: the
+ * service's default payment window.
  */
-export async function liveDeal(stack: Stack, stock: number, perUserLimit: number) {
+export async function liveDeal(
+  stack: Stack,
+  stock: number,
+  perUserLimit: number,
+  holdSeconds?: number,
+) {
   const admin = await tokens.tokenFor('admin')
   const post = async (path: string, body: unknown) => {
     const response = await fetch(`${stack.productUrl}${path}`, {
@@ -225,6 +231,7 @@ export async function liveDeal(stack: Stack, stock: number, perUserLimit: number
     perUserLimit,
     startsAt: new Date(Date.now() - 60_000).toISOString(),
     endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    ...(holdSeconds === undefined ? {} : { holdSeconds }),
   })
   return deal.id
 }

@@ -15,6 +15,8 @@ export const checkoutConfig = {
   EXPIRY_INTERVAL_MS: T.Integer({ minimum: 0, default: 1000 }),
   /** How often releases Redis has not been given yet are retried; 0 turns the sweeper off. */
   RELEASE_SWEEP_INTERVAL_MS: T.Integer({ minimum: 0, default: 2000 }),
+  /** How often the release outbox is published to Kafka (OrderReleased); 0 turns it off. */
+  RELEASE_PUBLISH_INTERVAL_MS: T.Integer({ minimum: 0, default: 1000 }),
   /** How long a payment or cancel of a just-accepted (`pending`) order waits for Postgres. */
   PAYMENT_ARRIVAL_WAIT_MS: T.Integer({ minimum: 0, maximum: 20_000, default: 5000 }),
 }

@@ -1,6 +1,7 @@
 import type { OrderRelease } from '@flash-deal/contracts'
 import { queries, type Sql } from '@flash-deal/db'
 import type { Logger } from '@flash-deal/kit'
+import { Periodic } from './periodic'
 import type { Releaser } from './release'
 
 /**
@@ -11,8 +12,14 @@ import type { Releaser } from './release'
  * Redis side the sweeper finishes. A payment racing an expiry is decided by the same row lock.
  */
 export class ExpiryJob {
-  private timer: ReturnType<typeof setInterval> | undefined
-  private running: Promise<unknown> | undefined
+  private readonly loop = new Periodic(() =>
+    this.runOnce()
+      .then((released) => {
+        if (released.length > 0)
+          this.options.logger.info('held orders expired', { released: released.length })
+      })
+      .catch((error) => this.options.logger.error('expiry run failed', { error })),
+  )
 
   constructor(
     private readonly options: {
@@ -41,23 +48,11 @@ export class ExpiryJob {
   }
 
   start() {
-    this.timer = setInterval(() => {
-      if (this.running) return
-      this.running = this.runOnce()
-        .then((released) => {
-          if (released.length > 0)
-            this.options.logger.info('held orders expired', { released: released.length })
-        })
-        .catch((error) => this.options.logger.error('expiry run failed', { error }))
-        .finally(() => {
-          this.running = undefined
-        })
-    }, this.options.intervalMs)
+    this.loop.start(this.options.intervalMs)
     return this
   }
 
-  async stop() {
-    clearInterval(this.timer)
-    await this.running
+  stop() {
+    return this.loop.stop()
   }
 }

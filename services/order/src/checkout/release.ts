@@ -7,6 +7,7 @@ import {
 import { queries, type Sql, type TransactionSql } from '@flash-deal/db'
 import type { Logger } from '@flash-deal/kit'
 import type { LuaEvaluator } from '@flash-deal/kit/lua'
+import { Periodic } from './periodic'
 
 export type ReleaseReason = 'expired' | 'cancelled'
 
@@ -75,8 +76,13 @@ export class Releaser {
 
 /** Retries the releases Redis has not been given (a crash or an outage after the commit). */
 export class ReleaseSweeper {
-  private timer: ReturnType<typeof setInterval> | undefined
-  private running: Promise<unknown> | undefined
+  private readonly loop = new Periodic(() =>
+    this.sweep()
+      .then((applied) => {
+        if (applied > 0) this.options.logger.info('releases applied by the sweeper', { applied })
+      })
+      .catch((error) => this.options.logger.error('release sweep failed', { error })),
+  )
 
   constructor(
     private readonly options: {
@@ -108,22 +114,11 @@ export class ReleaseSweeper {
   }
 
   start() {
-    this.timer = setInterval(() => {
-      if (this.running) return
-      this.running = this.sweep()
-        .then((applied) => {
-          if (applied > 0) this.options.logger.info('releases applied by the sweeper', { applied })
-        })
-        .catch((error) => this.options.logger.error('release sweep failed', { error }))
-        .finally(() => {
-          this.running = undefined
-        })
-    }, this.options.intervalMs)
+    this.loop.start(this.options.intervalMs)
     return this
   }
 
-  async stop() {
-    clearInterval(this.timer)
-    await this.running
+  stop() {
+    return this.loop.stop()
   }
 }

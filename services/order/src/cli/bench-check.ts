@@ -18,6 +18,10 @@
  * consumer's start-up is not the drain); BENCH_DRAIN_OUT names a file for that window and the
  * order count (scripts/bench/cpu-report.ts charges its CPU).
  *
+ * BENCH_CHECKOUT names the checkout phase's figures (scripts/bench/checkout.ts): its deal's books
+ * are checked too (./bench-checkout.ts), asking the payment sandbox at BENCH_SANDBOX_URL about
+ * every paid order.
+ *
  * ASYNC_PIPELINE=absent (no relay or consumer in this tree): the async orders cannot reach
  * Postgres, so the check says so and fails at once instead of waiting for nothing.
  */
@@ -25,6 +29,7 @@ import { dealOutboxKey, dealStockKey } from '@flash-deal/contracts'
 import { connect, queries } from '@flash-deal/db'
 import { createLogger } from '@flash-deal/kit'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
+import { type CheckoutSummary, checkCheckout } from './bench-checkout'
 import {
   type BenchSetup,
   type BenchSummary,
@@ -48,6 +53,10 @@ const pipelineRunning = env.ASYNC_PIPELINE !== 'absent'
 const drainTimeoutMs = Number(env.BENCH_DRAIN_TIMEOUT_S ?? 60) * 1000
 const crowd = env.BENCH_CROWD
   ? ((await Bun.file(env.BENCH_CROWD).json()) as CrowdSummary)
+  : undefined
+
+const checkout = env.BENCH_CHECKOUT
+  ? ((await Bun.file(env.BENCH_CHECKOUT).json()) as CheckoutSummary)
   : undefined
 
 const setup = (await Bun.file(setupPath).json()) as BenchSetup
@@ -239,6 +248,13 @@ try {
       if (run) await checkDeal(mode, setup.deals[mode], run.accepted)
     }
   if (!phase && crowd) await checkCrowd(crowd)
+  if (!phase && checkout) {
+    const provider = {
+      url: env.BENCH_SANDBOX_URL ?? 'http://127.0.0.1:8086',
+      apiKey: env.PAYMENT_API_KEY ?? 'sk_test_flash_deal_sandbox_0123456789',
+    }
+    await checkCheckout(checkout, { sql, redis, provider }, verdict, drainTimeoutMs)
+  }
 } finally {
   await sql.end({ timeout: 5 })
   await closeRedis(redis)

@@ -1,5 +1,5 @@
 /** Creates the Kafka topics flash-deal uses; the broker never auto-creates topics. Idempotent. */
-import { ORDERS_ACCEPTED, ORDERS_DLQ } from '@flash-deal/contracts'
+import { ORDERS_ACCEPTED, ORDERS_DLQ, ORDERS_RELEASED } from '@flash-deal/contracts'
 import { createLogger, kafkaBrokers, loadConfigOrExit } from '@flash-deal/kit'
 import { createKafka, ensureTopics, parseBrokers } from '@flash-deal/kit/kafka'
 import { Type as T } from '@sinclair/typebox'
@@ -8,6 +8,7 @@ import type { ITopicConfig } from 'kafkajs'
 /** The topics the order side needs. */
 const orderTopics = (partitions: number): ITopicConfig[] => [
   { topic: ORDERS_ACCEPTED, numPartitions: partitions, replicationFactor: 1 },
+  { topic: ORDERS_RELEASED, numPartitions: partitions, replicationFactor: 1 },
   { topic: ORDERS_DLQ, numPartitions: 1, replicationFactor: 1 },
 ]
 

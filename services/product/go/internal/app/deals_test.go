@@ -64,6 +64,17 @@ func TestDealsCreate(t *testing.T) {
 		}
 	})
 
+	t.Run("the payment window: 600 s when left out, the one given otherwise, shown on the deal", func(t *testing.T) {
+		if got := h.createDeal(productID, nil)["holdSeconds"]; got != 600.0 {
+			t.Fatalf("default holdSeconds %v", got)
+		}
+		id := h.createDeal(productID, map[string]any{"holdSeconds": 5})["id"].(string)
+		deal := h.expect(h.do(call{method: "GET", path: "/v1/deals/" + id}), 200).json(t)
+		if deal["holdSeconds"] != 5.0 {
+			t.Fatalf("holdSeconds %v", deal["holdSeconds"])
+		}
+	})
+
 	t.Run("publishing again never refills a half-sold deal", func(t *testing.T) {
 		id := h.createDeal(productID, nil)["id"].(string)
 		h.redis.DecrBy(ctx, "deal:{"+id+"}:stock", 30)
@@ -93,6 +104,8 @@ func TestDealsCreate(t *testing.T) {
 		{"a per-user limit above the stock", map[string]any{"stock": 3, "perUserLimit": 4}, "body.perUserLimit"},
 		{"a per-user limit below 1", map[string]any{"perUserLimit": 0}, "body.perUserLimit"},
 		{"a negative stock", map[string]any{"stock": -1}, "body.stock"},
+		{"a payment window under 5 s", map[string]any{"holdSeconds": 4}, "body.holdSeconds"},
+		{"a payment window over an hour", map[string]any{"holdSeconds": 3601}, "body.holdSeconds"},
 		{"a stock sent as a numeric string", map[string]any{"stock": "100"}, "body.stock"},
 		{"a negative price", map[string]any{"price": -1}, "body.price"},
 		{"a time that is not ISO 8601", map[string]any{"startsAt": "tomorrow"}, "body.startsAt"},

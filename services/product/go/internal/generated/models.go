@@ -43,13 +43,14 @@ type Order struct {
 }
 
 type OrderRelease struct {
-	OrderID   uuid.UUID
-	DealID    uuid.UUID
-	UserID    uuid.UUID
-	Quantity  int32
-	Reason    string
-	CreatedAt time.Time
-	AppliedAt *time.Time
+	OrderID     uuid.UUID
+	DealID      uuid.UUID
+	UserID      uuid.UUID
+	Quantity    int32
+	Reason      string
+	CreatedAt   time.Time
+	AppliedAt   *time.Time
+	PublishedAt *time.Time
 }
 
 type Product struct {

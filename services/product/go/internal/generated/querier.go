@@ -19,11 +19,16 @@ type Querier interface {
 	// Sign-up. Returns no row when the email is taken (the UNIQUE constraint decides, not a
 	// racy read before the insert).
 	CreateUser(ctx context.Context, arg CreateUserParams) (CreateUserRow, error)
+	// The books of one deal after checkout: units held (confirmed) and paid, the orders in each
+	// state, and the release outbox (rows, units, and rows Redis or Kafka has not had yet).
+	DealCheckoutTotals(ctx context.Context, dealID uuid.UUID) (DealCheckoutTotalsRow, error)
 	// ---------------------------------------------------------------------------------------------
 	// Benchmarks: the correctness check after `make bench-purchase` (services/order/src/cli/bench-check.ts)
 	// What Postgres holds for one deal: every order row, and the confirmed ones with their units,
 	// to compare with the purchases the load generator saw accepted and with the deal's stock.
 	DealOrderTotals(ctx context.Context, dealID uuid.UUID) (DealOrderTotalsRow, error)
+	// The most units any one buyer of the deal holds or has paid for (the per-user limit's count).
+	DealTopBuyerUnits(ctx context.Context, dealID uuid.UUID) (int32, error)
 	ExistingOrderIds(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error)
 	ExistingUserIds(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error)
 	GetDeal(ctx context.Context, id uuid.UUID) (GetDealRow, error)
@@ -66,6 +71,9 @@ type Querier interface {
 	ListDealIdempotencyRecords(ctx context.Context, dealID uuid.UUID) ([]ListDealIdempotencyRecordsRow, error)
 	// Every order of a deal (the end-to-end accounting of the system tests and the benchmark).
 	ListDealOrders(ctx context.Context, dealID uuid.UUID) ([]ListDealOrdersRow, error)
+	// The paid orders of one deal with what each was charged for (the bench's check asks the
+	// provider about each payment).
+	ListDealPaidOrders(ctx context.Context, dealID uuid.UUID) ([]ListDealPaidOrdersRow, error)
 	// Deals whose sale window held an instant, give or take a margin: the deals an order accepted
 	// then can belong to (the order service's look-up of an order not yet in Postgres).
 	ListDealsOpenAround(ctx context.Context, arg ListDealsOpenAroundParams) ([]ListDealsOpenAroundRow, error)
@@ -102,10 +110,14 @@ type Querier interface {
 	// Releases Redis has not been given yet, older than a moment (the releaser applies fresh ones
 	// itself); locked so two sweepers never apply the same one at once.
 	LockUnappliedReleases(ctx context.Context, arg LockUnappliedReleasesParams) ([]LockUnappliedReleasesRow, error)
+	// Releases not on Kafka yet, oldest first, locked so two publishers never send the same batch;
+	// the lock is held while the batch is sent (a crash rolls back and the rows are sent again).
+	LockUnpublishedReleases(ctx context.Context, limit int32) ([]LockUnpublishedReleasesRow, error)
 	// Paid only while still held and before payBy: the same row lock and clock as the expiry, so
 	// a payment and an expiry of one order cannot both win.
 	MarkOrderPaid(ctx context.Context, arg MarkOrderPaidParams) (uuid.UUID, error)
 	MarkReleaseApplied(ctx context.Context, orderID uuid.UUID) error
+	MarkReleasesPublished(ctx context.Context, orderIds []uuid.UUID) error
 	// ---------------------------------------------------------------------------------------------
 	// Health
 	Ping(ctx context.Context) (int32, error)

@@ -139,6 +139,54 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (CreateU
 	return i, err
 }
 
+const dealCheckoutTotals = `-- name: DealCheckoutTotals :one
+SELECT count(*) FILTER (WHERE o.status = 'confirmed')::int AS held,
+       coalesce(sum(o.quantity) FILTER (WHERE o.status = 'confirmed'), 0)::int AS held_quantity,
+       count(*) FILTER (WHERE o.status = 'paid')::int AS paid,
+       coalesce(sum(o.quantity) FILTER (WHERE o.status = 'paid'), 0)::int AS paid_quantity,
+       count(*) FILTER (WHERE o.status IN ('expired', 'cancelled'))::int AS released,
+       (SELECT count(*)::int FROM order_releases r WHERE r.deal_id = $1) AS release_rows,
+       (SELECT coalesce(sum(r.quantity), 0)::int FROM order_releases r
+        WHERE r.deal_id = $1) AS release_quantity,
+       (SELECT count(*)::int FROM order_releases r
+        WHERE r.deal_id = $1 AND r.applied_at IS NULL) AS unapplied,
+       (SELECT count(*)::int FROM order_releases r
+        WHERE r.deal_id = $1 AND r.published_at IS NULL) AS unpublished
+FROM orders o
+WHERE o.deal_id = $1
+`
+
+type DealCheckoutTotalsRow struct {
+	Held            int32
+	HeldQuantity    int32
+	Paid            int32
+	PaidQuantity    int32
+	Released        int32
+	ReleaseRows     int32
+	ReleaseQuantity int32
+	Unapplied       int32
+	Unpublished     int32
+}
+
+// The books of one deal after checkout: units held (confirmed) and paid, the orders in each
+// state, and the release outbox (rows, units, and rows Redis or Kafka has not had yet).
+func (q *Queries) DealCheckoutTotals(ctx context.Context, dealID uuid.UUID) (DealCheckoutTotalsRow, error) {
+	row := q.db.QueryRow(ctx, dealCheckoutTotals, dealID)
+	var i DealCheckoutTotalsRow
+	err := row.Scan(
+		&i.Held,
+		&i.HeldQuantity,
+		&i.Paid,
+		&i.PaidQuantity,
+		&i.Released,
+		&i.ReleaseRows,
+		&i.ReleaseQuantity,
+		&i.Unapplied,
+		&i.Unpublished,
+	)
+	return i, err
+}
+
 const dealOrderTotals = `-- name: DealOrderTotals :one
 
 SELECT count(*)::int AS orders,
@@ -163,6 +211,21 @@ func (q *Queries) DealOrderTotals(ctx context.Context, dealID uuid.UUID) (DealOr
 	var i DealOrderTotalsRow
 	err := row.Scan(&i.Orders, &i.Confirmed, &i.ConfirmedQuantity)
 	return i, err
+}
+
+const dealTopBuyerUnits = `-- name: DealTopBuyerUnits :one
+SELECT coalesce(max(units), 0)::int AS units
+FROM (SELECT sum(quantity) AS units FROM orders
+      WHERE deal_id = $1 AND status IN ('confirmed', 'paid')
+      GROUP BY user_id) per_buyer
+`
+
+// The most units any one buyer of the deal holds or has paid for (the per-user limit's count).
+func (q *Queries) DealTopBuyerUnits(ctx context.Context, dealID uuid.UUID) (int32, error) {
+	row := q.db.QueryRow(ctx, dealTopBuyerUnits, dealID)
+	var units int32
+	err := row.Scan(&units)
+	return units, err
 }
 
 const existingOrderIds = `-- name: ExistingOrderIds :many
@@ -753,6 +816,46 @@ func (q *Queries) ListDealOrders(ctx context.Context, dealID uuid.UUID) ([]ListD
 	return items, nil
 }
 
+const listDealPaidOrders = `-- name: ListDealPaidOrders :many
+SELECT id, quantity * unit_price AS total, payment_reference, refund_reference
+FROM orders
+WHERE deal_id = $1 AND status = 'paid'
+`
+
+type ListDealPaidOrdersRow struct {
+	ID               uuid.UUID
+	Total            int32
+	PaymentReference *string
+	RefundReference  *string
+}
+
+// The paid orders of one deal with what each was charged for (the bench's check asks the
+// provider about each payment).
+func (q *Queries) ListDealPaidOrders(ctx context.Context, dealID uuid.UUID) ([]ListDealPaidOrdersRow, error) {
+	rows, err := q.db.Query(ctx, listDealPaidOrders, dealID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListDealPaidOrdersRow
+	for rows.Next() {
+		var i ListDealPaidOrdersRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Total,
+			&i.PaymentReference,
+			&i.RefundReference,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listDealsOpenAround = `-- name: ListDealsOpenAround :many
 SELECT id, hold_seconds
 FROM deals
@@ -1200,6 +1303,53 @@ func (q *Queries) LockUnappliedReleases(ctx context.Context, arg LockUnappliedRe
 	return items, nil
 }
 
+const lockUnpublishedReleases = `-- name: LockUnpublishedReleases :many
+SELECT r.order_id, r.deal_id, r.user_id, r.quantity, r.reason, r.created_at
+FROM order_releases r
+WHERE r.published_at IS NULL
+ORDER BY r.created_at
+LIMIT $1
+FOR UPDATE OF r SKIP LOCKED
+`
+
+type LockUnpublishedReleasesRow struct {
+	OrderID   uuid.UUID
+	DealID    uuid.UUID
+	UserID    uuid.UUID
+	Quantity  int32
+	Reason    string
+	CreatedAt time.Time
+}
+
+// Releases not on Kafka yet, oldest first, locked so two publishers never send the same batch;
+// the lock is held while the batch is sent (a crash rolls back and the rows are sent again).
+func (q *Queries) LockUnpublishedReleases(ctx context.Context, limit int32) ([]LockUnpublishedReleasesRow, error) {
+	rows, err := q.db.Query(ctx, lockUnpublishedReleases, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LockUnpublishedReleasesRow
+	for rows.Next() {
+		var i LockUnpublishedReleasesRow
+		if err := rows.Scan(
+			&i.OrderID,
+			&i.DealID,
+			&i.UserID,
+			&i.Quantity,
+			&i.Reason,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const markOrderPaid = `-- name: MarkOrderPaid :one
 UPDATE orders o
 SET status = 'paid', paid_at = now(), payment_reference = $1,
@@ -1231,6 +1381,16 @@ UPDATE order_releases SET applied_at = now() WHERE order_id = $1 AND applied_at 
 
 func (q *Queries) MarkReleaseApplied(ctx context.Context, orderID uuid.UUID) error {
 	_, err := q.db.Exec(ctx, markReleaseApplied, orderID)
+	return err
+}
+
+const markReleasesPublished = `-- name: MarkReleasesPublished :exec
+UPDATE order_releases SET published_at = now()
+WHERE order_id = ANY($1::uuid[]) AND published_at IS NULL
+`
+
+func (q *Queries) MarkReleasesPublished(ctx context.Context, orderIds []uuid.UUID) error {
+	_, err := q.db.Exec(ctx, markReleasesPublished, orderIds)
 	return err
 }
 
