@@ -143,7 +143,7 @@ observe: ## Run the local collector: OTLP 127.0.0.1:4318 (HTTP) / :4317 (gRPC), 
 # ---------------------------------------------------------------------------------------------
 # Load
 
-.PHONY: k6-smoke bench bench-login bench-product bench-purchase
+.PHONY: k6-smoke bench bench-login bench-product bench-purchase bench-idle
 bench: deps ## Every benchmark on this box, ratios side by side: product reads (cache on/off), the purchase spike
 	@$(MAKE) --no-print-directory bench-product
 	@$(MAKE) --no-print-directory bench-purchase
@@ -159,3 +159,6 @@ bench-product: deps ## Hot product reads: TypeScript and Go, cache on and off, t
 
 bench-purchase: deps ## Purchase spike: async vs sync vs an Elysia hello, CPU per operation, a correctness check (own infrastructure in .state/bench)
 	@bash scripts/bench/purchase.sh
+
+bench-idle: deps ## What the whole stack costs doing nothing: CPU per process over 15 s, from /proc (own infrastructure in .state/bench)
+	@bash scripts/bench/idle.sh

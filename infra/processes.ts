@@ -218,15 +218,16 @@ export async function waitReady(
 }
 
 // `bun infra/processes.ts shell`: the entries as shell assignments, for the benches:
-// entry_<name>=..., entry_gateway_workerd=..., tool_<name>=... (a `-` in a name becomes `_`:
-// `entry_payment-sandbox=` would be a command, not an assignment)
+// entry_<name>=..., entry_gateway_workerd=..., tool_<name>=... (a name's dashes as underscores:
+// `entry_payment-sandbox=` is no shell assignment).
+const shellName = (name: string) => name.replaceAll('-', '_')
 if (import.meta.main) {
   if (process.argv[2] !== 'shell') {
     console.error('usage: bun infra/processes.ts shell')
     process.exit(2)
   }
   const lines = [
-    ...processNames.map((name) => `entry_${name.replaceAll('-', '_')}=${processes[name].entry}`),
+    ...processNames.map((name) => `entry_${shellName(name)}=${processes[name].entry}`),
     `entry_gateway_workerd=${variants.gatewayOnWorkerd.entry}`,
     `build_product_go=${variants.productInGo.build}`,
     ...Object.entries(tools).map(([name, path]) => `tool_${name}=${path}`),

@@ -32,7 +32,8 @@ redis_port=${hostport##*:}
 redis_cli() { redis-cli -h "$redis_host" -p "$redis_port" "$@"; }
 
 deal="bench-limit-$(date +%s)-$$"
-# reserve.lua's keys, in its order (packages/contracts/src/deal-state.ts, dealKeys).
+# reserve.lua's six keys, in its order (KEYS[6], the orders hash: without it every call failed
+# half-way, after the reservation, and the figure was that of a failing script).
 keys=("deal:{$deal}:stock" "deal:{$deal}:info" "deal:{$deal}:buyers" "deal:{$deal}:idempotency"
   "deal:{$deal}:outbox" "deal:{$deal}:orders")
 scratch_deal=""

@@ -56,9 +56,10 @@ local accepted_at = string.format('%d', now)
 -- seen it (userId:quantity:unitPrice:acceptedAtMs).
 redis.call('HSET', KEYS[6], ARGV[4], user .. ':' .. ARGV[3] .. ':' .. info[1] .. ':' .. accepted_at)
 -- The outbox record is written in the same atomic step as the reservation: an accepted
--- purchase cannot exist without its record, whatever happens to Kafka afterwards.
-redis.call('XADD', KEYS[5], '*',
-  'orderId', ARGV[4], 'dealId', ARGV[5], 'userId', user, 'quantity', ARGV[3],
-  'unitPrice', info[1], 'idempotencyKey', key,
-  'acceptedAtMs', accepted_at, 'traceparent', ARGV[6])
+-- purchase cannot exist without its record, whatever happens to Kafka afterwards. One field, its
+-- values space-separated (orderId dealId userId quantity unitPrice acceptedAtMs traceparent
+-- Idempotency-Key; none holds a space, the key comes last): one bulk string per entry instead of
+-- sixteen, which the relay reads and parses for every order, and fewer bytes in the AOF.
+redis.call('XADD', KEYS[5], '*', 'order', table.concat({
+  ARGV[4], ARGV[5], user, ARGV[3], info[1], accepted_at, ARGV[6], key }, ' '))
 return { 'accepted', ARGV[4], tonumber(info[1]) }

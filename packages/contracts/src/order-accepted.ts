@@ -40,9 +40,10 @@ export const decodeOrderAccepted = (value: Buffer | string | null): Decoded<Orde
   decodeEvent(OrderAcceptedV1, value)
 
 /**
- * The outbox stream entry the reservation script appends (flat string fields, because a Redis
- * stream holds strings): `orderId dealId userId quantity unitPrice idempotencyKey acceptedAtMs
- * traceparent`. The relay turns one into the event it produces.
+ * The outbox stream entry the reservation script appends, as named string fields: `orderId
+ * dealId userId quantity unitPrice idempotencyKey acceptedAtMs traceparent` (see
+ * `outboxEntryFields` for how the entry holds them). The relay turns one into the event it
+ * produces.
  */
 export function orderAcceptedFromOutbox(
   fields: Record<string, string>,
@@ -64,6 +65,39 @@ export function orderAcceptedFromOutbox(
   if (!decoded.ok) return decoded
   const traceparent = fields.traceparent || undefined
   return { ok: true, value: { event: decoded.value, traceparent } }
+}
+
+/** The order of the values in an outbox entry's one `order` field (reserve.lua). */
+const OUTBOX_VALUES = [
+  'orderId',
+  'dealId',
+  'userId',
+  'quantity',
+  'unitPrice',
+  'acceptedAtMs',
+  'traceparent',
+] as const
+
+/**
+ * An outbox entry's flat field list (as ioredis and Upstash return it) as the named fields
+ * `orderAcceptedFromOutbox` reads. reserve.lua writes one field, `order`, its values separated by
+ * single spaces in `OUTBOX_VALUES` order and the Idempotency-Key last (printable ASCII without
+ * a space, so whatever follows the seventh space is the key). An entry of named fields (written
+ * before the one-field record) reads as it is, so an upgrade loses none still in a stream.
+ */
+export function outboxEntryFields(list: string[]): Record<string, string> {
+  if (list.length !== 2 || list[0] !== 'order') return fieldsToRecord(list)
+  const record: Record<string, string> = {}
+  const value = list[1] as string
+  let from = 0
+  for (const name of OUTBOX_VALUES) {
+    const space = value.indexOf(' ', from)
+    if (space < 0) return record // too few values: the decoder names the first one missing
+    record[name] = value.slice(from, space)
+    from = space + 1
+  }
+  record.idempotencyKey = value.slice(from)
+  return record
 }
 
 /** A flat field list (as ioredis and Upstash return stream entries) as a record. */

@@ -4,6 +4,7 @@ import {
   fieldsToRecord,
   type OrderAccepted,
   orderAcceptedFromOutbox,
+  outboxEntryFields,
 } from '../src/order-accepted'
 
 const event: OrderAccepted = {
@@ -99,6 +100,30 @@ describe('orderAcceptedFromOutbox (a Redis stream entry)', () => {
     expect(orderAcceptedFromOutbox(fieldsToRecord(list))).toEqual(
       orderAcceptedFromOutbox(outboxEntry),
     )
+  })
+
+  test("reads reserve.lua's one-field record: its values in order, the key last", () => {
+    const { orderId, dealId, userId, quantity, unitPrice, acceptedAtMs, traceparent } = outboxEntry
+    const value = [orderId, dealId, userId, quantity, unitPrice, acceptedAtMs, traceparent]
+    expect(outboxEntryFields(['order', [...value, 'purchase-1'].join(' ')])).toEqual(outboxEntry)
+    // No trace context: an empty value between two spaces, read as no traceparent.
+    const untraced = outboxEntryFields(['order', [...value.slice(0, 6), '', 'k'].join(' ')])
+    expect(untraced).toEqual({ ...outboxEntry, traceparent: '', idempotencyKey: 'k' })
+    expect(orderAcceptedFromOutbox(untraced)).toMatchObject({
+      ok: true,
+      value: { traceparent: undefined },
+    })
+  })
+
+  test('a one-field record with too few values is refused naming the first one missing', () => {
+    const decoded = orderAcceptedFromOutbox(outboxEntryFields(['order', 'a b c']))
+    expect(decoded.ok).toBe(false)
+    if (!decoded.ok) expect(decoded.reason).toStartWith('/orderId: ')
+  })
+
+  test('an entry of named fields (written before the one-field record) reads as it is', () => {
+    const list = Object.entries(outboxEntry).flat()
+    expect(outboxEntryFields(list)).toEqual(outboxEntry)
   })
 
   test.each([

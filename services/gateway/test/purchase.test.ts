@@ -5,7 +5,12 @@
  * idempotency record and the outbox stream.
  */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { dealKeys, dealPurchaseStateKeys, parsePendingOrder } from '@flash-deal/contracts'
+import {
+  dealKeys,
+  dealPurchaseStateKeys,
+  outboxEntryFields,
+  parsePendingOrder,
+} from '@flash-deal/contracts'
 import { createRedis } from '@flash-deal/kit/redis'
 import {
   deadRedisUrl,
@@ -67,12 +72,9 @@ describe.each(Object.keys(ports))('purchase through the %s adapter', (adapter) =
     expect(state.buyers).toEqual({ [userId]: 2 })
     expect(state.idempotency).toEqual({ [`${userId}:first-try`]: `${body.orderId}:2` })
     expect(state.outbox).toHaveLength(1)
-    const fields = Object.fromEntries(
-      (state.outbox[0]?.[1] ?? []).reduce<[string, string][]>((pairs, value, index, all) => {
-        if (index % 2 === 0) pairs.push([value, all[index + 1] as string])
-        return pairs
-      }, []),
-    )
+    // One field, `order`, its values space-separated (contracts' outboxEntryFields names them).
+    expect(state.outbox[0]?.[1]?.[0]).toBe('order')
+    const fields = outboxEntryFields(state.outbox[0]?.[1] ?? [])
     expect(fields).toMatchObject({
       orderId: body.orderId,
       dealId,
@@ -123,8 +125,7 @@ describe.each(Object.keys(ports))('purchase through the %s adapter', (adapter) =
       'flash_deal.purchase.outcome': 'accepted',
     })
     const [entry] = (await dealState(redis, dealId)).outbox
-    const fields = entry?.[1] ?? []
-    const traceparent = fields[fields.indexOf('traceparent') + 1]
+    const { traceparent } = outboxEntryFields(entry?.[1] ?? [])
     expect(traceparent).toBe(`00-${callerTrace}-${reserve?.spanContext().spanId}-01`)
   })
 
@@ -296,9 +297,7 @@ test('no oversell: 2,000 concurrent attempts by 500 users, retries reusing their
   const state = await dealState(redis, dealId)
   expect(state.stock).toBe(0)
   expect(state.outbox).toHaveLength(100)
-  const outboxOrders = new Set(
-    state.outbox.map(([, fields]) => fields[fields.indexOf('orderId') + 1]),
-  )
+  const outboxOrders = new Set(state.outbox.map(([, fields]) => outboxEntryFields(fields).orderId))
   expect(outboxOrders).toEqual(new Set([...accepted.values()].map((a) => a.orderId)))
 })
 

@@ -6,7 +6,7 @@
 import {
   type DealTerms,
   dealOutboxKey,
-  fieldsToRecord,
+  outboxEntryFields,
   publishDealCall,
   type Reservation,
   reserveCall,
@@ -56,7 +56,7 @@ export async function reserve(
   const reply = await runDealScript(redis, reserveCall(reservation))
   if (reply.outcome !== 'accepted') throw new Error(`reservation refused: ${reply.outcome}`)
   const [newest] = await redis.xrevrange(dealOutboxKey(reservation.dealId), '+', '-', 'COUNT', 1)
-  const entry = newest ? fieldsToRecord(newest[1]) : {}
+  const entry = newest ? outboxEntryFields(newest[1]) : {}
   if (entry.orderId !== reservation.orderId) throw new Error('the outbox entry is not the order')
   return { reservation, reply, entry, entryFields: newest?.[1] ?? [] }
 }

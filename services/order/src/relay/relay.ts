@@ -1,9 +1,9 @@
 import {
-  fieldsToRecord,
   ORDERS_ACCEPTED,
   ORDERS_DLQ,
   OUTBOX_REGISTRY_KEY,
   orderAcceptedFromOutbox,
+  outboxEntryFields,
 } from '@flash-deal/contracts'
 import { type Logger, type Span, type Telemetry, telemetryOff } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
@@ -32,11 +32,11 @@ export interface RelayOptions extends Partial<RelaySettings> {
 }
 
 /**
- * One outbox entry (the flat field list `reserve.lua` appends) as the OrderAccepted it records
- * and the purchase's traceparent, or the reason it is not one.
+ * One outbox entry (the field list `reserve.lua` appends) as the OrderAccepted it records and
+ * the purchase's traceparent, or the reason it is not one.
  */
 export function decodeOutboxEntry(list: string[]) {
-  const fields = fieldsToRecord(list)
+  const fields = outboxEntryFields(list)
   return { fields, decoded: orderAcceptedFromOutbox(fields) }
 }
 
