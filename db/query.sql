@@ -134,12 +134,12 @@ LIMIT sqlc.arg('limit');
 -- ---------------------------------------------------------------------------------------------
 -- Orders: reads
 
--- payBy is derived, never stored: accepted_at (Redis's clock at the reservation) plus the
--- deal's hold, which is fixed once the deal exists.
+-- payBy is written with the order (accepted_at, Redis's clock at the reservation, plus the
+-- deal's hold, which is fixed once the deal has started) and never changes.
 -- name: GetOrder :one
 SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.accepted_at, o.created_at,
-       o.confirmed_at, o.accepted_at + make_interval(secs => d.hold_seconds) AS pay_by, o.payment_reference
-FROM orders o JOIN deals d ON d.id = o.deal_id
+       o.confirmed_at, o.pay_by, o.payment_reference
+FROM orders o
 WHERE o.id = @id;
 
 -- Deals whose sale window held an instant, give or take a margin: the deals an order accepted
@@ -152,8 +152,8 @@ WHERE starts_at <= @latest AND ends_at > @earliest;
 -- Keyset pagination, newest first: order ids are UUIDv7, so id order is time order.
 -- name: ListUserOrders :many
 SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.accepted_at, o.created_at,
-       o.confirmed_at, o.accepted_at + make_interval(secs => d.hold_seconds) AS pay_by, o.payment_reference
-FROM orders o JOIN deals d ON d.id = o.deal_id
+       o.confirmed_at, o.pay_by, o.payment_reference
+FROM orders o
 WHERE o.user_id = @user_id AND (sqlc.narg(before_id)::uuid IS NULL OR o.id < sqlc.narg(before_id)::uuid)
 ORDER BY o.id DESC
 LIMIT sqlc.arg('limit');
@@ -192,8 +192,10 @@ WHERE id = @id AND stock_remaining >= @quantity::int
 RETURNING stock_remaining;
 
 -- name: InsertConfirmedOrder :one
-INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at, confirmed_at)
-VALUES (@id, @deal_id, @user_id, @quantity, @unit_price, 'confirmed', @idempotency_key, now(), now())
+INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at, confirmed_at, pay_by)
+SELECT @id, d.id, @user_id, @quantity, @unit_price, 'confirmed', @idempotency_key, now(), now(),
+       now() + make_interval(secs => d.hold_seconds)
+FROM deals d WHERE d.id = @deal_id
 RETURNING id, deal_id, user_id, quantity, unit_price, status, accepted_at, created_at, confirmed_at;
 
 -- ---------------------------------------------------------------------------------------------
@@ -219,9 +221,10 @@ SELECT id FROM orders WHERE id = ANY (@ids::uuid[]);
 -- calls side by side in one select list (Postgres runs them in lockstep), not by the
 -- multi-argument `unnest(a, b, ...)`, which sqlc's catalog does not know.
 -- name: InsertOrders :many
-INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at, confirmed_at)
+INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at, confirmed_at, pay_by)
 SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.idempotency_key, o.accepted_at,
-       CASE WHEN o.status = 'confirmed' THEN now() END
+       CASE WHEN o.status = 'confirmed' THEN now() END,
+       o.accepted_at + make_interval(secs => d.hold_seconds)
 FROM (
   SELECT unnest(@ids::uuid[]) AS id, unnest(@deal_ids::uuid[]) AS deal_id,
          unnest(@user_ids::uuid[]) AS user_id, unnest(@quantities::int[]) AS quantity,
@@ -229,6 +232,7 @@ FROM (
          unnest(@idempotency_keys::text[]) AS idempotency_key,
          unnest(@accepted_ats::timestamptz[]) AS accepted_at
 ) AS o
+LEFT JOIN deals d ON d.id = o.deal_id -- no deal: pay_by NULL fails the batch, as its foreign key would
 ON CONFLICT DO NOTHING
 RETURNING id, deal_id, quantity, status;
 
@@ -294,8 +298,7 @@ WHERE deal_id = @deal_id;
 -- name: LockOrderForCheckout :one
 SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.payment_reference,
        o.payment_attempt,
-       o.accepted_at + make_interval(secs => d.hold_seconds) AS pay_by,
-       o.accepted_at + make_interval(secs => d.hold_seconds) <= now() AS overdue,
+       o.pay_by, o.pay_by <= now() AS overdue,
        p.currency
 FROM orders o JOIN deals d ON d.id = o.deal_id JOIN products p ON p.id = d.product_id
 WHERE o.id = @id
@@ -309,9 +312,8 @@ FOR UPDATE OF o;
 WITH released AS (
   UPDATE orders o
   SET status = @reason::text, released_at = now()
-  FROM deals d
-  WHERE o.id = @id AND d.id = o.deal_id AND o.status = 'confirmed'
-    AND (@reason::text = 'cancelled' OR o.accepted_at + make_interval(secs => d.hold_seconds) <= now())
+  WHERE o.id = @id AND o.status = 'confirmed'
+    AND (@reason::text = 'cancelled' OR o.pay_by <= now())
   RETURNING o.id, o.deal_id, o.user_id, o.quantity
 ), given_back AS (
   UPDATE deals d
@@ -329,9 +331,9 @@ RETURNING order_id, deal_id, user_id, quantity;
 -- several instances share the work without waiting on each other.
 -- name: LockExpiredOrders :many
 SELECT o.id
-FROM orders o JOIN deals d ON d.id = o.deal_id
-WHERE o.status = 'confirmed' AND o.accepted_at + make_interval(secs => d.hold_seconds) <= now()
-ORDER BY o.accepted_at
+FROM orders o
+WHERE o.status = 'confirmed' AND o.pay_by <= now()
+ORDER BY o.pay_by
 LIMIT sqlc.arg('limit')
 FOR UPDATE OF o SKIP LOCKED;
 
@@ -341,9 +343,7 @@ FOR UPDATE OF o SKIP LOCKED;
 UPDATE orders o
 SET status = 'paid', paid_at = now(), payment_reference = @payment_reference,
     payment_attempt = coalesce(sqlc.narg(payment_attempt), o.payment_attempt)
-FROM deals d
-WHERE o.id = @id AND d.id = o.deal_id AND o.status = 'confirmed'
-  AND now() < o.accepted_at + make_interval(secs => d.hold_seconds)
+WHERE o.id = @id AND o.status = 'confirmed' AND now() < o.pay_by
 RETURNING o.id;
 
 -- The attempt about to charge, remembered first: when its answer is lost and the webhook pays

@@ -131,7 +131,8 @@ export async function checkoutBed(sandboxEnv: Record<string, string> = {}) {
   async function dueIn(orderId: string, msFromNow: number) {
     await sql`
       UPDATE orders o SET accepted_at = now() - make_interval(secs => d.hold_seconds)
-        + make_interval(secs => ${msFromNow / 1000})
+        + make_interval(secs => ${msFromNow / 1000}),
+        pay_by = now() + make_interval(secs => ${msFromNow / 1000})
       FROM deals d WHERE o.id = ${orderId} AND d.id = o.deal_id`
   }
 

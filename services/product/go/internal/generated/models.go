@@ -40,6 +40,7 @@ type Order struct {
 	PaymentAttempt   *string
 	RefundReference  *string
 	ReleasedAt       *time.Time
+	PayBy            time.Time
 }
 
 type OrderRelease struct {

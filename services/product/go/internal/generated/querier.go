@@ -39,8 +39,8 @@ type Querier interface {
 	GetDealRedisStock(ctx context.Context, id uuid.UUID) (int32, error)
 	// ---------------------------------------------------------------------------------------------
 	// Orders: reads
-	// payBy is derived, never stored: accepted_at (Redis's clock at the reservation) plus the
-	// deal's hold, which is fixed once the deal exists.
+	// payBy is written with the order (accepted_at, Redis's clock at the reservation, plus the
+	// deal's hold, which is fixed once the deal has started) and never changes.
 	GetOrder(ctx context.Context, id uuid.UUID) (GetOrderRow, error)
 	GetOrderByIdempotencyKey(ctx context.Context, arg GetOrderByIdempotencyKeyParams) (GetOrderByIdempotencyKeyRow, error)
 	// ---------------------------------------------------------------------------------------------

@@ -363,8 +363,8 @@ func (q *Queries) GetDealRedisStock(ctx context.Context, id uuid.UUID) (int32, e
 const getOrder = `-- name: GetOrder :one
 
 SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.accepted_at, o.created_at,
-       o.confirmed_at, o.accepted_at + make_interval(secs => d.hold_seconds) AS pay_by, o.payment_reference
-FROM orders o JOIN deals d ON d.id = o.deal_id
+       o.confirmed_at, o.pay_by, o.payment_reference
+FROM orders o
 WHERE o.id = $1
 `
 
@@ -378,14 +378,14 @@ type GetOrderRow struct {
 	AcceptedAt       time.Time
 	CreatedAt        time.Time
 	ConfirmedAt      *time.Time
-	PayBy            int32
+	PayBy            time.Time
 	PaymentReference *string
 }
 
 // ---------------------------------------------------------------------------------------------
 // Orders: reads
-// payBy is derived, never stored: accepted_at (Redis's clock at the reservation) plus the
-// deal's hold, which is fixed once the deal exists.
+// payBy is written with the order (accepted_at, Redis's clock at the reservation, plus the
+// deal's hold, which is fixed once the deal has started) and never changes.
 func (q *Queries) GetOrder(ctx context.Context, id uuid.UUID) (GetOrderRow, error) {
 	row := q.db.QueryRow(ctx, getOrder, id)
 	var i GetOrderRow
@@ -561,18 +561,20 @@ func (q *Queries) GetUserById(ctx context.Context, id uuid.UUID) (GetUserByIdRow
 }
 
 const insertConfirmedOrder = `-- name: InsertConfirmedOrder :one
-INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at, confirmed_at)
-VALUES ($1, $2, $3, $4, $5, 'confirmed', $6, now(), now())
+INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at, confirmed_at, pay_by)
+SELECT $1, d.id, $2, $3, $4, 'confirmed', $5, now(), now(),
+       now() + make_interval(secs => d.hold_seconds)
+FROM deals d WHERE d.id = $6
 RETURNING id, deal_id, user_id, quantity, unit_price, status, accepted_at, created_at, confirmed_at
 `
 
 type InsertConfirmedOrderParams struct {
 	ID             uuid.UUID
-	DealID         uuid.UUID
 	UserID         uuid.UUID
 	Quantity       int32
 	UnitPrice      int32
 	IdempotencyKey string
+	DealID         uuid.UUID
 }
 
 type InsertConfirmedOrderRow struct {
@@ -590,11 +592,11 @@ type InsertConfirmedOrderRow struct {
 func (q *Queries) InsertConfirmedOrder(ctx context.Context, arg InsertConfirmedOrderParams) (InsertConfirmedOrderRow, error) {
 	row := q.db.QueryRow(ctx, insertConfirmedOrder,
 		arg.ID,
-		arg.DealID,
 		arg.UserID,
 		arg.Quantity,
 		arg.UnitPrice,
 		arg.IdempotencyKey,
+		arg.DealID,
 	)
 	var i InsertConfirmedOrderRow
 	err := row.Scan(
@@ -612,9 +614,10 @@ func (q *Queries) InsertConfirmedOrder(ctx context.Context, arg InsertConfirmedO
 }
 
 const insertOrders = `-- name: InsertOrders :many
-INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at, confirmed_at)
+INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at, confirmed_at, pay_by)
 SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.idempotency_key, o.accepted_at,
-       CASE WHEN o.status = 'confirmed' THEN now() END
+       CASE WHEN o.status = 'confirmed' THEN now() END,
+       o.accepted_at + make_interval(secs => d.hold_seconds)
 FROM (
   SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS deal_id,
          unnest($3::uuid[]) AS user_id, unnest($4::int[]) AS quantity,
@@ -622,6 +625,7 @@ FROM (
          unnest($7::text[]) AS idempotency_key,
          unnest($8::timestamptz[]) AS accepted_at
 ) AS o
+LEFT JOIN deals d ON d.id = o.deal_id -- no deal: pay_by NULL fails the batch, as its foreign key would
 ON CONFLICT DO NOTHING
 RETURNING id, deal_id, quantity, status
 `
@@ -1057,8 +1061,8 @@ func (q *Queries) ListReconcilableDeals(ctx context.Context, graceSeconds int32)
 
 const listUserOrders = `-- name: ListUserOrders :many
 SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.accepted_at, o.created_at,
-       o.confirmed_at, o.accepted_at + make_interval(secs => d.hold_seconds) AS pay_by, o.payment_reference
-FROM orders o JOIN deals d ON d.id = o.deal_id
+       o.confirmed_at, o.pay_by, o.payment_reference
+FROM orders o
 WHERE o.user_id = $1 AND ($2::uuid IS NULL OR o.id < $2::uuid)
 ORDER BY o.id DESC
 LIMIT $3
@@ -1080,7 +1084,7 @@ type ListUserOrdersRow struct {
 	AcceptedAt       time.Time
 	CreatedAt        time.Time
 	ConfirmedAt      *time.Time
-	PayBy            int32
+	PayBy            time.Time
 	PaymentReference *string
 }
 
@@ -1176,9 +1180,9 @@ func (q *Queries) LockDeals(ctx context.Context, ids []uuid.UUID) ([]LockDealsRo
 
 const lockExpiredOrders = `-- name: LockExpiredOrders :many
 SELECT o.id
-FROM orders o JOIN deals d ON d.id = o.deal_id
-WHERE o.status = 'confirmed' AND o.accepted_at + make_interval(secs => d.hold_seconds) <= now()
-ORDER BY o.accepted_at
+FROM orders o
+WHERE o.status = 'confirmed' AND o.pay_by <= now()
+ORDER BY o.pay_by
 LIMIT $1
 FOR UPDATE OF o SKIP LOCKED
 `
@@ -1209,8 +1213,7 @@ const lockOrderForCheckout = `-- name: LockOrderForCheckout :one
 
 SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.payment_reference,
        o.payment_attempt,
-       o.accepted_at + make_interval(secs => d.hold_seconds) AS pay_by,
-       o.accepted_at + make_interval(secs => d.hold_seconds) <= now() AS overdue,
+       o.pay_by, o.pay_by <= now() AS overdue,
        p.currency
 FROM orders o JOIN deals d ON d.id = o.deal_id JOIN products p ON p.id = d.product_id
 WHERE o.id = $1
@@ -1226,7 +1229,7 @@ type LockOrderForCheckoutRow struct {
 	Status           string
 	PaymentReference *string
 	PaymentAttempt   *string
-	PayBy            int32
+	PayBy            time.Time
 	Overdue          bool
 	Currency         string
 }
@@ -1354,9 +1357,7 @@ const markOrderPaid = `-- name: MarkOrderPaid :one
 UPDATE orders o
 SET status = 'paid', paid_at = now(), payment_reference = $1,
     payment_attempt = coalesce($2, o.payment_attempt)
-FROM deals d
-WHERE o.id = $3 AND d.id = o.deal_id AND o.status = 'confirmed'
-  AND now() < o.accepted_at + make_interval(secs => d.hold_seconds)
+WHERE o.id = $3 AND o.status = 'confirmed' AND now() < o.pay_by
 RETURNING o.id
 `
 
@@ -1412,9 +1413,8 @@ const releaseOrder = `-- name: ReleaseOrder :one
 WITH released AS (
   UPDATE orders o
   SET status = $1::text, released_at = now()
-  FROM deals d
-  WHERE o.id = $2 AND d.id = o.deal_id AND o.status = 'confirmed'
-    AND ($1::text = 'cancelled' OR o.accepted_at + make_interval(secs => d.hold_seconds) <= now())
+  WHERE o.id = $2 AND o.status = 'confirmed'
+    AND ($1::text = 'cancelled' OR o.pay_by <= now())
   RETURNING o.id, o.deal_id, o.user_id, o.quantity
 ), given_back AS (
   UPDATE deals d
