@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, test } from 'bun:test'
 import { queries } from '@flash-deal/db'
-import { ReleaseSweeper } from '../../src/checkout/release'
+import { ReleaseSweeper } from '../../src/checkout/sweeper'
 import { checkoutBed } from './bed'
 
 const bed = await checkoutBed()
