@@ -1,8 +1,7 @@
 import type { OrderRelease } from '@flash-deal/contracts'
-import { queries, type Sql } from '@flash-deal/db'
-import type { Logger } from '@flash-deal/kit'
+import { queries } from '@flash-deal/db'
 import { PeriodicJob } from './periodic'
-import type { Releaser } from './release'
+import type { ReleaseJobOptions } from './release'
 
 /**
  * Expires held orders past their payBy and releases their units. One batch is one Postgres
@@ -12,15 +11,7 @@ import type { Releaser } from './release'
  * Redis side the sweeper finishes. A payment racing an expiry is decided by the same row lock.
  */
 export class ExpiryJob extends PeriodicJob {
-  constructor(
-    private readonly options: {
-      sql: Sql
-      releaser: Releaser
-      logger: Logger
-      intervalMs: number
-      batch?: number
-    },
-  ) {
+  constructor(private readonly options: ReleaseJobOptions) {
     super(options.intervalMs)
   }
 

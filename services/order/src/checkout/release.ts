@@ -64,3 +64,13 @@ export class Releaser {
     return outcome
   }
 }
+
+/** What a background job that releases orders (expiry, the sweeper) is built with. */
+export interface ReleaseJobOptions {
+  sql: Sql
+  releaser: Releaser
+  logger: Logger
+  intervalMs: number
+  /** Rows per round (one transaction). */
+  batch?: number
+}

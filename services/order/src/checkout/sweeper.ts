@@ -1,19 +1,13 @@
-import { queries, type Sql } from '@flash-deal/db'
-import type { Logger } from '@flash-deal/kit'
+import { queries } from '@flash-deal/db'
 import { PeriodicJob } from './periodic'
-import type { Releaser } from './release'
+import type { ReleaseJobOptions } from './release'
 
 /** Retries the releases Redis has not been given (a crash or an outage after the commit). */
 export class ReleaseSweeper extends PeriodicJob {
   constructor(
-    private readonly options: {
-      sql: Sql
-      releaser: Releaser
-      logger: Logger
-      intervalMs: number
+    private readonly options: ReleaseJobOptions & {
       /** Rows younger than this are left to the request that made them (it applies at once). */
       minAgeSeconds?: number
-      batch?: number
     },
   ) {
     super(options.intervalMs)

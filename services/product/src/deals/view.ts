@@ -11,13 +11,7 @@ export type DealRow = NonNullable<Awaited<ReturnType<Queries['getDeal']>>>
  * wherever it is true right now (Redis during the sale, Postgres before and after).
  */
 export class DealViews {
-  private readonly redis: Redis
-  private readonly logger: Logger
-
-  constructor(options: { redis: Redis; logger: Logger }) {
-    this.redis = options.redis
-    this.logger = options.logger
-  }
+  constructor(private readonly deps: { redis: Redis; logger: Logger }) {}
 
   /**
    * One row that cannot be shown (a date no instant can carry, written before the input rules
@@ -28,11 +22,11 @@ export class DealViews {
     try {
       const view = await this.of(deal)
       if (isInstant(view.startsAt) && isInstant(view.endsAt)) return view
-      this.logger.error('deal left out of the list: its window is not a valid instant', {
+      this.deps.logger.error('deal left out of the list: its window is not a valid instant', {
         dealId: deal.id,
       })
     } catch (error) {
-      this.logger.error('deal left out of the list: its row is unreadable', {
+      this.deps.logger.error('deal left out of the list: its row is unreadable', {
         dealId: deal.id,
         error,
       })
@@ -68,16 +62,16 @@ export class DealViews {
   /** During the sale Redis holds the truth (reservations land there first). */
   private async liveRemaining(deal: DealRow): Promise<number> {
     try {
-      const value = await this.redis.get(dealStockKey(deal.id))
+      const value = await this.deps.redis.get(dealStockKey(deal.id))
       if (value !== null) {
         const units = Number(value)
         if (Number.isSafeInteger(units)) return Math.max(0, units)
-        this.logger.error('deal stock in Redis is not an integer, answering from Postgres', {
+        this.deps.logger.error('deal stock in Redis is not an integer, answering from Postgres', {
           dealId: deal.id,
         })
       }
     } catch (error) {
-      this.logger.warn('deal stock unreadable in Redis, answering from Postgres', {
+      this.deps.logger.warn('deal stock unreadable in Redis, answering from Postgres', {
         dealId: deal.id,
         error: (error as Error).message,
       })
