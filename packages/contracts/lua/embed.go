@@ -1,7 +1,7 @@
 // Package dealscripts is the deal-state contract for Go: the Lua scripts that write a deal's
 // Redis state (the same files the TypeScript services run, embedded), the keys they touch and
-// the KEYS/ARGV of each call. packages/contracts/src/deal-state.ts is the TypeScript side;
-// api/deal-state.md describes both. testdata/calls.json pins the calls: the TypeScript builders
+// the KEYS/ARGV of each call. packages/contracts/src/deal-state.ts (with deal-scripts.ts and
+// order-scripts.ts) is the TypeScript side; api/deal-state.md describes both. testdata/calls.json pins the calls: the TypeScript builders
 // and the ones here are tested against it.
 package dealscripts
 

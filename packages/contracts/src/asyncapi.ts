@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox'
+import { orderEventMessages } from './asyncapi-messages'
 import { OrderAcceptedV1 } from './order-accepted'
 import { OrderReleasedV1 } from './order-released'
 import { ORDERS_ACCEPTED, ORDERS_DLQ, ORDERS_RELEASED } from './topics'
@@ -9,22 +10,90 @@ import { ORDERS_ACCEPTED, ORDERS_DLQ, ORDERS_RELEASED } from './topics'
  * with, converted here rather than copied by hand, so the document cannot drift from the code.
  */
 
-const KAFKA_BINDING_VERSION = '0.5.0'
-
-const DealId = {
-  type: 'string',
-  format: 'uuid',
-  description: 'the deal id: the orders of one deal land on one partition, in order',
-}
-
-const Traceparent = {
-  type: 'string',
-  pattern: '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
+/** What the document is about: an accepted purchase's way to Postgres, and checkout's releases. */
+const info = {
+  title: 'flash-deal order events',
+  version: '1.0.0',
   description:
-    'W3C Trace Context of the purchase that was accepted (gateway → outbox → Kafka → consumer)',
+    'How an accepted purchase reaches Postgres in async mode. The gateway reserves stock in Redis and appends the order to an outbox stream in one Lua call; the order relay drains the outbox to `orders.accepted`; the order consumer applies each event exactly once per `orderId` (delivery is at least once) and dead-letters what it can never apply to `orders.dlq`. Checkout: a held order that expires unpaid or is cancelled is released in one Postgres transaction (with a row in the `order_releases` outbox); the order service gives Redis the units straight from that outbox and publishes it to `orders.released` for every other reader.',
 }
 
-const Digits = (description: string) => ({ type: 'string', pattern: '^[0-9]+$', description })
+/** The dev broker the channels live on. */
+const servers = {
+  local: {
+    host: '127.0.0.1:9092',
+    protocol: 'kafka',
+    description:
+      'The dev broker (`make infra-up`; KAFKA_BROKERS). Topics are created by `make topics`; the broker never auto-creates them.',
+  },
+}
+
+/** The three topics, each with the messages it carries. */
+const channels = {
+  ordersAccepted: {
+    address: ORDERS_ACCEPTED,
+    title: 'Accepted orders',
+    description: 'One record per purchase the gateway answered 202 for.',
+    messages: { orderAccepted: { $ref: '#/components/messages/OrderAccepted' } },
+  },
+  ordersReleased: {
+    address: ORDERS_RELEASED,
+    title: 'Released orders',
+    description:
+      'One record (at least once) per held order expired or cancelled, whose units went back on sale.',
+    messages: { orderReleased: { $ref: '#/components/messages/OrderReleased' } },
+  },
+  ordersDlq: {
+    address: ORDERS_DLQ,
+    title: 'Dead letters',
+    description:
+      'Records that can never be applied, kept for a human with the reason and where they came from: Kafka records the consumer cannot apply (not an OrderAccepted v1, unknown deal or user) and, rarer, outbox entries the relay cannot read.',
+    messages: {
+      deadLetter: { $ref: '#/components/messages/DeadLetter' },
+      outboxDeadLetter: { $ref: '#/components/messages/OutboxDeadLetter' },
+    },
+  },
+}
+
+/** Who sends and who receives on each channel. */
+const operations = {
+  relaySendsOrderAccepted: {
+    action: 'send',
+    channel: { $ref: '#/channels/ordersAccepted' },
+    title: 'The order relay publishes accepted orders',
+    description:
+      'Reads outbox entries from Redis in batches, produces them (acks = all) and only then acknowledges them in Redis, so a crash repeats records rather than losing them.',
+    messages: [{ $ref: '#/channels/ordersAccepted/messages/orderAccepted' }],
+  },
+  consumerReceivesOrderAccepted: {
+    action: 'receive',
+    channel: { $ref: '#/channels/ordersAccepted' },
+    title: 'The order consumer applies accepted orders',
+    description:
+      'Upserts the orders and decrements deal stock in Postgres, one transaction per batch, keyed by `orderId` so duplicates change nothing. Offsets are committed after the transaction.',
+    messages: [{ $ref: '#/channels/ordersAccepted/messages/orderAccepted' }],
+  },
+  orderServiceSendsOrderReleased: {
+    action: 'send',
+    channel: { $ref: '#/channels/ordersReleased' },
+    title: 'The order service publishes released orders',
+    description:
+      'Locks a batch of unpublished rows of the `order_releases` outbox (SKIP LOCKED), produces them (acks = all) and marks them published in the same transaction, so a crash repeats records rather than losing them: readers dedupe by `orderId`. Redis does not read this topic: the release sweeper applies the same outbox to it directly.',
+    messages: [{ $ref: '#/channels/ordersReleased/messages/orderReleased' }],
+  },
+  relaySendsOutboxDeadLetter: {
+    action: 'send',
+    channel: { $ref: '#/channels/ordersDlq' },
+    title: 'The order relay dead-letters an outbox entry that is not an OrderAccepted',
+    messages: [{ $ref: '#/channels/ordersDlq/messages/outboxDeadLetter' }],
+  },
+  consumerSendsDeadLetter: {
+    action: 'send',
+    channel: { $ref: '#/channels/ordersDlq' },
+    title: 'The order consumer dead-letters what it cannot apply',
+    messages: [{ $ref: '#/channels/ordersDlq/messages/deadLetter' }],
+  },
+}
 
 /** A TypeBox schema as plain JSON Schema: no TypeBox symbols, and its `$id` left to the name. */
 function jsonSchemaOf(schema: TSchema): Record<string, unknown> {
@@ -35,170 +104,13 @@ function jsonSchemaOf(schema: TSchema): Record<string, unknown> {
 export function orderEventsDocument() {
   return {
     asyncapi: '3.0.0',
-    info: {
-      title: 'flash-deal order events',
-      version: '1.0.0',
-      description:
-        'How an accepted purchase reaches Postgres in async mode. The gateway reserves stock in Redis and appends the order to an outbox stream in one Lua call; the order relay drains the outbox to `orders.accepted`; the order consumer applies each event exactly once per `orderId` (delivery is at least once) and dead-letters what it can never apply to `orders.dlq`. Checkout: a held order that expires unpaid or is cancelled is released in one Postgres transaction (with a row in the `order_releases` outbox); the order service gives Redis the units straight from that outbox and publishes it to `orders.released` for every other reader.',
-    },
+    info,
     defaultContentType: 'application/json',
-    servers: {
-      local: {
-        host: '127.0.0.1:9092',
-        protocol: 'kafka',
-        description:
-          'The dev broker (`make infra-up`; KAFKA_BROKERS). Topics are created by `make topics`; the broker never auto-creates them.',
-      },
-    },
-    channels: {
-      ordersAccepted: {
-        address: ORDERS_ACCEPTED,
-        title: 'Accepted orders',
-        description: 'One record per purchase the gateway answered 202 for.',
-        messages: { orderAccepted: { $ref: '#/components/messages/OrderAccepted' } },
-      },
-      ordersReleased: {
-        address: ORDERS_RELEASED,
-        title: 'Released orders',
-        description:
-          'One record (at least once) per held order expired or cancelled, whose units went back on sale.',
-        messages: { orderReleased: { $ref: '#/components/messages/OrderReleased' } },
-      },
-      ordersDlq: {
-        address: ORDERS_DLQ,
-        title: 'Dead letters',
-        description:
-          'Records that can never be applied, kept for a human with the reason and where they came from: Kafka records the consumer cannot apply (not an OrderAccepted v1, unknown deal or user) and, rarer, outbox entries the relay cannot read.',
-        messages: {
-          deadLetter: { $ref: '#/components/messages/DeadLetter' },
-          outboxDeadLetter: { $ref: '#/components/messages/OutboxDeadLetter' },
-        },
-      },
-    },
-    operations: {
-      relaySendsOrderAccepted: {
-        action: 'send',
-        channel: { $ref: '#/channels/ordersAccepted' },
-        title: 'The order relay publishes accepted orders',
-        description:
-          'Reads outbox entries from Redis in batches, produces them (acks = all) and only then acknowledges them in Redis, so a crash repeats records rather than losing them.',
-        messages: [{ $ref: '#/channels/ordersAccepted/messages/orderAccepted' }],
-      },
-      consumerReceivesOrderAccepted: {
-        action: 'receive',
-        channel: { $ref: '#/channels/ordersAccepted' },
-        title: 'The order consumer applies accepted orders',
-        description:
-          'Upserts the orders and decrements deal stock in Postgres, one transaction per batch, keyed by `orderId` so duplicates change nothing. Offsets are committed after the transaction.',
-        messages: [{ $ref: '#/channels/ordersAccepted/messages/orderAccepted' }],
-      },
-      orderServiceSendsOrderReleased: {
-        action: 'send',
-        channel: { $ref: '#/channels/ordersReleased' },
-        title: 'The order service publishes released orders',
-        description:
-          'Locks a batch of unpublished rows of the `order_releases` outbox (SKIP LOCKED), produces them (acks = all) and marks them published in the same transaction, so a crash repeats records rather than losing them: readers dedupe by `orderId`. Redis does not read this topic: the release sweeper applies the same outbox to it directly.',
-        messages: [{ $ref: '#/channels/ordersReleased/messages/orderReleased' }],
-      },
-      relaySendsOutboxDeadLetter: {
-        action: 'send',
-        channel: { $ref: '#/channels/ordersDlq' },
-        title: 'The order relay dead-letters an outbox entry that is not an OrderAccepted',
-        messages: [{ $ref: '#/channels/ordersDlq/messages/outboxDeadLetter' }],
-      },
-      consumerSendsDeadLetter: {
-        action: 'send',
-        channel: { $ref: '#/channels/ordersDlq' },
-        title: 'The order consumer dead-letters what it cannot apply',
-        messages: [{ $ref: '#/channels/ordersDlq/messages/deadLetter' }],
-      },
-    },
+    servers,
+    channels,
+    operations,
     components: {
-      messages: {
-        OrderAccepted: {
-          name: 'OrderAccepted',
-          title: 'OrderAccepted v1',
-          contentType: 'application/json',
-          headers: {
-            type: 'object',
-            properties: { traceparent: Traceparent },
-          },
-          payload: { $ref: '#/components/schemas/OrderAcceptedV1' },
-          bindings: { kafka: { key: DealId, bindingVersion: KAFKA_BINDING_VERSION } },
-        },
-        OrderReleased: {
-          name: 'OrderReleased',
-          title: 'OrderReleased v1',
-          contentType: 'application/json',
-          payload: { $ref: '#/components/schemas/OrderReleasedV1' },
-          bindings: { kafka: { key: DealId, bindingVersion: KAFKA_BINDING_VERSION } },
-        },
-        OutboxDeadLetter: {
-          name: 'OutboxDeadLetter',
-          title: 'An outbox entry the relay could not turn into an OrderAccepted',
-          contentType: 'application/json',
-          headers: {
-            type: 'object',
-            required: ['dlq-reason', 'dlq-source'],
-            properties: {
-              'dlq-reason': { type: 'string', description: 'which field is wrong, in words' },
-              'dlq-source': {
-                type: 'string',
-                description: 'where it was: `redis:<outbox stream key>:<entry id>`',
-              },
-            },
-          },
-          payload: {
-            type: 'object',
-            description: "the outbox entry's fields as they were (strings)",
-            additionalProperties: { type: 'string' },
-          },
-        },
-        DeadLetter: {
-          name: 'DeadLetter',
-          title: 'A record the consumer could not apply',
-          contentType: 'application/octet-stream',
-          headers: {
-            type: 'object',
-            required: [
-              'dlq-reason',
-              'dlq-source-topic',
-              'dlq-source-partition',
-              'dlq-source-offset',
-            ],
-            properties: {
-              'dlq-reason': {
-                type: 'string',
-                description:
-                  'why it cannot be applied, in words (e.g. `/quantity: Expected integer`)',
-              },
-              'dlq-source-topic': { type: 'string', description: 'the topic it was read from' },
-              'dlq-source-partition': Digits('the partition it was read from'),
-              'dlq-source-offset': Digits('its offset in that partition'),
-              traceparent: Traceparent,
-            },
-            additionalProperties: {
-              type: 'string',
-              description: 'the other headers of the original record, unchanged',
-            },
-          },
-          payload: {
-            type: 'string',
-            format: 'binary',
-            description:
-              'the value bytes of the original record, unchanged (they may not be JSON at all)',
-          },
-          bindings: {
-            kafka: {
-              key: {
-                type: 'string',
-                description: 'the key of the original record (the deal id), unchanged',
-              },
-              bindingVersion: KAFKA_BINDING_VERSION,
-            },
-          },
-        },
-      },
+      messages: orderEventMessages,
       schemas: {
         OrderAcceptedV1: jsonSchemaOf(OrderAcceptedV1),
         OrderReleasedV1: jsonSchemaOf(OrderReleasedV1),

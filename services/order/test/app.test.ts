@@ -30,16 +30,19 @@ afterAll(async () => {
 })
 
 describe('order service', () => {
-  test('is ready when Postgres, Redis and Kafka answer', async () => {
-    const app = createApp({
+  /** GET /health/ready of an app whose Kafka check is `kafkaReady`. */
+  const readiness = (kafkaReady: typeof kafka.check) =>
+    createApp({
       sql,
       redis,
       reconciler: testReconciler(sql, redis),
-      kafkaReady: kafka.check,
+      kafkaReady,
       logger,
       verifier,
-    })
-    const response = await app.handle(new Request('http://localhost/health/ready'))
+    }).handle(new Request('http://localhost/health/ready'))
+
+  test('is ready when Postgres, Redis and Kafka answer', async () => {
+    const response = await readiness(kafka.check)
     expect(await response.json()).toMatchObject({
       status: 'ok',
       checks: { postgres: 'ok', redis: 'ok', kafka: 'ok' },
@@ -47,15 +50,7 @@ describe('order service', () => {
   })
 
   test('is not ready when Kafka is unreachable, and says which', async () => {
-    const app = createApp({
-      sql,
-      redis,
-      reconciler: testReconciler(sql, redis),
-      kafkaReady: noKafka.check,
-      logger,
-      verifier,
-    })
-    const response = await app.handle(new Request('http://localhost/health/ready'))
+    const response = await readiness(noKafka.check)
     expect(response.status).toBe(503)
     expect((await response.json()).down).toEqual(['kafka'])
   })

@@ -164,19 +164,23 @@ test('Redis lost the deal while orders are still in Kafka: wait, restore nothing
   expect(await metrics.value('flash_deal.consumer.lag', lag)).toBe(1)
 })
 
+/** The order app serving this file's reconciler's report, and tokens to ask it with. */
+async function reportApp() {
+  const { verifier, tokenFor } = await testTokens()
+  const app = createApp({
+    sql,
+    redis,
+    logger: recordingLogger(),
+    verifier,
+    reconciler,
+    kafkaReady: async () => {},
+  })
+  return { call: caller(app), tokenFor }
+}
+
 // The record produced above stays uncommitted: the report shows it as consumer lag.
 test('GET /reconciliation is for admins', async () => {
-  const { verifier, tokenFor } = await testTokens()
-  const call = caller(
-    createApp({
-      sql,
-      redis,
-      logger: recordingLogger(),
-      verifier,
-      reconciler,
-      kafkaReady: async () => {},
-    }),
-  )
+  const { call, tokenFor } = await reportApp()
   const ok = await call('GET', '/reconciliation', { token: await tokenFor('admin') })
   expect(ok.status).toBe(200)
   expect(await ok.json()).toMatchObject({ consumerLag: 1, deals: expect.any(Array) })
@@ -202,17 +206,7 @@ test('a stock Redis holds as text is drift with no number; the report still answ
   const row = await deal({ stock: 10 })
   await publish(row)
   await redis.set(dealStockKey(row.id), 'NaN')
-  const { verifier, tokenFor } = await testTokens()
-  const call = caller(
-    createApp({
-      sql,
-      redis,
-      logger: recordingLogger(),
-      verifier,
-      reconciler,
-      kafkaReady: async () => {},
-    }),
-  )
+  const { call, tokenFor } = await reportApp()
   const response = await call('GET', '/reconciliation', { token: await tokenFor('admin') })
   expect(response.status).toBe(200)
   const report = (await response.json()) as { deals: { dealId: string }[] }

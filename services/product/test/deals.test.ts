@@ -7,22 +7,14 @@ import {
   publishDealCall,
   runDealScript,
 } from '@flash-deal/contracts'
-import { connect, queries } from '@flash-deal/db'
+import { queries } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
-import {
-  call,
-  deadRedisUrl,
-  recordingLogger,
-  testEnv,
-  testTokens,
-  uniqueSuffix,
-} from '@flash-deal/testing'
+import { call, deadRedisUrl, testTokens, uniqueSuffix } from '@flash-deal/testing'
 import { RdbProductRepository } from '../src/repository/rdb'
-import { createApp } from './support'
+import { createApp, productTestStores } from './support'
 
-const logger = recordingLogger()
-const sql = connect(testEnv.databaseUrl, { max: 4 })
-const redis = createRedis(testEnv.redisUrl, logger)
+const stores = productTestStores()
+const { logger, sql, redis } = stores
 const deadRedis = createRedis(deadRedisUrl, logger)
 const { verifier, tokenFor } = await testTokens()
 const app = createApp({ sql, redis, logger, verifier, products: new RdbProductRepository({ sql }) })
@@ -36,8 +28,7 @@ const product = await new RdbProductRepository({ sql }).createProduct({
 })
 
 afterAll(async () => {
-  await sql.end()
-  redis.disconnect()
+  await stores.close()
   deadRedis.disconnect()
 })
 

@@ -1,15 +1,12 @@
 /** The product routes over HTTP, on real Postgres and Redis, with the cache strategy injected. */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { connect } from '@flash-deal/db'
-import { createRedis } from '@flash-deal/kit/redis'
-import { caller, recordingLogger, testEnv, testTokens, uniqueSuffix } from '@flash-deal/testing'
+import { caller, testTokens, uniqueSuffix } from '@flash-deal/testing'
 import { CachedProductRepository } from '../src/repository/cached'
 import { RdbProductRepository } from '../src/repository/rdb'
-import { createApp } from './support'
+import { createApp, productTestStores } from './support'
 
-const logger = recordingLogger()
-const sql = connect(testEnv.databaseUrl, { max: 4 })
-const redis = createRedis(testEnv.redisUrl, logger)
+const stores = productTestStores()
+const { logger, sql, redis } = stores
 const { verifier, tokenFor } = await testTokens()
 const cached = new CachedProductRepository({
   inner: new RdbProductRepository({ sql }),
@@ -20,10 +17,7 @@ const app = createApp({ sql, redis, logger, verifier, products: cached, cacheSta
 const admin = await tokenFor('admin')
 const customer = await tokenFor('customer')
 
-afterAll(async () => {
-  await sql.end()
-  redis.disconnect()
-})
+afterAll(() => stores.close())
 
 const call = caller(app)
 

@@ -1,29 +1,14 @@
-import { type Db, type Queries, type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
-import {
-  ConflictError,
-  DomainError,
-  ServiceUnavailableError,
-  UnauthorizedError,
-  ValidationError,
-} from '@flash-deal/kit'
+import { type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
+import { ConflictError, DomainError, UnauthorizedError, ValidationError } from '@flash-deal/kit'
 import type { AccessClaims, Role } from '@flash-deal/kit/jwt'
 import type { Redis } from '@flash-deal/kit/redis'
-import {
-  REVOKED_SESSIONS_KEY,
-  type RevokedSessions,
-  revokedUntil,
-} from '@flash-deal/kit/revocation'
+import type { RevokedSessions } from '@flash-deal/kit/revocation'
 import type { SigningKeys } from '../keys/key-store'
-import {
-  hashRefreshToken,
-  newRefreshToken,
-  signAccessToken,
-  type TokenPair,
-  type TokenSettings,
-} from '../tokens/tokens'
+import type { TokenPair, TokenSettings } from '../tokens/tokens'
 import type { HashingSlots } from './hashing'
 import type { LoginThrottle } from './login-throttle'
 import type { LoginBody, SignupBody, UserView } from './model'
+import { Sessions } from './sessions'
 
 const PASSWORD_HASH = { algorithm: 'argon2id' } as const
 
@@ -35,12 +20,6 @@ export class InvalidCredentialsError extends DomainError {
       'Invalid email or password',
       'The email or the password is wrong',
     )
-  }
-}
-
-export class InvalidRefreshTokenError extends DomainError {
-  constructor(detail = 'The refresh token is not valid') {
-    super(401, 'invalid-refresh-token', 'Invalid refresh token', detail)
   }
 }
 
@@ -75,9 +54,11 @@ export class AccountService {
   private readonly decoyHash = Bun.password.hash(crypto.randomUUID(), PASSWORD_HASH)
 
   private readonly queriesFor: QueriesFor
+  private readonly sessions: Sessions
 
   constructor(private readonly deps: AccountDeps) {
     this.queriesFor = deps.queriesFor ?? untracedQueries
+    this.sessions = new Sessions({ ...deps, queriesFor: this.queriesFor })
   }
 
   async signup(input: SignupBody): Promise<UserView> {
@@ -118,99 +99,23 @@ export class AccountService {
       await this.deps.throttle.recordSuccess(attempt)
       return found
     })
-    return this.issue(queries, user.id, user.role as Role, crypto.randomUUID())
+    return this.sessions.start(queries, user.id, user.role as Role, crypto.randomUUID())
   }
 
-  /**
-   * Rotates a refresh token. A token that was already rotated is being replayed, most likely
-   * by someone who stole it: the whole family is revoked, so the thief and the victim both have
-   * to log in again.
-   */
-  async refresh(refreshToken: string): Promise<TokenPair> {
-    const queries = this.queriesFor()
-    const { sql } = this.deps
-    const stored = await queries.getRefreshTokenByHash(sql, {
-      tokenHash: hashRefreshToken(refreshToken),
-    })
-    if (!stored || stored.revokedAt) throw new InvalidRefreshTokenError()
-    if (stored.rotatedAt) {
-      await queries.revokeRefreshFamily(sql, { familyId: stored.familyId })
-      await this.revokeSession(stored.familyId)
-      throw new InvalidRefreshTokenError(
-        'The refresh token was already used; its session is revoked',
-      )
-    }
-    if (stored.expiresAt.getTime() <= Date.now())
-      throw new InvalidRefreshTokenError('The refresh token has expired')
-
-    const pair = await sql.begin(async (tx) => {
-      if ((await queries.rotateRefreshToken(tx, { id: stored.id })) === 0) return null
-      return this.issue(queries, stored.userId, stored.role as Role, stored.familyId, tx)
-    })
-    if (!pair) {
-      // A concurrent refresh with the same token won the race: that is a replay too.
-      await queries.revokeRefreshFamily(sql, { familyId: stored.familyId })
-      await this.revokeSession(stored.familyId)
-      throw new InvalidRefreshTokenError(
-        'The refresh token was already used; its session is revoked',
-      )
-    }
-    return pair
+  /** Rotates a refresh token (Sessions.rotate: a replayed one revokes its session). */
+  refresh(refreshToken: string): Promise<TokenPair> {
+    return this.sessions.rotate(refreshToken)
   }
 
   /** Revokes the session (refresh-token family) the access token was issued for. */
-  async logout(user: AccessClaims): Promise<void> {
-    await this.queriesFor().revokeRefreshFamily(this.deps.sql, { familyId: user.sid })
-    await this.revokeSession(user.sid)
-  }
-
-  /**
-   * Puts the session on the denylist every verifier copies (gateway, product, order, auth), so
-   * its access tokens stop working within a refresh period instead of at their expiry. Entries
-   * whose tokens have all expired are dropped on the way. If Redis is down this throws (503):
-   * the caller must not be told the session is over while its tokens still work.
-   */
-  private async revokeSession(sessionId: string) {
-    const now = Date.now()
-    await this.deps.redis
-      .multi()
-      .zadd(REVOKED_SESSIONS_KEY, revokedUntil(this.deps.tokens.accessTtlSeconds, now), sessionId)
-      .zremrangebyscore(REVOKED_SESSIONS_KEY, '-inf', `(${now}`)
-      .exec()
-      .catch(() => {
-        throw new ServiceUnavailableError('Could not end the session; try again shortly', 1)
-      })
-    this.deps.revoked.add(sessionId)
+  logout(user: AccessClaims): Promise<void> {
+    return this.sessions.end(user.sid)
   }
 
   async me(user: AccessClaims): Promise<UserView> {
     const found = await this.queriesFor().getUserById(this.deps.sql, { id: user.sub })
     if (!found) throw new UnauthorizedError('The account no longer exists')
     return toView(found)
-  }
-
-  private async issue(
-    queries: Queries,
-    userId: string,
-    role: Role,
-    familyId: string,
-    db: Db = this.deps.sql,
-  ) {
-    const { keys, tokens } = this.deps
-    const refreshToken = newRefreshToken()
-    await queries.insertRefreshToken(db, {
-      userId,
-      familyId,
-      tokenHash: hashRefreshToken(refreshToken),
-      expiresAt: new Date(Date.now() + tokens.refreshTtlSeconds * 1000),
-    })
-    const accessToken = await signAccessToken(keys, tokens, { userId, role, sessionId: familyId })
-    return {
-      accessToken,
-      refreshToken,
-      tokenType: 'Bearer',
-      expiresIn: tokens.accessTtlSeconds,
-    } satisfies TokenPair
   }
 }
 

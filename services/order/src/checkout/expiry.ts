@@ -1,8 +1,7 @@
 import type { OrderRelease } from '@flash-deal/contracts'
-import { queries, type Sql } from '@flash-deal/db'
-import type { Logger } from '@flash-deal/kit'
-import { Periodic } from './periodic'
-import type { Releaser } from './release'
+import { queries } from '@flash-deal/db'
+import { PeriodicJob } from './periodic'
+import type { ReleaseJobOptions } from './release'
 
 /**
  * Expires held orders past their payBy and releases their units. One batch is one Postgres
@@ -11,25 +10,20 @@ import type { Releaser } from './release'
  * or rolls back whole — a job killed mid-run leaves either nothing or whole releases, whose
  * Redis side the sweeper finishes. A payment racing an expiry is decided by the same row lock.
  */
-export class ExpiryJob {
-  private readonly loop = new Periodic(() =>
-    this.runOnce()
-      .then((released) => {
-        if (released.length > 0)
-          this.options.logger.info('held orders expired', { released: released.length })
-      })
-      .catch((error) => this.options.logger.error('expiry run failed', { error })),
-  )
+export class ExpiryJob extends PeriodicJob {
+  constructor(private readonly options: ReleaseJobOptions) {
+    super(options.intervalMs)
+  }
 
-  constructor(
-    private readonly options: {
-      sql: Sql
-      releaser: Releaser
-      logger: Logger
-      intervalMs: number
-      batch?: number
-    },
-  ) {}
+  protected async round() {
+    try {
+      const released = await this.runOnce()
+      if (released.length > 0)
+        this.options.logger.info('held orders expired', { released: released.length })
+    } catch (error) {
+      this.options.logger.error('expiry run failed', { error })
+    }
+  }
 
   /** Expires one batch; answers the releases made (already applied to Redis when it could). */
   async runOnce(): Promise<OrderRelease[]> {
@@ -45,14 +39,5 @@ export class ExpiryJob {
     })
     await releaser.applySoon(released)
     return released
-  }
-
-  start() {
-    this.loop.start(this.options.intervalMs)
-    return this
-  }
-
-  stop() {
-    return this.loop.stop()
   }
 }

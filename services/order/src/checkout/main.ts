@@ -5,8 +5,9 @@ import type { Redis } from '@flash-deal/kit/redis'
 import { Partitioners } from 'kafkajs'
 import { SandboxPaymentProvider } from '../payments/sandbox-provider'
 import { ExpiryJob } from './expiry'
-import { Releaser, ReleaseSweeper } from './release'
+import { Releaser } from './release'
 import { ReleasePublisher } from './release-events'
+import { ReleaseSweeper } from './sweeper'
 import type { CheckoutDeps } from './wiring'
 
 interface CheckoutSettings {

@@ -22,3 +22,24 @@ export class Periodic {
     await this.running
   }
 }
+
+/**
+ * A background job of checkout: `round()` is one round of its work, which logs its own outcome
+ * and failures (a round never throws into the loop); `start()` runs it every `intervalMs`.
+ */
+export abstract class PeriodicJob {
+  private readonly loop = new Periodic(() => this.round())
+
+  constructor(private readonly intervalMs: number) {}
+
+  protected abstract round(): Promise<void>
+
+  start(): this {
+    this.loop.start(this.intervalMs)
+    return this
+  }
+
+  stop() {
+    return this.loop.stop()
+  }
+}

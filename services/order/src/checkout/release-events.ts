@@ -2,7 +2,7 @@ import { ORDERS_RELEASED, type OrderReleased } from '@flash-deal/contracts'
 import { queries, type Sql } from '@flash-deal/db'
 import type { Logger } from '@flash-deal/kit'
 import type { Producer } from 'kafkajs'
-import { Periodic } from './periodic'
+import { PeriodicJob } from './periodic'
 
 type UnpublishedRelease = Awaited<ReturnType<typeof queries.lockUnpublishedReleases>>[number]
 
@@ -27,13 +27,7 @@ export function orderReleasedEvent(row: UnpublishedRelease): OrderReleased {
  * transaction. A crash or a Kafka outage before the commit leaves the rows unpublished, and they
  * are sent again — readers dedupe by `orderId`. Keyed by deal id, as `orders.accepted` is.
  */
-export class ReleasePublisher {
-  private readonly loop = new Periodic(() =>
-    this.publishOnce().catch((error) =>
-      this.options.logger.warn('releases not published yet; retried next round', { error }),
-    ),
-  )
-
+export class ReleasePublisher extends PeriodicJob {
   constructor(
     private readonly options: {
       sql: Sql
@@ -43,7 +37,15 @@ export class ReleasePublisher {
       topic?: string
       batch?: number
     },
-  ) {}
+  ) {
+    super(options.intervalMs)
+  }
+
+  protected async round() {
+    await this.publishOnce().catch((error) =>
+      this.options.logger.warn('releases not published yet; retried next round', { error }),
+    )
+  }
 
   /** One batch; answers how many releases it published. */
   async publishOnce(): Promise<number> {
@@ -62,14 +64,5 @@ export class ReleasePublisher {
       await queries.markReleasesPublished(tx, { orderIds: rows.map((row) => row.orderId) })
       return rows.length
     })
-  }
-
-  start() {
-    this.loop.start(this.options.intervalMs)
-    return this
-  }
-
-  stop() {
-    return this.loop.stop()
   }
 }

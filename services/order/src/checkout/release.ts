@@ -7,7 +7,6 @@ import {
 import { queries, type Sql, type TransactionSql } from '@flash-deal/db'
 import type { Logger } from '@flash-deal/kit'
 import type { LuaEvaluator } from '@flash-deal/kit/lua'
-import { Periodic } from './periodic'
 
 export type ReleaseReason = 'expired' | 'cancelled'
 
@@ -28,15 +27,7 @@ export type ReleaseReason = 'expired' | 'cancelled'
  * added when applied).
  */
 export class Releaser {
-  private readonly sql: Sql
-  private readonly redis: LuaEvaluator
-  private readonly logger: Logger
-
-  constructor(options: { sql: Sql; redis: LuaEvaluator; logger: Logger }) {
-    this.sql = options.sql
-    this.redis = options.redis
-    this.logger = options.logger
-  }
+  constructor(private readonly deps: { sql: Sql; redis: LuaEvaluator; logger: Logger }) {}
 
   /** Step 1, in the caller's transaction; null when the order was not held (nothing changed). */
   async decide(
@@ -51,9 +42,9 @@ export class Releaser {
   async applySoon(releases: OrderRelease[]): Promise<void> {
     for (const release of releases) {
       try {
-        await this.apply(this.sql, release, false)
+        await this.apply(this.deps.sql, release, false)
       } catch (error) {
-        this.logger.warn('release not applied to Redis yet; the sweeper retries it', {
+        this.deps.logger.warn('release not applied to Redis yet; the sweeper retries it', {
           orderId: release.orderId,
           error,
         })
@@ -67,58 +58,19 @@ export class Releaser {
    * try adds it — and counts as applied once the deal is over (Redis sells nothing more).
    */
   async apply(db: Sql | TransactionSql, release: OrderRelease, dealEnded: boolean) {
-    const outcome: ReleaseOutcome = await runDealScript(this.redis, releaseOrderCall(release))
+    const outcome: ReleaseOutcome = await runDealScript(this.deps.redis, releaseOrderCall(release))
     if (outcome === 'absent' && !dealEnded) return outcome
     await queries.markReleaseApplied(db, { orderId: release.orderId })
     return outcome
   }
 }
 
-/** Retries the releases Redis has not been given (a crash or an outage after the commit). */
-export class ReleaseSweeper {
-  private readonly loop = new Periodic(() =>
-    this.sweep()
-      .then((applied) => {
-        if (applied > 0) this.options.logger.info('releases applied by the sweeper', { applied })
-      })
-      .catch((error) => this.options.logger.error('release sweep failed', { error })),
-  )
-
-  constructor(
-    private readonly options: {
-      sql: Sql
-      releaser: Releaser
-      logger: Logger
-      intervalMs: number
-      /** Rows younger than this are left to the request that made them (it applies at once). */
-      minAgeSeconds?: number
-      batch?: number
-    },
-  ) {}
-
-  /** One sweep; the rows are locked (SKIP LOCKED), so sweepers in several processes share. */
-  async sweep(): Promise<number> {
-    const { sql, releaser } = this.options
-    return await sql.begin(async (tx) => {
-      const due = await queries.lockUnappliedReleases(tx, {
-        minAgeSeconds: this.options.minAgeSeconds ?? 2,
-        limit: this.options.batch ?? 200,
-      })
-      let applied = 0
-      for (const { dealEnded, ...release } of due) {
-        const outcome = await releaser.apply(tx, release, dealEnded === true)
-        if (outcome !== 'absent' || dealEnded) applied++
-      }
-      return applied
-    })
-  }
-
-  start() {
-    this.loop.start(this.options.intervalMs)
-    return this
-  }
-
-  stop() {
-    return this.loop.stop()
-  }
+/** What a background job that releases orders (expiry, the sweeper) is built with. */
+export interface ReleaseJobOptions {
+  sql: Sql
+  releaser: Releaser
+  logger: Logger
+  intervalMs: number
+  /** Rows per round (one transaction). */
+  batch?: number
 }

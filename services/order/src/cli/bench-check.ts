@@ -25,16 +25,16 @@
  * ASYNC_PIPELINE=absent (no relay or consumer in this tree): the async orders cannot reach
  * Postgres, so the check says so and fails at once instead of waiting for nothing.
  */
-import { dealOutboxKey, dealStockKey } from '@flash-deal/contracts'
-import { connect, queries } from '@flash-deal/db'
+import { connect } from '@flash-deal/db'
 import { createLogger } from '@flash-deal/kit'
 import { closeRedis, createRedis } from '@flash-deal/kit/redis'
 import { type CheckoutSummary, checkCheckout } from './bench-checkout'
+import { type BenchContext, checkDeal } from './bench-deal'
+import { asyncDeals, checkBacklog, measureDrain } from './bench-drain'
 import {
   type BenchSetup,
   type BenchSummary,
   type CrowdSummary,
-  type Mode,
   printGoals,
   type StoreLimits,
 } from './bench-goals'
@@ -77,161 +77,16 @@ function verdict(ok: boolean, text: string) {
   if (!ok) failures += 1
   console.log(`${ok ? 'PASS' : 'FAIL'} ${text}`)
 }
-
-async function totals(dealId: string) {
-  const row = await queries.dealOrderTotals(sql, { dealId })
-  return {
-    orders: row?.orders ?? 0,
-    confirmed: row?.confirmed ?? 0,
-    confirmedQuantity: row?.confirmedQuantity ?? 0,
-  }
-}
-
-/** Polls Postgres until it has `accepted` order rows for the deal, or the time is up. */
-async function waitForOrders(mode: Mode, dealId: string, accepted: number) {
-  const started = Date.now()
-  let lastReport = Number.NEGATIVE_INFINITY
-  for (;;) {
-    const current = await totals(dealId)
-    const elapsed = Date.now() - started
-    // More rows than accepted cannot get better by waiting.
-    if (current.orders >= accepted) {
-      // How far the drain lagged the acceptance: near 0 s means it kept up during the run.
-      console.log(
-        `  ${mode}: ${current.orders} orders in Postgres after waiting ${(elapsed / 1000).toFixed(1)} s`,
-      )
-      return current
-    }
-    if (elapsed >= drainTimeoutMs) {
-      console.log(`  ${mode}: gave up waiting after ${drainTimeoutMs / 1000} s`)
-      return current
-    }
-    if (elapsed - lastReport >= 5000) {
-      lastReport = elapsed
-      console.log(
-        `  ${mode}: ${current.orders} / ${accepted} orders in Postgres after ${(elapsed / 1000).toFixed(0)} s`,
-      )
-    }
-    await Bun.sleep(500)
-  }
-}
-
-async function checkDeal(mode: Mode, dealId: string, accepted: number, stock = setup.stock) {
-  console.log(`${mode} deal ${dealId}: ${accepted} purchases accepted by the gateway`)
-  // Zero accepted would make every comparison below hold trivially.
-  verdict(accepted > 0, `${mode}: the run had purchases accepted (${accepted})`)
-  const redisStock = async () => {
-    const value = await redis.get(dealStockKey(dealId))
-    return value === null ? null : Number(value)
-  }
-
-  if (mode !== 'sync' && !pipelineRunning) {
-    // Redis alone can still be checked: every 202 took one unit and left one outbox record.
-    const [stockNow, outbox] = await Promise.all([redisStock(), redis.xlen(dealOutboxKey(dealId))])
-    verdict(
-      stockNow === stock - accepted,
-      `${mode}: Redis stock ${stockNow} == ${stock} - ${accepted} accepted`,
-    )
-    console.log(`  ${mode}: outbox stream holds ${outbox} records waiting for a relay`)
-    verdict(
-      false,
-      `${mode}: cannot confirm accepted == orders in Postgres: no outbox relay or Kafka consumer ` +
-        'in this tree (services/order/src/relay/main.ts, services/order/src/consumer/main.ts)',
-    )
-    return
-  }
-
-  const orders = await waitForOrders(mode, dealId, accepted)
-  const deal = await queries.getDeal(sql, { id: dealId })
-  if (!deal) {
-    verdict(false, `${mode}: deal ${dealId} is not in Postgres`)
-    return
-  }
-  const stockNow = await redisStock()
-  verdict(
-    accepted === orders.orders,
-    `${mode}: ${accepted} accepted == ${orders.orders} order rows`,
-  )
-  verdict(
-    orders.confirmed === orders.orders,
-    `${mode}: every order row confirmed (${orders.confirmed} of ${orders.orders})`,
-  )
-  verdict(
-    deal.stockRemaining === deal.stock - orders.confirmedQuantity,
-    `${mode}: stock_remaining ${deal.stockRemaining} == stock ${deal.stock} - ${orders.confirmedQuantity} units sold`,
-  )
-  verdict(deal.stockRemaining >= 0, `${mode}: stock_remaining ${deal.stockRemaining} >= 0`)
-  verdict(
-    stockNow === deal.stockRemaining,
-    `${mode}: Redis ${dealStockKey(dealId)} ${stockNow} == Postgres stock_remaining ${deal.stockRemaining}`,
-  )
-}
-
-/** The deals of the async front-door runs, with what the gateway accepted for each. */
-const asyncDeals = () =>
-  (['async', 'traced', 'async-upstash', 'edge'] as const).flatMap((mode) => {
-    const run = summary.runs[mode]
-    return run && run.accepted > 0
-      ? [{ mode, dealId: setup.deals[mode], accepted: run.accepted }]
-      : []
-  })
-
-/** Before the relay starts: the whole spike waits in the outboxes, none of it in Postgres. */
-async function checkBacklog() {
-  for (const deal of asyncDeals()) {
-    const [outbox, rows] = await Promise.all([
-      redis.xlen(dealOutboxKey(deal.dealId)),
-      totals(deal.dealId),
-    ])
-    verdict(
-      outbox >= deal.accepted && rows.orders === 0,
-      `${deal.mode}: backlog in place before the drain: ${outbox} outbox records for ${deal.accepted} accepted, ${rows.orders} already in Postgres`,
-    )
-  }
-}
-
-/**
- * Waits until Postgres holds every order the async front-door runs accepted (the relay and the
- * consumer started just before, with the whole spike waiting in the outboxes) and prints the
- * rate: orders from the Redis outbox through Kafka into Postgres per second.
- */
-async function measureDrain() {
-  const deals = asyncDeals()
-  const backlog = deals.reduce((sum, deal) => sum + deal.accepted, 0)
-  if (backlog === 0) return
-  const started = Date.now()
-  let first: { at: number; done: number } | undefined
-  for (;;) {
-    const rows = await Promise.all(deals.map(async (deal) => (await totals(deal.dealId)).orders))
-    const done = rows.reduce((sum, count) => sum + count, 0)
-    const now = Date.now()
-    if (!first && done > 0) first = { at: now, done }
-    if (first && done >= backlog && now > first.at) {
-      const orders = backlog - first.done
-      const seconds = (now - first.at) / 1000
-      const rate = orders / seconds
-      const baseline = limits?.postgresBatchInsertRowsPerSecond
-      console.log(
-        `drain: ${orders} orders from the outboxes through Kafka into Postgres in ${seconds.toFixed(1)} s (${Math.round(rate)} orders/s${baseline ? `, ${(rate / baseline).toFixed(2)} of Postgres's batched-insert rate, ${baseline}/s` : ''}), after ${((first.at - started) / 1000).toFixed(1)} s of start-up`,
-      )
-      if (env.BENCH_DRAIN_OUT)
-        await Bun.write(env.BENCH_DRAIN_OUT, JSON.stringify({ from: first.at, to: now, orders }))
-      return
-    }
-    if (now - started >= drainTimeoutMs) {
-      console.log(
-        `drain: ${done} / ${backlog} orders in Postgres after ${((now - started) / 1000).toFixed(0)} s`,
-      )
-      return
-    }
-    await Bun.sleep(100)
-  }
-}
+const context: BenchContext = { sql, redis, verdict, drainTimeoutMs, pipelineRunning }
 
 /** The crowd sold its deal out exactly: every unit once, nobody past the stock, no other answer. */
 async function checkCrowd(run: CrowdSummary) {
   const stock = setup.crowdStock ?? 0
-  await checkDeal('crowd', setup.deals.crowd, run.accepted.count, stock)
+  await checkDeal(context, 'crowd', {
+    dealId: setup.deals.crowd,
+    accepted: run.accepted.count,
+    stock,
+  })
   verdict(
     run.arrivals <= stock ? run.accepted.count === run.arrivals : run.accepted.count === stock,
     `crowd: ${run.accepted.count} accepted of ${run.arrivals} arrivals for ${stock} units (sold out exactly, never past it)`,
@@ -240,12 +95,21 @@ async function checkCrowd(run: CrowdSummary) {
 }
 
 try {
-  if (phase === '--drain') await measureDrain()
-  else if (phase === '--backlog') await checkBacklog()
+  if (phase === '--drain')
+    await measureDrain(context, asyncDeals(setup, summary), {
+      limits,
+      outPath: env.BENCH_DRAIN_OUT,
+    })
+  else if (phase === '--backlog') await checkBacklog(context, asyncDeals(setup, summary))
   else
     for (const mode of ['sync', 'async', 'traced', 'pipeline', 'async-upstash', 'edge'] as const) {
       const run = summary.runs[mode]
-      if (run) await checkDeal(mode, setup.deals[mode], run.accepted)
+      if (run)
+        await checkDeal(context, mode, {
+          dealId: setup.deals[mode],
+          accepted: run.accepted,
+          stock: setup.stock,
+        })
     }
   if (!phase && crowd) await checkCrowd(crowd)
   if (!phase && checkout) {

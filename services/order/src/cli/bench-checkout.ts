@@ -20,7 +20,7 @@ export interface CheckoutSummary {
   second: { accepted: number }
 }
 
-type Verdict = (ok: boolean, text: string) => void
+export type Verdict = (ok: boolean, text: string) => void
 
 interface ProviderPayment {
   status: string

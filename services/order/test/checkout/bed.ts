@@ -136,12 +136,27 @@ export async function checkoutBed(sandboxEnv: Record<string, string> = {}) {
       FROM deals d WHERE o.id = ${orderId} AND d.id = o.deal_id`
   }
 
+  const call = caller(app)
+  /** Pays a held order through the route, as its buyer, with an Idempotency-Key. */
+  const pay = (
+    orderId: string,
+    who: { token: string },
+    key: string,
+    paymentMethod = 'pm_card_visa',
+  ) =>
+    call('POST', `/v1/orders/${orderId}/payment`, {
+      token: who.token,
+      body: { paymentMethod },
+      headers: { 'idempotency-key': key },
+    })
+
   return {
     ...bed,
     app,
     /** The same app on other Postgres clients (a dead one, for outages). */
     appOn: build,
-    call: caller(app),
+    call,
+    pay,
     sandbox,
     provider,
     releaser,

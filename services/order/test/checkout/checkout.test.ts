@@ -4,24 +4,13 @@
  */
 import { afterAll, describe, expect, test } from 'bun:test'
 import { queries } from '@flash-deal/db'
-import { ReleaseSweeper } from '../../src/checkout/release'
+import { ReleaseSweeper } from '../../src/checkout/sweeper'
 import { checkoutBed } from './bed'
 
 const bed = await checkoutBed()
-const { call, sql, buyer, liveDeal, accept, books, dueIn, expiry, provider } = bed
+const { call, pay, sql, buyer, liveDeal, accept, books, dueIn, expiry, provider } = bed
 afterAll(() => bed.close())
 
-const pay = (
-  orderId: string,
-  who: { token: string },
-  key: string,
-  paymentMethod = 'pm_card_visa',
-) =>
-  call('POST', `/v1/orders/${orderId}/payment`, {
-    token: who.token,
-    body: { paymentMethod },
-    headers: { 'idempotency-key': key },
-  })
 const cancel = (orderId: string, who: { token: string }) =>
   call('POST', `/v1/orders/${orderId}/cancel`, { token: who.token })
 const order = async (orderId: string, who: { token: string }) =>

@@ -11,20 +11,9 @@ import { caller } from '../support'
 import { checkoutBed } from './bed'
 
 const bed = await checkoutBed({ PAYMENT_WEBHOOK_DUPLICATES: '2' })
-const { call, sql, buyer, liveDeal, accept, books, dueIn, expiry, sandbox } = bed
+const { call, pay, sql, buyer, liveDeal, accept, books, dueIn, expiry, sandbox } = bed
 afterAll(() => bed.close())
 
-const pay = (
-  orderId: string,
-  who: { token: string },
-  key: string,
-  paymentMethod = 'pm_card_visa',
-) =>
-  call('POST', `/v1/orders/${orderId}/payment`, {
-    token: who.token,
-    body: { paymentMethod },
-    headers: { 'idempotency-key': key },
-  })
 const statusOf = async (orderId: string) => (await queries.getOrder(sql, { id: orderId }))?.status
 
 interface SandboxEvent {

@@ -9,7 +9,7 @@ import { testReconciler } from '../support'
 import { checkoutBed } from './bed'
 
 const bed = await checkoutBed()
-const { call, sql, redis, buyer, liveDeal, accept, books, dueIn, expiry } = bed
+const { pay, sql, redis, buyer, liveDeal, accept, books, dueIn, expiry } = bed
 afterAll(() => bed.close())
 
 /** Everyone tries to buy 2 at once; the orders accepted, by buyer. */
@@ -30,13 +30,7 @@ test('unpaid holds expire and are sold again; limits hold; the stores agree', as
 
   const [payers, nonPayers] = [accepted.slice(0, 3), accepted.slice(3)]
   const paid = await Promise.all(
-    payers.map(({ who, orderId }) =>
-      call('POST', `/v1/orders/${orderId}/payment`, {
-        token: who.token,
-        body: { paymentMethod: 'pm_card_visa' },
-        headers: { 'idempotency-key': `spike-${orderId}` },
-      }),
-    ),
+    payers.map(({ who, orderId }) => pay(orderId, who, `spike-${orderId}`)),
   )
   expect(paid.map((r) => r.status)).toEqual([200, 200, 200])
   for (const { orderId } of nonPayers) await dueIn(orderId, -1000)

@@ -58,14 +58,9 @@ test('a decline, then a success: replayed newest first and again, the order stay
   const me = await buyer()
   const deal = await liveDeal()
   const { orderId } = await accept(deal.id, me.id)
-  const pay = (key: string, paymentMethod: string) =>
-    call('POST', `/v1/orders/${orderId}/payment`, {
-      token: me.token,
-      body: { paymentMethod },
-      headers: { 'idempotency-key': key },
-    })
-  expect((await pay('first-card', 'pm_card_chargeDeclined')).status).toBe(402)
-  expect((await pay('second-card', 'pm_card_visa')).status).toBe(200)
+  const payWith = (key: string, paymentMethod: string) => bed.pay(orderId, me, key, paymentMethod)
+  expect((await payWith('first-card', 'pm_card_chargeDeclined')).status).toBe(402)
+  expect((await payWith('second-card', 'pm_card_visa')).status).toBe(200)
   const paid = await checkoutRow(orderId)
   const before = await books(deal.id)
 

@@ -1,14 +1,12 @@
 import {
-  dealStockKey,
   publishDealCall,
   registerDealOutbox,
   rescheduleDealCall,
   runDealScript,
 } from '@flash-deal/contracts'
-import { type Queries, type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
+import { type QueriesFor, type Sql, untracedQueries } from '@flash-deal/db'
 import {
   ConflictError,
-  isInstant,
   type Logger,
   NotFoundError,
   ServiceUnavailableError,
@@ -16,8 +14,7 @@ import {
 } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import type { DealPatchBody, DealView, NewDealBody } from './model'
-
-type DealRow = NonNullable<Awaited<ReturnType<Queries['getDeal']>>>
+import { type DealRow, DealViews } from './view'
 
 const dealStarted = () =>
   new ConflictError(
@@ -42,14 +39,15 @@ const invalid = (field: string, message: string) =>
 
 /**
  * Deals: created in Postgres and published to Redis in one step (the Redis publish happens
- * inside the transaction, so a deal Redis does not know about is never committed), read with
- * a derived status and the remaining stock from wherever it is true right now.
+ * inside the transaction, so a deal Redis does not know about is never committed), read as
+ * `DealViews` shows them (./view.ts).
  */
 export class DealService {
   private readonly sql: Sql
   private readonly redis: Redis
   private readonly logger: Logger
   private readonly queriesFor: QueriesFor
+  private readonly views: DealViews
 
   constructor(options: {
     sql: Sql
@@ -62,6 +60,7 @@ export class DealService {
     this.redis = options.redis
     this.logger = options.logger
     this.queriesFor = options.queriesFor ?? untracedQueries
+    this.views = new DealViews(options)
   }
 
   async create(input: NewDealBody): Promise<DealView> {
@@ -95,7 +94,7 @@ export class DealService {
       }
       return row
     })
-    return this.view(deal)
+    return this.views.of(deal)
   }
 
   /**
@@ -132,86 +131,20 @@ export class DealService {
       if (!replaced) throw dealStarted()
       return row
     })
-    return this.view(deal)
+    return this.views.of(deal)
   }
 
   async get(id: string): Promise<DealView> {
     const queries = this.queriesFor()
     const deal = await queries.getDeal(this.sql, { id })
     if (!deal) throw new NotFoundError(`No deal with id ${id}`)
-    return this.view(deal)
+    return this.views.of(deal)
   }
 
   async list(status: 'live' | 'upcoming' | 'open'): Promise<DealView[]> {
     const queries = this.queriesFor()
     const rows = await queries.listOpenDeals(this.sql, { window: status, limit: 100 })
-    const views = await Promise.all(rows.map((deal) => this.readableView(deal)))
+    const views = await Promise.all(rows.map((deal) => this.views.readable(deal)))
     return views.filter((view): view is DealView => view !== undefined)
-  }
-
-  /**
-   * One row that cannot be shown (a date no instant can carry, written before the input rules
-   * were strict or by hand) is left out of the list and logged: it must never take the list
-   * down for everyone.
-   */
-  private async readableView(deal: DealRow): Promise<DealView | undefined> {
-    try {
-      const view = await this.view(deal)
-      if (isInstant(view.startsAt) && isInstant(view.endsAt)) return view
-      this.logger.error('deal left out of the list: its window is not a valid instant', {
-        dealId: deal.id,
-      })
-    } catch (error) {
-      this.logger.error('deal left out of the list: its row is unreadable', {
-        dealId: deal.id,
-        error,
-      })
-    }
-    return undefined
-  }
-
-  private async view(deal: DealRow, now = Date.now()): Promise<DealView> {
-    const running = deal.startsAt.getTime() <= now && now < deal.endsAt.getTime()
-    const remaining = running ? await this.liveRemaining(deal) : deal.stockRemaining
-    const status =
-      now < deal.startsAt.getTime()
-        ? 'scheduled'
-        : !running
-          ? 'ended'
-          : remaining <= 0
-            ? 'sold_out'
-            : 'live'
-    return {
-      id: deal.id,
-      productId: deal.productId,
-      price: deal.price,
-      stock: deal.stock,
-      perUserLimit: deal.perUserLimit,
-      startsAt: deal.startsAt.toISOString(),
-      endsAt: deal.endsAt.toISOString(),
-      holdSeconds: deal.holdSeconds,
-      status,
-      remaining,
-    }
-  }
-
-  /** During the sale Redis holds the truth (reservations land there first). */
-  private async liveRemaining(deal: DealRow): Promise<number> {
-    try {
-      const value = await this.redis.get(dealStockKey(deal.id))
-      if (value !== null) {
-        const units = Number(value)
-        if (Number.isSafeInteger(units)) return Math.max(0, units)
-        this.logger.error('deal stock in Redis is not an integer, answering from Postgres', {
-          dealId: deal.id,
-        })
-      }
-    } catch (error) {
-      this.logger.warn('deal stock unreadable in Redis, answering from Postgres', {
-        dealId: deal.id,
-        error: (error as Error).message,
-      })
-    }
-    return deal.stockRemaining
   }
 }

@@ -1,25 +1,17 @@
 /** What the cache strategy adds, on real Postgres and Redis. */
 import { afterAll, expect, test } from 'bun:test'
-import { connect } from '@flash-deal/db'
 import { createRedis } from '@flash-deal/kit/redis'
-import {
-  deadRedisUrl,
-  recordingLogger,
-  recordingMetrics,
-  testEnv,
-  uniqueSuffix,
-} from '@flash-deal/testing'
+import { deadRedisUrl, recordingMetrics, uniqueSuffix } from '@flash-deal/testing'
 import { observeCacheStats } from '../../src/repository/cache-stats'
 import { CachedProductRepository, productCacheKey } from '../../src/repository/cached'
 import { RdbProductRepository } from '../../src/repository/rdb'
+import { productTestStores } from '../support'
 
-const logger = recordingLogger()
-const sql = connect(testEnv.databaseUrl, { max: 4 })
-const redis = createRedis(testEnv.redisUrl, logger)
+const stores = productTestStores()
+const { logger, sql, redis } = stores
 const deadRedis = createRedis(deadRedisUrl, logger)
 afterAll(async () => {
-  await sql.end()
-  redis.disconnect()
+  await stores.close()
   deadRedis.disconnect()
 })
 

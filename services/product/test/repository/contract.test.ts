@@ -3,20 +3,15 @@
  * cache must be invisible except for speed.
  */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { connect } from '@flash-deal/db'
-import { createRedis } from '@flash-deal/kit/redis'
-import { recordingLogger, testEnv, uniqueSuffix } from '@flash-deal/testing'
+import { uniqueSuffix } from '@flash-deal/testing'
 import type { ProductRepository } from '../../src/repository/base'
 import { CachedProductRepository } from '../../src/repository/cached'
 import { RdbProductRepository } from '../../src/repository/rdb'
+import { productTestStores } from '../support'
 
-const logger = recordingLogger()
-const sql = connect(testEnv.databaseUrl, { max: 4 })
-const redis = createRedis(testEnv.redisUrl, logger)
-afterAll(async () => {
-  await sql.end()
-  redis.disconnect()
-})
+const stores = productTestStores()
+const { logger, sql, redis } = stores
+afterAll(() => stores.close())
 
 const strategies: [string, () => ProductRepository][] = [
   ['rdb', () => new RdbProductRepository({ sql })],
