@@ -79,11 +79,7 @@ func Routes(router chi.Router, deals *Service, admin func(*http.Request) error) 
 	}))
 
 	router.Patch("/v1/deals/{id}", httpx.Wrap(func(w http.ResponseWriter, r *http.Request) error {
-		id, err := input.PathID(chi.URLParam(r, "id"))
-		if err != nil {
-			return err
-		}
-		body, err := input.ReadObject(r)
+		id, body, err := input.IDAndObject(chi.URLParam(r, "id"), r)
 		if err != nil {
 			return err
 		}

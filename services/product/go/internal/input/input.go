@@ -382,3 +382,14 @@ func Query(values url.Values, errs *Errors, allowed ...string) {
 		errs.Add("query."+key, fmt.Sprintf("Property '%s' should not be provided", key))
 	}
 }
+
+// IDAndObject reads what a PATCH of one resource carries: the path's id (refused first, before
+// the body is read) and the JSON object body.
+func IDAndObject(pathID string, r *http.Request) (uuid.UUID, *Body, error) {
+	id, err := PathID(pathID)
+	if err != nil {
+		return id, nil, err
+	}
+	body, err := ReadObject(r)
+	return id, body, err
+}

@@ -133,11 +133,7 @@ func Routes(router chi.Router, products repository.ProductRepository, admin Auth
 	}))
 
 	router.Patch("/v1/products/{id}", httpx.Wrap(func(w http.ResponseWriter, r *http.Request) error {
-		id, err := input.PathID(chi.URLParam(r, "id"))
-		if err != nil {
-			return err
-		}
-		body, err := input.ReadObject(r)
+		id, body, err := input.IDAndObject(chi.URLParam(r, "id"), r)
 		if err != nil {
 			return err
 		}
