@@ -14,6 +14,12 @@ export type Redis = IORedis | Cluster
 /** True for a Redis Cluster client: a command may name keys of one slot only. */
 export const isCluster = (redis: Redis): redis is Cluster => redis instanceof Cluster
 
+/** Reloads a cluster client's slot map (after a `MOVED` it could not follow by itself). */
+export const refreshSlots = (cluster: Cluster) =>
+  new Promise<void>((resolve, reject) =>
+    cluster.refreshSlotsCache((error) => (error ? reject(error) : resolve())),
+  )
+
 /** The cluster slot (0-16383) of a key: of its `{hash tag}` when it has one. */
 export const keySlot = (key: string): number => calculateSlot(key)
 
@@ -26,6 +32,15 @@ const clientOptions = {
   enableOfflineQueue: true,
   retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
 }
+
+/**
+ * Commands a Cluster client must not auto-pipeline: ioredis groups auto-pipelined commands by the
+ * slot of their first argument, which for these is not a key (a script's SHA, `GROUP`, a
+ * subcommand), so commands for two slots would share a pipeline and fail. Both spellings: the
+ * list is matched as the command is named (`call('XREADGROUP', ...)`).
+ */
+const NOT_KEYED_FIRST = ['eval', 'evalsha', 'xreadgroup', 'xread', 'xgroup', 'xinfo']
+const clusterUnpipelined = [...NOT_KEYED_FIRST, ...NOT_KEYED_FIRST.map((c) => c.toUpperCase())]
 
 /** `host:port,host:port` (REDIS_CLUSTER_NODES) as ioredis's start-up nodes. */
 export const parseClusterNodes = (value: string) =>
@@ -49,6 +64,7 @@ export function createRedis(url: string, logger: Logger, clusterNodes?: string):
   const client = clusterNodes
     ? new Cluster(parseClusterNodes(clusterNodes), {
         enableAutoPipelining: true,
+        autoPipeliningIgnoredCommands: clusterUnpipelined,
         enableOfflineQueue: true,
         clusterRetryStrategy: clientOptions.retryStrategy,
         // A promoted replica takes over in about the node timeout; retry a moved or failed

@@ -61,7 +61,7 @@ function serveJwks(port: number) {
 function shared() {
   clients ??= {
     sql: connect(testEnv.databaseUrl, { max: 4 }),
-    redis: createRedis(testEnv.redisUrl, recordingLogger()),
+    redis: createRedis(testEnv.redisUrl, recordingLogger(), testEnv.redisClusterNodes),
   }
   return clients
 }
@@ -84,6 +84,7 @@ export async function startStack(
     JWKS_URL: `${url(ports.jwks)}/`,
     DATABASE_URL: testEnv.databaseUrl,
     REDIS_URL: testEnv.redisUrl,
+    ...(testEnv.redisClusterNodes ? { REDIS_CLUSTER_NODES: testEnv.redisClusterNodes } : {}),
     KAFKA_BROKERS: testEnv.kafkaBrokers.join(','),
     // The gateway signs its internal tokens with it; product and order accept /v1 only with one.
     INTERNAL_AUTH_SECRET: internalAuthSecret,

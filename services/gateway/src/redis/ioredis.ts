@@ -1,8 +1,10 @@
 import type { Logger } from '@flash-deal/kit'
 import { isNoScript, type LuaScript } from '@flash-deal/kit/lua'
-import { closeRedis, createRedis, type Redis } from '@flash-deal/kit/redis'
+import { closeRedis, createRedis, isCluster, type Redis, refreshSlots } from '@flash-deal/kit/redis'
 import type { ReplicatingPort, ReplicaWait } from '../purchase/replica-wait'
 import type { RedisPort } from './port'
+
+const isMoved = (error: unknown) => error instanceof Error && error.message.startsWith('MOVED ')
 
 /**
  * The TCP adapter. ioredis auto-pipelines: the commands of all requests in flight go out in one
@@ -30,6 +32,24 @@ export class IoredisPort implements RedisPort, ReplicatingPort {
    * goes to the node owning its keys' slot, so the WAIT asks that node's replicas.
    */
   async runReplicated(
+    script: LuaScript,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+    wait: ReplicaWait,
+  ) {
+    try {
+      return await this.runThenWait(script, keys, args, wait)
+    } catch (error) {
+      // A failover moved the deal's slot. ioredis follows MOVED for a pipeline only when every
+      // command in it got one, and WAIT (no key) does not, so the slot map is reloaded here and
+      // the call goes once more. MOVED means the node ran nothing: the retry cannot buy twice.
+      if (!isMoved(error) || !isCluster(this.client)) throw error
+      await refreshSlots(this.client)
+      return await this.runThenWait(script, keys, args, wait)
+    }
+  }
+
+  private async runThenWait(
     script: LuaScript,
     keys: readonly string[],
     args: readonly (string | number)[],
