@@ -13,9 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 
-offset="${TEST_PORT_OFFSET:-0}"
-[[ $offset =~ ^[0-9]$ ]] || { echo "TEST_PORT_OFFSET must be a digit 0-9 (got '$offset')" >&2; exit 2; }
-port() { echo $(($1 + 10 * offset)); }
+# shellcheck source=scripts/test-offset.sh
+source scripts/test-offset.sh
 export TOPOLOGY=cluster
 export FLASH_STATE_DIR="$root/.state/test-cluster"
 export PGPORT="$(port 28500)" PGUSER=flashdeal PGPASSWORD=flashdeal PGDATABASE=flashdeal
@@ -28,8 +27,6 @@ export SYSTEM_TEST_PORT_BASE=$((19080 + 200 * offset + 160))
 export INTERNAL_AUTH_SECRET="test-internal-auth-secret-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 
-started=$SECONDS
-step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
 cleanup() {
   local code=$?
   bash infra/local/down.sh >/dev/null 2>&1 || bash infra/local/down.sh || true

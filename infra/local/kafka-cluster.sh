@@ -86,13 +86,10 @@ kafka_prepare() {
   done
 }
 
+# kafka.sh's check (the pid file's JVM runs these properties), for node n.
 kafka_node_pid() {
   kafka_select_node "$1"
-  local pid
-  pid=$(read_pidfile "$KAFKA_PIDFILE") || return 1
-  pid_running "$pid" || return 1
-  [[ $(proc_cmdline "$pid") == *kafka.Kafka*"$KAFKA_PROPS"* ]] || return 1
-  printf '%s' "$pid"
+  kafka_pid
 }
 
 # Starts the nodes that do not run (all on a fresh start; the killed one after a fault test).
