@@ -132,7 +132,8 @@ kafka_stop() {
   local n pid
   local -a stopping=()
   for n in $(kafka_nodes); do
-    pid=$(kafka_node_pid "$n") || { rm -f "$KAFKA_PIDFILE"; continue; }
+    kafka_select_node "$n"
+    pid=$(kafka_pid) || { rm -f "$KAFKA_PIDFILE"; continue; }
     say "kafka: stopping broker $n (pid $pid; controlled shutdown)"
     kill -TERM "$pid" 2>/dev/null || true
     stopping+=("$pid")
