@@ -38,6 +38,10 @@ dev: deps infra-up db-migrate topics seed ## Install what is missing, start infr
 test: deps venv ## Everything: lint, types, compose, unit + integration + E2E on a stack of its own
 	@bash scripts/test.sh
 
+.PHONY: test-cluster
+test-cluster: deps ## The cluster topology (Redis Cluster 3+3, three Kafka brokers): a spike and node kills, own infra
+	@bash scripts/test-cluster.sh
+
 # ---------------------------------------------------------------------------------------------
 # Tools
 

@@ -10,9 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 
-offset="${TEST_PORT_OFFSET:-0}"
-[[ $offset =~ ^[0-9]$ ]] || { echo "TEST_PORT_OFFSET must be a digit 0-9 (got '$offset')" >&2; exit 2; }
-port() { echo $(($1 + 10 * offset)); }
+# shellcheck source=scripts/test-offset.sh
+source scripts/test-offset.sh
 export FLASH_STATE_DIR="$root/.state/test"
 export PGPORT="${TEST_PGPORT:-$(port 55432)}" PGUSER=flashdeal PGPASSWORD=flashdeal PGDATABASE=flashdeal
 export REDIS_PORT="${TEST_REDIS_PORT:-$(port 56379)}"
@@ -34,9 +33,6 @@ export INTERNAL_AUTH_SECRET="test-internal-auth-secret-$(od -An -N16 -tx1 /dev/u
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 stack_log="$FLASH_STATE_DIR/stack.log"
 rm -f "$FLASH_STATE_DIR"/stack*.log # a log from an earlier run would mislead the failure report
-
-started=$SECONDS
-step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
 
 stack_pid=""
 cleanup() {

@@ -270,8 +270,19 @@ ensure_packages() {
 # The pieces
 # ---------------------------------------------------------------------------------------------
 
+# TOPOLOGY=cluster: Redis and Kafka are clusters (redis-cluster.sh, kafka-cluster.sh replace the
+# steps that differ); the piece names, and so every command line, stay the same.
+FLASH_TOPOLOGY=${TOPOLOGY:-single}
+case $FLASH_TOPOLOGY in
+  single | cluster) ;;
+  *) die "TOPOLOGY must be single or cluster (got '$FLASH_TOPOLOGY')" ;;
+esac
 for _flash_piece in "${FLASH_ALL_PIECES[@]}"; do
   # shellcheck source=/dev/null # one of postgres.sh, redis.sh, kafka.sh
   source "$FLASH_LOCAL_DIR/$_flash_piece.sh"
+  if [[ $FLASH_TOPOLOGY == cluster && -f $FLASH_LOCAL_DIR/$_flash_piece-cluster.sh ]]; then
+    # shellcheck source=/dev/null # redis-cluster.sh, kafka-cluster.sh
+    source "$FLASH_LOCAL_DIR/$_flash_piece-cluster.sh"
+  fi
 done
 unset _flash_piece

@@ -40,6 +40,7 @@ export {
   internalAuthSecret,
   kafkaBrokers,
   port,
+  redisClusterNodes,
   redisUrl,
   revocationRefreshMs,
 } from './service-config'

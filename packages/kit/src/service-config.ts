@@ -32,6 +32,14 @@ export const databaseUrl = T.String({
 
 export const redisUrl = T.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' })
 
+/**
+ * A Redis Cluster's start-up nodes (comma-separated host:port, TOPOLOGY=cluster); when set, the
+ * service talks to the cluster and REDIS_URL is not used.
+ */
+export const redisClusterNodes = T.Optional(
+  T.String({ pattern: '^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$' }),
+)
+
 /** Comma-separated host:port list. */
 export const kafkaBrokers = T.String({
   pattern: '^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$',

@@ -15,6 +15,8 @@ export const testEnv = {
   databaseUrl:
     process.env.DATABASE_URL ?? 'postgres://flashdeal:flashdeal@127.0.0.1:5432/flashdeal',
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  /** Set on a Redis Cluster (`make test-cluster`): its nodes, host:port,host:port. */
+  redisClusterNodes: process.env.REDIS_CLUSTER_NODES || undefined,
   kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
 }
 

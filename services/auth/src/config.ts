@@ -3,6 +3,7 @@ import {
   databaseUrl,
   internalAuthSecret,
   port,
+  redisClusterNodes,
   redisUrl,
   revocationRefreshMs,
 } from '@flash-deal/kit'
@@ -15,6 +16,7 @@ export const AuthConfig = T.Object({
   PORT: port(8081),
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
+  REDIS_CLUSTER_NODES: redisClusterNodes,
   JWT_ISSUER: T.String({ minLength: 1, default: 'flash-deal-auth' }),
   JWT_AUDIENCE: T.String({ minLength: 1, default: 'flash-deal' }),
   ACCESS_TOKEN_TTL_SECONDS: T.Integer({ minimum: 30, maximum: 86_400, default: 900 }),

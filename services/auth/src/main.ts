@@ -11,7 +11,7 @@ const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'aut
 const telemetry = createTelemetry({ serviceName: 'auth', logger })
 const keys = await loadSigningKeys(config)
 const sql = connect(config.DATABASE_URL, { applicationName: 'auth' })
-const redis = createRedis(config.REDIS_URL, logger)
+const redis = createRedis(config.REDIS_URL, logger, config.REDIS_CLUSTER_NODES)
 logger.info('signing keys loaded', {
   kid: keys.kid,
   published: keys.jwks.keys.map((key) => key.kid),

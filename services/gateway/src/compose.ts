@@ -41,6 +41,12 @@ function refreshedOnUse(sessions: RevokedSessions, ms: number): RevokedSessions 
   }
 }
 
+/** The replica wait: REDIS_WAIT_REPLICAS, by default 1 on a Redis Cluster and 0 on one node. */
+const replicaWaitOf = (config: GatewayConfigValues) => ({
+  replicas: config.REDIS_WAIT_REPLICAS ?? (config.REDIS_CLUSTER_NODES ? 1 : 0),
+  timeoutMs: config.REDIS_WAIT_TIMEOUT_MS,
+})
+
 /**
  * The gateway's object graph from its config, shared by both entry points so the Bun gateway
  * and the Worker are one app: same routes, proxy, purchase path and limits.
@@ -85,6 +91,7 @@ export function composeGateway(config: GatewayConfigValues, runtime: GatewayRunt
       logger,
       telemetry,
       mode: config.ORDER_MODE,
+      replicaWait: replicaWaitOf(config),
       limits: {
         user: { perSecond: config.PURCHASE_RATE_PER_USER, burst: config.PURCHASE_BURST_PER_USER },
         address: {

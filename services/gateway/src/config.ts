@@ -3,6 +3,7 @@ import {
   httpUrl,
   internalAuthSecret,
   port,
+  redisClusterNodes,
   redisUrl,
   revocationRefreshMs,
 } from '@flash-deal/kit'
@@ -14,6 +15,7 @@ export const GatewayConfig = T.Object({
   REVOCATION_REFRESH_MS: revocationRefreshMs,
   PORT: port(8080),
   REDIS_URL: redisUrl,
+  REDIS_CLUSTER_NODES: redisClusterNodes,
   AUTH_URL: httpUrl('http://127.0.0.1:8081'),
   PRODUCT_URL: httpUrl('http://127.0.0.1:8082'),
   ORDER_URL: httpUrl('http://127.0.0.1:8083'),
@@ -27,6 +29,13 @@ export const GatewayConfig = T.Object({
   ORDER_MODE: T.Union([T.Literal('async'), T.Literal('sync')], { default: 'async' }),
   /** Which Redis adapter the gateway uses: ioredis over TCP, or Upstash's REST API over HTTP. */
   REDIS_DRIVER: T.Union([T.Literal('ioredis'), T.Literal('upstash')], { default: 'ioredis' }),
+  /**
+   * Replicas of the deal's Redis node that must have a reservation before it is answered 202
+   * (`WAIT`, purchase/replica-wait.ts). Unset: 1 with REDIS_CLUSTER_NODES, 0 (no wait) without.
+   */
+  REDIS_WAIT_REPLICAS: T.Optional(T.Integer({ minimum: 0, maximum: 5 })),
+  /** How long a purchase waits for those replicas before answering 503. */
+  REDIS_WAIT_TIMEOUT_MS: T.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
   UPSTASH_REDIS_REST_URL: T.Optional(T.String({ pattern: '^https?://' })),
   UPSTASH_REDIS_REST_TOKEN: T.Optional(T.String({ minLength: 1 })),
   /** Purchase attempts per second per user, and the burst allowed; 0 turns the limit off. */

@@ -10,7 +10,12 @@ const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'gat
 const telemetry = createTelemetry({ serviceName: 'gateway', logger })
 
 function redisPort(): RedisPort {
-  if (config.REDIS_DRIVER === 'ioredis') return new IoredisPort({ url: config.REDIS_URL, logger })
+  if (config.REDIS_DRIVER === 'ioredis')
+    return new IoredisPort({
+      url: config.REDIS_URL,
+      logger,
+      clusterNodes: config.REDIS_CLUSTER_NODES,
+    })
   if (!config.UPSTASH_REDIS_REST_URL || !config.UPSTASH_REDIS_REST_TOKEN) {
     logger.error('REDIS_DRIVER=upstash needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN')
     process.exit(78)

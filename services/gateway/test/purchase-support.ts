@@ -10,6 +10,7 @@ import { createApp } from '../src/app'
 import { purchasePath } from '../src/purchase'
 import type { OrderMode } from '../src/purchase/controller'
 import type { PurchaseRateLimits } from '../src/purchase/rate-limit'
+import type { ReplicaWait } from '../src/purchase/replica-wait'
 import type { RedisPort } from '../src/redis/port'
 
 export const tokens = await testTokens()
@@ -64,6 +65,7 @@ export async function gatewayOn(
     mode?: OrderMode
     orderUrl?: string
     telemetry?: Telemetry
+    replicaWait?: ReplicaWait
   } = {},
 ) {
   const logger = recordingLogger()
@@ -86,6 +88,7 @@ export async function gatewayOn(
       telemetry: options.telemetry,
       mode: options.mode ?? 'async',
       limits: options.limits ?? noLimits,
+      replicaWait: options.replicaWait,
     }),
   })
   return { app, logger }

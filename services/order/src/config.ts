@@ -6,6 +6,7 @@ import {
   kafkaBrokers,
   loadConfig,
   port,
+  redisClusterNodes,
   redisUrl,
   revocationRefreshMs,
 } from '@flash-deal/kit'
@@ -20,6 +21,7 @@ export const OrderConfig = T.Object({
   PORT: port(8083),
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
+  REDIS_CLUSTER_NODES: redisClusterNodes,
   KAFKA_BROKERS: kafkaBrokers,
   /** The purchase route is served only in sync mode (the gateway's ORDER_MODE). */
   ORDER_MODE: T.Union([T.Literal('async'), T.Literal('sync')], { default: 'async' }),

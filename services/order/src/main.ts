@@ -13,7 +13,7 @@ const config = loadConfigOrExit('order', OrderConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'order' } })
 const telemetry = createTelemetry({ serviceName: 'order', logger })
 const sql = connect(config.DATABASE_URL, { applicationName: 'order' })
-const redis = createRedis(config.REDIS_URL, logger)
+const redis = createRedis(config.REDIS_URL, logger, config.REDIS_CLUSTER_NODES)
 const kafka = createKafka({
   clientId: 'order',
   brokers: parseBrokers(config.KAFKA_BROKERS),

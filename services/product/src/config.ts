@@ -4,6 +4,7 @@ import {
   httpUrl,
   internalAuthSecret,
   port,
+  redisClusterNodes,
   redisUrl,
   revocationRefreshMs,
 } from '@flash-deal/kit'
@@ -16,6 +17,7 @@ export const ProductConfig = T.Object({
   PORT: port(8082),
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
+  REDIS_CLUSTER_NODES: redisClusterNodes,
   /** Strategy A: inject the Redis look-aside repository (true) or the plain Postgres one. */
   ENABLE_CACHE: T.Boolean({ default: true }),
   PRODUCT_CACHE_TTL_SECONDS: T.Integer({ minimum: 1, default: 300 }),

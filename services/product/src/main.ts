@@ -13,7 +13,7 @@ const config = loadConfigOrExit('product', ProductConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: 'product' } })
 const telemetry = createTelemetry({ serviceName: 'product', logger })
 const sql = connect(config.DATABASE_URL, { applicationName: 'product' })
-const redis = createRedis(config.REDIS_URL, logger)
+const redis = createRedis(config.REDIS_URL, logger, config.REDIS_CLUSTER_NODES)
 
 // Strategy A: the one place that knows whether reads are cached.
 const rdb = new RdbProductRepository({

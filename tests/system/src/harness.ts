@@ -61,7 +61,7 @@ function serveJwks(port: number) {
 function shared() {
   clients ??= {
     sql: connect(testEnv.databaseUrl, { max: 4 }),
-    redis: createRedis(testEnv.redisUrl, recordingLogger()),
+    redis: createRedis(testEnv.redisUrl, recordingLogger(), testEnv.redisClusterNodes),
   }
   return clients
 }
@@ -84,6 +84,7 @@ export async function startStack(
     JWKS_URL: `${url(ports.jwks)}/`,
     DATABASE_URL: testEnv.databaseUrl,
     REDIS_URL: testEnv.redisUrl,
+    ...(testEnv.redisClusterNodes ? { REDIS_CLUSTER_NODES: testEnv.redisClusterNodes } : {}),
     KAFKA_BROKERS: testEnv.kafkaBrokers.join(','),
     // The gateway signs its internal tokens with it; product and order accept /v1 only with one.
     INTERNAL_AUTH_SECRET: internalAuthSecret,
@@ -270,6 +271,29 @@ export async function purchase(
 }
 
 /**
+ * One purchase, retried while it answers 503 or nothing (for up to a minute): the outcome is then
+ * unknown (Redis may have run the script before the connection dropped, or no replica confirmed
+ * it yet). Like a real client, it retries with the same key until settled: the retry answers the
+ * purchase that was made, or makes it — never twice. `onUnavailable` counts those answers.
+ */
+export async function settledPurchase(
+  stack: Stack,
+  dealId: string,
+  buyer: Buyer,
+  key: string,
+  onUnavailable: () => void = () => {},
+) {
+  let attempt = await purchase(stack, dealId, buyer, key)
+  const deadline = Date.now() + 60_000
+  while ((attempt.status === 503 || attempt.status === 0) && Date.now() < deadline) {
+    onUnavailable()
+    await Bun.sleep(50)
+    attempt = await purchase(stack, dealId, buyer, key)
+  }
+  return attempt
+}
+
+/**
  * Steady purchase traffic until `stop()`: `concurrency` loops, each buying one unit with a fresh
  * key for a buyer taken in turn. Every answer is kept, so the test can account for each 202/201.
  */
@@ -282,17 +306,11 @@ export function purchaseLoad(stack: Stack, dealId: string, pool: Buyer[], concur
     while (running) {
       const buyer = pool[next++ % pool.length] as Buyer
       const key = `load-${crypto.randomUUID()}`
-      let attempt = await purchase(stack, dealId, buyer, key)
-      // 503 or no answer: the outcome is unknown (Redis may have run the script before the
-      // connection dropped). Like a real client, retry with the same key until it is settled:
-      // the retry answers the purchase that was made, or makes it — never twice.
-      const deadline = Date.now() + 60_000
-      while ((attempt.status === 503 || attempt.status === 0) && Date.now() < deadline) {
-        unavailable++
-        await Bun.sleep(50)
-        attempt = await purchase(stack, dealId, buyer, key)
-      }
-      attempts.push(attempt)
+      attempts.push(
+        await settledPurchase(stack, dealId, buyer, key, () => {
+          unavailable++
+        }),
+      )
     }
   })
   return {

@@ -7,41 +7,11 @@
  * adapter over the local emulator): accepted at the edge, relayed, consumed, confirmed.
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import {
-  type Attempt,
-  type Buyer,
-  buyers,
-  closeHarness,
-  liveDeal,
-  purchase,
-  type Stack,
-  settle,
-  startStack,
-  tokens,
-} from '../src/harness'
+import { buyers, closeHarness, liveDeal, settle, startStack, tokens } from '../src/harness'
+import { acceptedOrders, spike } from '../src/spike'
 
 setDefaultTimeout(180_000)
 afterAll(closeHarness)
-
-async function spike(stack: Stack, dealId: string, pool: Buyer[]) {
-  const attempts = pool.flatMap((buyer) =>
-    [0, 1, 0, 1].map((n) => ({ buyer, key: `spike-${buyer.id}-${n}` })),
-  )
-  return Promise.all(attempts.map(({ buyer, key }) => purchase(stack, dealId, buyer, key)))
-}
-
-function acceptedOrders(answers: Attempt[], acceptedStatus: number) {
-  const byKey = new Map<string, Attempt>()
-  for (const answer of answers) {
-    expect([acceptedStatus, 409]).toContain(answer.status)
-    if (answer.status !== acceptedStatus) continue
-    const first = byKey.get(answer.key)
-    // A retry with the same key got the same order.
-    if (first) expect(answer.orderId).toBe(first.orderId as string)
-    else byKey.set(answer.key, answer)
-  }
-  return [...byKey.values()]
-}
 
 describe.each([
   ['async', 'async', 'bun', 202],

@@ -3,6 +3,7 @@ import type { RedisPort } from '../redis/port'
 import type { OrderMode, PurchaseDeps } from './controller'
 import { purchaseOutcomeCounter } from './outcomes'
 import { PurchaseRateLimiter, type PurchaseRateLimits } from './rate-limit'
+import type { ReplicaWait } from './replica-wait'
 import { ReservationService } from './service'
 
 /** The purchase route's dependencies on a Redis port: the limiter, the reservation, the counter. */
@@ -13,6 +14,8 @@ export function purchasePath(options: {
   limits: PurchaseRateLimits
   /** Traces the reservation and counts outcomes; off when absent. */
   telemetry?: Telemetry
+  /** Replicas a reservation must reach before its 202 (replica-wait.ts); none when absent. */
+  replicaWait?: ReplicaWait
 }): Omit<PurchaseDeps, 'verifier' | 'forwardToOrder'> {
   const { redis, logger, limits } = options
   const telemetry = options.telemetry ?? telemetryOff('gateway')
@@ -20,6 +23,11 @@ export function purchasePath(options: {
     mode: options.mode,
     recordOutcome: purchaseOutcomeCounter(telemetry.meter),
     rateLimiter: new PurchaseRateLimiter({ redis, limits, telemetry }),
-    reservations: new ReservationService({ redis, logger, telemetry }),
+    reservations: new ReservationService({
+      redis,
+      logger,
+      telemetry,
+      replicaWait: options.replicaWait,
+    }),
   }
 }

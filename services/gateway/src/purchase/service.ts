@@ -9,6 +9,7 @@ import {
 } from '@flash-deal/kit'
 import { v7 as uuidv7 } from 'uuid'
 import type { RedisPort } from '../redis/port'
+import { type ReplicaWait, type ReserveRunner, reserveRunner } from './replica-wait'
 import { outboxTraceparent } from './trace-context'
 
 /** One purchase attempt as the route hands it to the reservation. */
@@ -60,7 +61,19 @@ function refusal({ outcome, value }: Refused): Error {
  * (503): fail closed.
  */
 export class ReservationService {
-  constructor(private readonly deps: { redis: RedisPort; logger: Logger; telemetry: Telemetry }) {}
+  private readonly runReserve: ReserveRunner
+
+  constructor(
+    private readonly deps: {
+      redis: RedisPort
+      logger: Logger
+      telemetry: Telemetry
+      /** Replicas to wait for before a 202 (replica-wait.ts); none when absent. */
+      replicaWait?: ReplicaWait
+    },
+  ) {
+    this.runReserve = reserveRunner(deps.redis, deps.replicaWait)
+  }
 
   async reserveStock(request: ReservationRequest): Promise<Reservation> {
     const reply = await this.deps.telemetry.withSpan(
@@ -78,7 +91,7 @@ export class ReservationService {
     span: Span,
     reservation: TraceContext,
   ): Promise<ReserveReply> {
-    const { redis, logger, telemetry } = this.deps
+    const { logger, telemetry } = this.deps
     const call = reserveCall({
       dealId: request.dealId,
       userId: request.userId,
@@ -88,9 +101,9 @@ export class ReservationService {
       // This span's context: the relay and the consumer continue the purchase from here.
       traceparent: outboxTraceparent(telemetry, reservation, request.headers),
     })
-    let answer: unknown
+    let ran: Awaited<ReturnType<ReserveRunner>>
     try {
-      answer = await call.script.run(redis, call.keys, call.args)
+      ran = await this.runReserve(call)
     } catch (error) {
       // Not "nothing was reserved": a connection lost after Redis ran the script leaves the
       // outcome unknown. The Idempotency-Key settles it: a retry with the same key answers
@@ -101,8 +114,20 @@ export class ReservationService {
         1,
       )
     }
-    const reply = call.reply(answer)
+    const reply = call.reply(ran.answer)
     span.setAttribute('flash_deal.purchase.outcome', reply.outcome)
+    if (!ran.replicated && (reply.outcome === 'accepted' || reply.outcome === 'replayed')) {
+      // Accepted on the primary only: a failover now could lose it, so it is no 202 yet.
+      logger.warn('reservation not on a replica in time; answered 503', {
+        dealId: request.dealId,
+        orderId: reply.orderId,
+      })
+      span.setAttribute('flash_deal.purchase.replicated', false)
+      throw new ServiceUnavailableError(
+        'The purchase is not yet safe on a replica; retry with the same Idempotency-Key (it never buys twice)',
+        1,
+      )
+    }
     return reply
   }
 }

@@ -5,11 +5,15 @@ import { createKafka, ensureTopics, parseBrokers } from '@flash-deal/kit/kafka'
 import { Type as T } from '@sinclair/typebox'
 import type { ITopicConfig } from 'kafkajs'
 
-/** The topics the order side needs. */
+/**
+ * The topics the order side needs. Their replication factor and min.insync.replicas are the
+ * brokers' defaults: 1 on the single-node broker, 3 and 2 on the three-broker cluster
+ * (TOPOLOGY=cluster), so an acks=all write there is on two brokers before it is acknowledged.
+ */
 const orderTopics = (partitions: number): ITopicConfig[] => [
-  { topic: ORDERS_ACCEPTED, numPartitions: partitions, replicationFactor: 1 },
-  { topic: ORDERS_RELEASED, numPartitions: partitions, replicationFactor: 1 },
-  { topic: ORDERS_DLQ, numPartitions: 1, replicationFactor: 1 },
+  { topic: ORDERS_ACCEPTED, numPartitions: partitions },
+  { topic: ORDERS_RELEASED, numPartitions: partitions },
+  { topic: ORDERS_DLQ, numPartitions: 1 },
 ]
 
 const config = loadConfigOrExit(

@@ -1,4 +1,11 @@
-import { baseConfig, kafkaBrokers, loadConfig, port, redisUrl } from '@flash-deal/kit'
+import {
+  baseConfig,
+  kafkaBrokers,
+  loadConfig,
+  port,
+  redisClusterNodes,
+  redisUrl,
+} from '@flash-deal/kit'
 import { type Static, Type as T } from '@sinclair/typebox'
 
 export const RelayConfig = T.Object({
@@ -6,6 +13,7 @@ export const RelayConfig = T.Object({
   /** Health endpoints only (`/health/live`, `/health/ready`). */
   PORT: port(8084),
   REDIS_URL: redisUrl,
+  REDIS_CLUSTER_NODES: redisClusterNodes,
   KAFKA_BROKERS: kafkaBrokers,
   /**
    * This relay's consumer name in the outbox group. Keep it stable across restarts (a restarted

@@ -16,7 +16,7 @@ const service = 'order-relay'
 const config = loadConfigOrExit(service, RelayConfig)
 const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service } })
 const telemetry = createTelemetry({ serviceName: service, logger })
-const redis = createRedis(config.REDIS_URL, logger)
+const redis = createRedis(config.REDIS_URL, logger, config.REDIS_CLUSTER_NODES)
 const kafka = createKafka({
   clientId: `${service}-${config.RELAY_NAME}`,
   brokers: parseBrokers(config.KAFKA_BROKERS),

@@ -2,6 +2,7 @@ import { dealOutboxKey, OUTBOX_GROUP } from '@flash-deal/contracts'
 import type { Logger } from '@flash-deal/kit'
 import type { Redis } from '@flash-deal/kit/redis'
 import type { DealRetention } from './retention'
+import { slotGroups } from './slots'
 
 type StreamEntry = [id: string, fields: string[]]
 /** Entries read, per outbox stream key. */
@@ -66,13 +67,20 @@ export class OutboxReader {
 
   /** Kafka has the batch: acknowledge it, and delete it, so a stream's length is its backlog. */
   async acknowledge(batch: OutboxBatch) {
-    const pipeline = this.options.redis.multi()
-    for (const [key, entries] of batch) {
-      const ids = entries.map(([id]) => id)
-      pipeline.xack(key, OUTBOX_GROUP, ...ids)
-      pipeline.xdel(key, ...ids)
-    }
-    await pipeline.exec()
+    const { redis } = this.options
+    // One MULTI per slot group (one in all on a single node; see slots.ts).
+    const groups = slotGroups(redis, batch, ([key]) => key)
+    await Promise.all(
+      groups.map((streams) => {
+        const transaction = redis.multi()
+        for (const [key, entries] of streams) {
+          const ids = entries.map(([id]) => id)
+          transaction.xack(key, OUTBOX_GROUP, ...ids)
+          transaction.xdel(key, ...ids)
+        }
+        return transaction.exec()
+      }),
+    )
   }
 
   private async refreshDeals() {
@@ -119,10 +127,23 @@ export class OutboxReader {
     }
   }
 
+  /**
+   * What the deals' streams hold from `from`: one XREADGROUP per slot group (slots.ts). A single
+   * group (one Redis node) blocks up to `blockMs` for new entries. Several (a cluster) are read
+   * at once without blocking — blocking reads queued on one node's connection would wait in
+   * turn — and an empty round then waits `blockMs` before the next.
+   */
   private async readFrom(from: '0' | '>', blockMs: number): Promise<OutboxBatch> {
+    const groups = slotGroups(this.options.redis, this.deals.map(dealOutboxKey), (key) => key)
+    const block = from === '>' && groups.length === 1 ? blockMs : undefined
+    const replies = await Promise.all(groups.map((keys) => this.readStreams(keys, from, block)))
+    const batch = replies.flat()
+    if (batch.length === 0 && from === '>' && groups.length > 1) await Bun.sleep(blockMs)
+    return batch
+  }
+
+  private async readStreams(keys: string[], from: '0' | '>', blockMs: number | undefined) {
     const { redis, consumerName, batchSize } = this.options
-    const keys = this.deals.map(dealOutboxKey)
-    // One read across every deal's stream (one Redis node; on a cluster, group keys by slot).
     const reply = (await redis.call(
       'XREADGROUP',
       'GROUP',
@@ -130,7 +151,7 @@ export class OutboxReader {
       consumerName,
       'COUNT',
       batchSize,
-      ...(from === '>' ? ['BLOCK', blockMs] : []),
+      ...(blockMs === undefined ? [] : ['BLOCK', blockMs]),
       'STREAMS',
       ...keys,
       ...keys.map(() => from),

@@ -26,17 +26,20 @@ export class RelayTelemetry {
       description: 'Entries in a deal’s outbox stream not yet relayed to Kafka',
       unit: '{entry}',
     })
-    // Sampled when metrics are collected (one pipeline per export interval), not per round:
+    // Sampled when metrics are collected (one round of reads per export interval), not per round:
     // the relay loop stays as it is. Every relay reports the same streams; read it per deal.
     depth.addCallback(async (result) => {
       const drained = deals()
       if (drained.length === 0) return
-      const pipeline = redis.pipeline()
-      for (const dealId of drained) pipeline.xlen(dealOutboxKey(dealId))
-      const replies = (await pipeline.exec()) ?? []
+      // One XLEN per stream (they may sit in different cluster slots); auto-pipelining still
+      // sends them in one write.
+      const lengths = await Promise.allSettled(
+        drained.map((dealId) => redis.xlen(dealOutboxKey(dealId))),
+      )
       drained.forEach((dealId, i) => {
-        const [error, length] = replies[i] ?? []
-        if (!error) result.observe(Number(length), { 'flash_deal.deal.id': dealId })
+        const length = lengths[i]
+        if (length?.status === 'fulfilled')
+          result.observe(length.value, { 'flash_deal.deal.id': dealId })
       })
     })
   }
