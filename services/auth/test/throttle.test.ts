@@ -3,6 +3,8 @@
  * race, who a stranger can lock out, brute force staying hard, and bounded argon2 work.
  */
 import { afterAll, describe, expect, test } from 'bun:test'
+import { keySlot } from '@flash-deal/kit/redis'
+import { loginThrottleKeys } from '../src/accounts/login-throttle'
 import { type AuthApp, authApp, call, newEmail } from './support'
 
 const opened: { close(): Promise<void> }[] = []
@@ -169,4 +171,14 @@ describe('argon2 work is bounded (item 8)', () => {
     expect(tally[503]).toBeGreaterThanOrEqual(1)
     expect((tally[201] ?? 0) + (tally[503] ?? 0)).toBe(12)
   })
+})
+
+test('every key of one login attempt is in one Redis Cluster slot (the script names all four)', () => {
+  for (const [email, address] of [
+    ['ada@example.com', '198.18.0.1'],
+    ['grace@example.org', '2001:db8::7'],
+  ] as const) {
+    const slots = new Set(loginThrottleKeys(email, address).map(keySlot))
+    expect(slots.size).toBe(1)
+  }
 })

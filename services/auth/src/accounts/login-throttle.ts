@@ -37,12 +37,20 @@ export interface ThrottleLimits {
 }
 
 // The account's keys share a hash tag (one slot); the address key is global to the address.
-const keysOf = (email: string, address: string) => [
-  `auth:login:{${email}}:pair:${address}`,
-  `auth:login:{${email}}:untrusted`,
-  `auth:login:{${email}}:known`,
-  `auth:login:address:${address}`,
+/**
+ * The throttle's keys for one attempt: the (account, address) pair, the account's failures from
+ * unknown addresses, its known addresses, and the address's failures. One script counts and
+ * decides over all four at once, so they share one hash tag (`{auth:login}`): on a Redis Cluster
+ * every login-throttle key lives in one slot (a script naming two slots fails with CROSSSLOT).
+ * Logins are bounded by argon2 to a few hundred a second, which one node serves easily.
+ */
+export const loginThrottleKeys = (email: string, address: string) => [
+  `auth:{login}:${email}:pair:${address}`,
+  `auth:{login}:${email}:untrusted`,
+  `auth:{login}:${email}:known`,
+  `auth:{login}:address:${address}`,
 ]
+const keysOf = loginThrottleKeys
 
 const REFUSALS: Record<string, string> = {
   pair: 'Too many failed logins for this account from this address; wait before trying again',
