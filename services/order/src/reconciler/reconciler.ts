@@ -6,34 +6,10 @@ import type { Redis } from '@flash-deal/kit/redis'
 import { type ReconcilerSettings, reconcilerDefaults } from '../config'
 import { withDefaults } from '../settings'
 import { ConsumerLag } from './consumer-lag'
+import type { DealReconciliation, ReconciliationReport } from './report'
 import { type DealRow, restoreDeal } from './restore'
 
-/**
- * - `in-sync`: nothing in flight, Redis stock equals Postgres `stock_remaining`.
- * - `settling`: reservations are still on their way (outbox backlog or consumer lag).
- * - `drift`: nothing in flight, and still the two disagree (reported, not guessed at).
- * - `restored`: Redis had lost the deal; it was rebuilt from Postgres now.
- * - `missing`: Redis lost the deal and orders are still in flight; restored once they land.
- */
-export type DealHealth = 'in-sync' | 'settling' | 'drift' | 'restored' | 'missing'
-
-export interface DealReconciliation {
-  dealId: string
-  health: DealHealth
-  redisStock: number | null
-  postgresRemaining: number
-  /** Outbox entries not yet relayed to Kafka. */
-  outboxBacklog: number
-  /** Redis stock minus Postgres remaining (0 when in sync; meaningful only when settled). */
-  drift: number | null
-}
-
-export interface ReconciliationReport {
-  at: string
-  /** Records of `orders.accepted` the consumer has not committed yet (all deals). */
-  consumerLag: number
-  deals: DealReconciliation[]
-}
+export type { DealHealth, DealReconciliation, ReconciliationReport } from './report'
 
 export interface ReconcilerOptions extends Partial<ReconcilerSettings> {
   sql: Sql
