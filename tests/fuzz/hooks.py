@@ -4,9 +4,11 @@ Two things a fuzzer cannot make up:
 - the gateway's internal token (`X-Internal-Token`), without which an internal service answers
   every `/v1` request 401: a run aimed at a service directly (FUZZ_AUDIENCE=auth|product|order)
   signs one the way the gateway does (HS256 over INTERNAL_AUTH_SECRET, 60 s), fresh every 30 s;
-- a session: FUZZ_EMAIL / FUZZ_PASSWORD log in through the gateway (FUZZ_GATEWAY_URL), once per
-  run, and the access token is the run's bearer; logout ends the session it is called with, so
-  each logout case logs in a session of its own.
+  with the client address the gateway would append (X-Forwarded-For);
+- a session: FUZZ_EMAIL / FUZZ_PASSWORD log in at auth (FUZZ_AUTH_URL, as the gateway: the
+  fuzzer's own sign-ups and logins keep the gateway's per-address bucket empty), once per run,
+  and the access token is the run's bearer; logout ends the session it is called with, so each
+  logout case logs in a session of its own.
 Without FUZZ_EMAIL the run is anonymous.
 """
 
@@ -18,28 +20,36 @@ import requests
 import schemathesis
 
 AUDIENCE = os.environ.get("FUZZ_AUDIENCE", "")
-GATEWAY_URL = os.environ.get("FUZZ_GATEWAY_URL", "")
+AUTH_URL = os.environ.get("FUZZ_AUTH_URL", "")
 EMAIL = os.environ.get("FUZZ_EMAIL", "")
 PASSWORD = os.environ.get("FUZZ_PASSWORD", "")
 LOGOUT = "/v1/auth/logout"
+FUZZ_ADDRESS = "198.51.100.13"
 
 _internal = {"token": "", "signed_at": 0.0}
 
 
+def sign_internal_token(audience: str) -> str:
+    now = int(time.time())
+    claims = {"iss": "flash-deal-gateway", "aud": audience, "iat": now, "exp": now + 60}
+    return jwt.encode(claims, os.environ["INTERNAL_AUTH_SECRET"], algorithm="HS256")
+
+
 def internal_token() -> str:
-    now = time.time()
-    if now - _internal["signed_at"] > 30:
-        claims = {"iss": "flash-deal-gateway", "aud": AUDIENCE, "iat": int(now), "exp": int(now) + 60}
-        _internal["token"] = jwt.encode(claims, os.environ["INTERNAL_AUTH_SECRET"], algorithm="HS256")
-        _internal["signed_at"] = now
+    if time.time() - _internal["signed_at"] > 30:
+        _internal["token"], _internal["signed_at"] = sign_internal_token(AUDIENCE), time.time()
     return _internal["token"]
 
 
 def log_in() -> str:
-    """An access token for FUZZ_EMAIL; waits out the gateway's per-address limit (429)."""
+    """An access token for FUZZ_EMAIL; waits out busy hashing slots (503) and throttles (429)."""
+    as_gateway = {"X-Internal-Token": sign_internal_token("auth"), "X-Forwarded-For": FUZZ_ADDRESS}
     for _ in range(30):
         answer = requests.post(
-            f"{GATEWAY_URL}/v1/auth/login", json={"email": EMAIL, "password": PASSWORD}, timeout=30
+            f"{AUTH_URL}/v1/auth/login",
+            json={"email": EMAIL, "password": PASSWORD},
+            headers=as_gateway,
+            timeout=30,
         )
         if answer.status_code == 200:
             return answer.json()["accessToken"]
@@ -60,7 +70,9 @@ def run_session() -> str:
 
 def credentials(case, fresh_session: bool) -> dict:
     """The headers this run presents: the internal token, and the bearer where one is asked."""
-    headers = {"X-Internal-Token": internal_token()} if AUDIENCE else {}
+    # As the gateway: its token, and the client address it appends (a documentation address, so
+    # the fuzzer's wrong passwords are throttled apart from everyone on this machine).
+    headers = {"X-Internal-Token": internal_token(), "X-Forwarded-For": FUZZ_ADDRESS} if AUDIENCE else {}
     security = case.operation.definition.raw.get("security") or []
     asks_bearer = any("bearer" in requirement for requirement in security)
     if EMAIL and asks_bearer:

@@ -3,7 +3,7 @@ import { allowedMethods } from './allowed-methods'
 import { DEFAULT_MAX_BODY_DEPTH, readJsonBody } from './body'
 import { bodyReadingRoutes, JSON_PARSER_FOR_THE_DOCUMENT } from './body-hooks'
 import { problemAnswer, toDomainError } from './error-mapping'
-import { MethodNotAllowedError, PayloadTooLargeError } from './errors'
+import { MethodNotAllowedError, PayloadTooLargeError, ValidationError } from './errors'
 import './formats'
 import { LivenessSchema, type ReadinessCheck, ReadinessSchema, readinessHandler } from './health'
 import { type InternalTokenVerifier, internalAuth } from './internal-auth'
@@ -99,7 +99,7 @@ export function createServiceApp(options: ServiceAppOptions) {
       // later parser reads the stream (a schema's defaults fill a null body as an absent one).
       .onParse({ as: 'global' }, async ({ request, route }) =>
         readsBody(request.method, route)
-          ? ((await readJsonBody(request, bodyLimits)) ?? null)
+          ? bodyOrNull(await readJsonBody(request, bodyLimits))
           : null,
       )
       // Never runs (the hook above always answers first). It is there for the document:
@@ -137,6 +137,19 @@ export function createServiceApp(options: ServiceAppOptions) {
         },
       )
   )
+}
+
+/**
+ * The parsed body for Elysia, `null` when there was none. A JSON `null` sent as the body is not
+ * an absent body (it was read as one, and a purchase of `null` bought the default quantity):
+ * every body here is an object, so it is refused as one that is not.
+ */
+function bodyOrNull(body: unknown) {
+  if (body === null)
+    throw new ValidationError('body: Expected object', [
+      { field: 'body', message: 'Expected object' },
+    ])
+  return body ?? null
 }
 
 /**

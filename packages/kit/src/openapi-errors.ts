@@ -83,8 +83,28 @@ function withErrors(path: string, operation: Operation): Operation {
     for (const [status, response] of Object.entries(responses))
       if (Number(status) >= 400) responses[status] = asProblem(response)
   }
-  const requestBody = operation.requestBody && withoutNul(operation.requestBody)
+  const requestBody =
+    operation.requestBody && optionalWhenEmptyIsValid(withoutNul(operation.requestBody))
   return { ...operation, ...(requestBody ? { requestBody } : {}), responses }
+}
+
+/**
+ * The kit reads a request without a body as an absent body, which a schema with defaults and
+ * nothing required fills (the purchase's quantity 1): such a body is optional, whatever the
+ * plugin says.
+ */
+function optionalWhenEmptyIsValid(requestBody: unknown): unknown {
+  const body = requestBody as { content?: Record<string, { schema?: BodySchema }> }
+  const schema = body.content?.['application/json']?.schema
+  const defaults = Object.values(schema?.properties ?? {}).some((field) => 'default' in field)
+  const demands = (schema?.required?.length ?? 0) > 0 || (schema?.minProperties ?? 0) > 0
+  return schema && defaults && !demands ? { ...body, required: false } : requestBody
+}
+
+interface BodySchema {
+  required?: unknown[]
+  minProperties?: number
+  properties?: Record<string, object>
 }
 
 /** `^[^\u0000]*$` on every string schema of a body that has no stricter rule of its own. */
