@@ -96,6 +96,16 @@ test('nothing in flight and different stock: drift, reported and logged, nothing
   })
 })
 
+test('a stock Redis holds as text is drift of unknown size, and the report still answers', async () => {
+  const row = await deal({ stock: 10 })
+  await publish(row)
+  await redis.set(dealStockKey(row.id), 'NaN')
+  expect(await healthOf(row.id)).toMatchObject({ health: 'drift', redisStock: null, drift: null })
+  expect(await redis.get(dealStockKey(row.id))).toBe('NaN')
+  // Leave no deal with garbled stock behind for the tests and the fuzzer on the same Redis.
+  await redis.set(dealStockKey(row.id), '10')
+})
+
 test('an outbox backlog means settling, not drift', async () => {
   const row = await deal({ stock: 10 })
   await publish(row)

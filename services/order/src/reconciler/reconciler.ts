@@ -112,6 +112,12 @@ export class Reconciler {
       return this.restore(deal, base)
     }
     const redisStock = Number(stock)
+    // A stock that is not an integer (written by hand, or by a bug) is drift nobody can size;
+    // one such deal must not fail the whole report (it was a 422 on the response schema).
+    if (!Number.isInteger(redisStock)) {
+      this.options.logger.error('deal stock in Redis is not an integer', { dealId: deal.id })
+      return { ...base, health: 'drift', redisStock: null, drift: null }
+    }
     // Releases decided in Postgres but not yet given back to Redis (checkout) are in flight too.
     const drift = redisStock + (deal.unappliedReleases ?? 0) - deal.stockRemaining
     if (!settled) return { ...base, health: 'settling', redisStock, drift }
