@@ -20,7 +20,7 @@ root="$PWD/../.."
 : "${ADMIN_PASSWORD:=change-me-admin-1}"
 export INTERNAL_AUTH_SECRET="${INTERNAL_AUTH_SECRET:-dev-internal-auth-secret-change-me-0123456789}"
 examples="${FUZZ_EXAMPLES:-10}"
-max_time="${FUZZ_MAX_TIME:-25}"
+max_time="${FUZZ_MAX_TIME:-20}"
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(
   gateway:anonymous gateway:customer gateway:admin

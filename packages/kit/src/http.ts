@@ -140,16 +140,17 @@ export function createServiceApp(options: ServiceAppOptions) {
 }
 
 /**
- * The parsed body for Elysia, `null` when there was none. A JSON `null` sent as the body is not
- * an absent body (it was read as one, and a purchase of `null` bought the default quantity):
- * every body here is an object, so it is refused as one that is not.
+ * The parsed body for Elysia, `null` when there was none. Elysia reads a falsy body (`null`, `0`,
+ * `false`, `""`) as no body, so a purchase of `0` bought the default quantity: every body here
+ * is an object, so a JSON value that is not one is refused here, before Elysia sees it.
  */
 function bodyOrNull(body: unknown) {
-  if (body === null)
+  if (body === undefined) return null
+  if (body === null || typeof body !== 'object')
     throw new ValidationError('body: Expected object', [
       { field: 'body', message: 'Expected object' },
     ])
-  return body ?? null
+  return body
 }
 
 /**
