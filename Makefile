@@ -59,13 +59,13 @@ node_modules/.installed: $(BUN) package.json bun.lock packages/*/package.json se
 deps: node_modules/.installed ## Install Bun (pinned) and the workspace dependencies
 
 $(VENV)/.installed: tests/requirements.txt
-	@echo "==> python virtualenv for Tavern (.venv)"
+	@echo "==> python virtualenv for Tavern and schemathesis (.venv)"
 	@python3 -m venv $(VENV)
 	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 	@touch $@
 
 .PHONY: venv
-venv: $(VENV)/.installed ## Install Tavern (pinned) into .venv
+venv: $(VENV)/.installed ## Install Tavern and schemathesis (pinned) into .venv
 
 # ---------------------------------------------------------------------------------------------
 # Local infrastructure (no Docker): Postgres, Redis, Kafka on loopback
@@ -99,7 +99,7 @@ seed: deps ## Seed the dev admin from ADMIN_EMAIL / ADMIN_PASSWORD
 # ---------------------------------------------------------------------------------------------
 # Checks
 
-.PHONY: lint format typecheck compose-check e2e api asyncapi
+.PHONY: lint format typecheck compose-check e2e fuzz api asyncapi
 lint: deps ## Format and lint check (Biome)
 	@$(BUN) run lint
 
@@ -114,6 +114,9 @@ compose-check: ## Validate docker-compose.yml with the real compose parser
 
 e2e: venv ## Run the Tavern scenarios against a running stack (make dev)
 	@cd tests && $(VENV)/bin/pytest
+
+fuzz: venv ## schemathesis, every check, many examples, on every document of a running `make dev` (FUZZ_EXAMPLES, FUZZ_MAX_TIME)
+	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} FUZZ_MAX_TIME=$${FUZZ_MAX_TIME:-300} bash tests/fuzz/run.sh
 
 api: deps ## Write api/*.yaml from the running services' OpenAPI documents
 	@$(BUN) scripts/openapi.ts

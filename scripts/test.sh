@@ -123,6 +123,9 @@ start_stack async ORDER_MODE=async
 step "api/*.yaml equals what the services serve"
 bun scripts/openapi.ts --check
 
+step "schemathesis, every check, on every service's document and through the gateway (anonymous, customer, admin)"
+bash tests/fuzz/run.sh
+
 step "Tavern E2E scenarios through the gateway (async)"
 ORDER_MODE=async tavern
 
@@ -157,5 +160,6 @@ echo "workerd gateway: stack start and Tavern took $((SECONDS - edge_started))s"
 step "Tavern E2E scenarios, the whole suite, with the Go product service (PRODUCT_IMPL=go, async)"
 start_stack go ORDER_MODE=async PRODUCT_IMPL=go
 bun scripts/openapi.ts --check
+bash tests/fuzz/run.sh product:anonymous product:admin
 ORDER_MODE=async tavern
 stop_stack

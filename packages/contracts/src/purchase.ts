@@ -15,11 +15,18 @@ import { Type as T } from '@sinclair/typebox'
 
 export const PurchaseParams = T.Object({ id: T.String({ format: 'uuid' }) })
 
-export const PurchaseBody = T.Object({
-  quantity: T.Optional(
-    T.Integer({ minimum: 1, default: 1, description: 'units to buy; at most the per-user limit' }),
-  ),
-})
+export const PurchaseBody = T.Object(
+  {
+    quantity: T.Optional(
+      T.Integer({
+        minimum: 1,
+        default: 1,
+        description: 'units to buy; at most the per-user limit',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
 
 export const PurchaseAccepted = T.Object({
   orderId: T.String({ format: 'uuid' }),

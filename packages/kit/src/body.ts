@@ -88,13 +88,24 @@ export function parseJsonText(text: string, maxDepth: number): unknown {
       `The body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
     )
   }
-  if (hasNul) {
-    const field = nulField(value, 'body') ?? 'body'
-    throw new ValidationError(`${field}: must not contain U+0000`, [
-      { field, message: 'must not contain U+0000' },
-    ])
-  }
+  if (hasNul) refuseStrings(value, (s) => s.includes('\u0000'), 'must not contain U+0000')
+  // A lone surrogate (`\ud800`) is not Unicode: Postgres would store U+FFFD in its place.
+  if (SURROGATE_ESCAPE.test(text))
+    refuseStrings(
+      value,
+      (s) => LONE_SURROGATE.test(s),
+      'must be well-formed Unicode (no lone surrogate)',
+    )
   return value
+}
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** 422 naming the first string (value or key) that `bad` finds, if one does. */
+function refuseStrings(value: unknown, bad: (s: string) => boolean, message: string) {
+  const field = fieldHolding(value, 'body', bad)
+  if (field) throw new ValidationError(`${field}: ${message}`, [{ field, message }])
 }
 
 const OPEN_BRACE = 0x7b
@@ -130,20 +141,24 @@ export function scanJson(text: string, maxDepth: number): { tooDeep: boolean; ha
   return { tooDeep: false, hasNul }
 }
 
-/** The path of the first string (value or key) holding U+0000; the depth is already bounded. */
-function nulField(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined
+/** The path of the first string (value or key) `bad` finds; the depth is already bounded. */
+function fieldHolding(
+  value: unknown,
+  path: string,
+  bad: (s: string) => boolean,
+): string | undefined {
+  if (typeof value === 'string') return bad(value) ? path : undefined
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = nulField(value[i], `${path}.${i}`)
+      const found = fieldHolding(value[i], `${path}.${i}`, bad)
       if (found) return found
     }
     return undefined
   }
   if (typeof value === 'object' && value !== null) {
     for (const [key, child] of Object.entries(value)) {
-      if (key.includes('\u0000')) return path
-      const found = nulField(child, `${path}.${key}`)
+      if (bad(key)) return path
+      const found = fieldHolding(child, `${path}.${key}`, bad)
       if (found) return found
     }
   }

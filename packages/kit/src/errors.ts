@@ -79,6 +79,20 @@ export class NotFoundError extends DomainError {
   }
 }
 
+/** A path the service serves, with a method it does not (RFC 9110 §15.5.6: 405 with Allow). */
+export class MethodNotAllowedError extends DomainError {
+  constructor(allowed: readonly string[]) {
+    super(
+      405,
+      'method-not-allowed',
+      'Method not allowed',
+      `This path answers ${allowed.join(', ')}`,
+      {},
+      { allow: allowed.join(', ') },
+    )
+  }
+}
+
 export class ConflictError extends DomainError {
   constructor(slug: string, title: string, detail?: string) {
     super(409, slug, title, detail)

@@ -1,5 +1,19 @@
 /** `/health/ready`: every dependency's check, bounded in time, reported by name. */
+import { t } from 'elysia'
 import { withDeadline } from './deadline'
+
+/** What `/health/live` answers. */
+export const LivenessSchema = t.Object({ status: t.Literal('ok') }, { additionalProperties: false })
+
+/** What `/health/ready` answers, 200 (all up) or 503 (naming the dependencies that are down). */
+export const ReadinessSchema = t.Object(
+  {
+    status: t.Union([t.Literal('ok'), t.Literal('unavailable')]),
+    down: t.Array(t.String()),
+    checks: t.Record(t.String(), t.String()),
+  },
+  { additionalProperties: false },
+)
 
 /** A readiness check resolves when its dependency answers and throws (or times out) otherwise. */
 export type ReadinessCheck = () => Promise<unknown>

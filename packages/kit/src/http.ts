@@ -1,10 +1,11 @@
 import { Elysia, type ElysiaConfig } from 'elysia'
+import { allowedMethods } from './allowed-methods'
 import { DEFAULT_MAX_BODY_DEPTH, readJsonBody } from './body'
 import { bodyReadingRoutes, JSON_PARSER_FOR_THE_DOCUMENT } from './body-hooks'
 import { problemAnswer, toDomainError } from './error-mapping'
-import { PayloadTooLargeError } from './errors'
+import { MethodNotAllowedError, PayloadTooLargeError, ValidationError } from './errors'
 import './formats'
-import { type ReadinessCheck, readinessHandler } from './health'
+import { LivenessSchema, type ReadinessCheck, ReadinessSchema, readinessHandler } from './health'
 import { type InternalTokenVerifier, internalAuth } from './internal-auth'
 import type { Logger } from './logger'
 import { type OpenAPIInfo, openapiDocs } from './openapi'
@@ -98,7 +99,7 @@ export function createServiceApp(options: ServiceAppOptions) {
       // later parser reads the stream (a schema's defaults fill a null body as an absent one).
       .onParse({ as: 'global' }, async ({ request, route }) =>
         readsBody(request.method, route)
-          ? ((await readJsonBody(request, bodyLimits)) ?? null)
+          ? bodyOrNull(await readJsonBody(request, bodyLimits))
           : null,
       )
       // Never runs (the hook above always answers first). It is there for the document:
@@ -109,7 +110,10 @@ export function createServiceApp(options: ServiceAppOptions) {
         const context = contexts.of(request)
         return { requestId: context.id, log: context.logger, traceContext: context.trace }
       })
-      .onError({ as: 'global' }, errorAnswer(contexts))
+      .onError(
+        { as: 'global' },
+        errorAnswer(contexts, () => app.routes),
+      )
       .onAfterResponse({ as: 'global' }, ({ request, set, responseValue, route }) => {
         // The access log, the span and the histogram are the per-request cost every route pays.
         if (!contexts.accessLog && !telemetry.enabled && !telemetry.metricsEnabled) return
@@ -121,16 +125,32 @@ export function createServiceApp(options: ServiceAppOptions) {
         contexts.finish(context, request, route, status)
       })
       .get('/health/live', () => ({ status: 'ok' as const }), {
+        response: { 200: LivenessSchema },
         detail: { tags: ['health'], summary: 'Liveness: the process is up' },
       })
       .get(
         '/health/ready',
         readinessHandler(options.readiness ?? {}, options.readinessTimeoutMs ?? 2000),
         {
+          response: { 200: ReadinessSchema, 503: ReadinessSchema },
           detail: { tags: ['health'], summary: 'Readiness: every dependency answers' },
         },
       )
   )
+}
+
+/**
+ * The parsed body for Elysia, `null` when there was none. Elysia reads a falsy body (`null`, `0`,
+ * `false`, `""`) as no body, so a purchase of `0` bought the default quantity: every body here
+ * is an object, so a JSON value that is not one is refused here, before Elysia sees it.
+ */
+function bodyOrNull(body: unknown) {
+  if (body === undefined) return null
+  if (body === null || typeof body !== 'object')
+    throw new ValidationError('body: Expected object', [
+      { field: 'body', message: 'Expected object' },
+    ])
+  return body
 }
 
 /**
@@ -147,11 +167,11 @@ function requestScope(contexts: RequestContexts) {
 }
 
 /** The one error mapper: whatever a request threw becomes its problem+json answer. */
-function errorAnswer(contexts: RequestContexts) {
+function errorAnswer(contexts: RequestContexts, routes: () => readonly RouteOfApp[]) {
   return ({ code, error, request, set, route }: ErrorHookContext) => {
     const context = contexts.of(request)
     set.headers[REQUEST_ID_HEADER] = context.id
-    const mapped = toDomainError(code, error)
+    const mapped = refusedMethod(code, request, routes()) ?? toDomainError(code, error)
     // Elysia has already picked a status for what was thrown (500 for an unknown error); the
     // problem's status is the one that goes out.
     set.status = mapped.status
@@ -161,6 +181,18 @@ function errorAnswer(contexts: RequestContexts) {
     contexts.finish(context, request, route, mapped.status)
     return problemAnswer(mapped, request, context.id)
   }
+}
+
+interface RouteOfApp {
+  method: string
+  path: string
+}
+
+/** No route for this method, but the path has others: 405 with Allow rather than 404. */
+function refusedMethod(code: unknown, request: Request, routes: readonly RouteOfApp[]) {
+  if (code !== 'NOT_FOUND') return undefined
+  const allowed = allowedMethods(routes, new URL(request.url).pathname)
+  return allowed.length > 0 ? new MethodNotAllowedError(allowed) : undefined
 }
 
 interface ErrorHookContext {

@@ -1,3 +1,4 @@
+export { allowedMethods } from './allowed-methods'
 export { bearerAuth, bearerSecurity } from './auth'
 export {
   type BodyLimits,
@@ -32,6 +33,7 @@ export {
 } from './lifecycle'
 export { createLogger, type LogFields, type Logger, type LogLevel, type LogSink } from './logger'
 export type { OpenAPIDocument } from './openapi'
+export { problemContent } from './openapi-errors'
 export { activeTrace, withTrace } from './request-scope'
 export {
   baseConfig,

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'bun:test'
 import { t } from 'elysia'
-import { scanJson } from '../src/body'
+import { readJsonBody, scanJson } from '../src/body'
 import { createServiceApp } from '../src/http'
 
 const transportBodyLimit = (n: number) => n
@@ -192,5 +192,27 @@ describe('on a listening server', () => {
     expect(refused.status).toBe(422)
     expect(health.status).toBe(200)
     server.stop(true)
+  })
+})
+
+describe('unicode', () => {
+  test('a lone surrogate in a string is 422 naming the field; a real pair is read', async () => {
+    const limits = { maxBytes: 1024, maxDepth: 32 }
+    const read = (text: string) =>
+      readJsonBody(
+        new Request('http://x/', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: text,
+        }),
+        limits,
+      )
+    const refused = (await read('{"name":"a\\ud800b"}').catch((error) => error)) as {
+      status: number
+      detail: string
+    }
+    expect(refused.status).toBe(422)
+    expect(refused.detail).toContain('body.name')
+    expect(await read('{"name":"\\ud83d\\ude00"}')).toEqual({ name: '😀' })
   })
 })

@@ -54,6 +54,8 @@ describe('signup', () => {
     ['a missing email', { email: undefined }, 'body.email'],
     ['a number as password', { password: 12345678 }, 'body.password'],
     ['an unknown field', { role: 'admin' }, 'body'],
+    // Issue 13, item 7: Postgres text cannot hold U+0000; it was a 500.
+    ['U+0000 in the display name', { displayName: 'nul\u0000byte' }, 'body.displayName'],
   ])('%s is 422 naming the field, and writes nothing', async (_, change, field) => {
     const email = newEmail()
     const body: Record<string, unknown> = { email, password: 'fine password', ...change }

@@ -1,6 +1,8 @@
 import {
+  allowedMethods,
   createServiceApp,
   type Logger,
+  MethodNotAllowedError,
   type ReadinessCheck,
   type Telemetry,
   telemetryOff,
@@ -16,7 +18,7 @@ import {
   type ServerInfo,
   serverAddress,
 } from './purchase/controller'
-import type { AuthRateLimiter } from './purchase/rate-limit'
+import { type AuthRateLimiter, HASHING_PATHS } from './purchase/rate-limit'
 
 export interface GatewayDeps {
   logger: Logger
@@ -108,6 +110,7 @@ export function createApp({
       requestId: string
       server: ServerInfo
     }) => {
+      refuseOwnPathsOtherMethods(app.routes, request)
       const authorization = request.headers.get('authorization')
       if (verify && authorization) await verifier.verifyAuthorization(authorization)
       // The address the runtime saw (the socket's peer on Bun, workerd's on the edge).
@@ -130,9 +133,20 @@ export function createApp({
   return app
 }
 
+/**
+ * A path the gateway serves itself (the purchase) is not proxied for another method: it is
+ * 405 here, as an upstream answers for its own paths, not a 404 from an upstream that lacks it.
+ */
+function refuseOwnPathsOtherMethods(
+  routes: readonly { method: string; path: string }[],
+  request: Request,
+) {
+  const own = allowedMethods(routes, new URL(request.url).pathname)
+  if (own.length > 0 && !own.includes(request.method)) throw new MethodNotAllowedError(own)
+}
+
 /** Sign-up and login: the auth routes that cost an argon2 hash. */
 function costsAHash(request: Request): boolean {
   if (request.method !== 'POST') return false
-  const { pathname } = new URL(request.url)
-  return pathname === '/v1/auth/login' || pathname === '/v1/auth/signup'
+  return HASHING_PATHS.includes(new URL(request.url).pathname)
 }

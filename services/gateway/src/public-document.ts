@@ -8,8 +8,9 @@
  * Merged here, when the document is asked for, rather than committed: it is always the running
  * upstreams' contract. Built on fetch only (no `node:` imports), like the proxy.
  */
-import type { Logger, OpenAPIDocument } from '@flash-deal/kit'
+import { type Logger, type OpenAPIDocument, problemContent } from '@flash-deal/kit'
 import type { Upstream } from './proxy'
+import { HASHING_PATHS } from './purchase/rate-limit'
 
 export interface PublicRoute {
   prefix: string
@@ -86,7 +87,10 @@ export function publicDocument(options: {
         // The gateway's own route wins (the purchase: the order service has a sync-mode twin).
         if (paths[path]) continue
         if (options.routes.some((route) => route.owner === owner && under(path, route.prefix)))
-          paths[path] = withoutInternalToken(operations) as typeof operations
+          paths[path] = withGatewayAnswers(
+            path,
+            withoutInternalToken(operations),
+          ) as typeof operations
       }
       for (const tag of (document.tags as Tag[] | undefined) ?? [])
         if (!tags.has(tag.name)) tags.set(tag.name, tag)
@@ -108,6 +112,32 @@ export function publicDocument(options: {
       paths,
     }
   }
+}
+
+const problem = (description: string) => ({ description, content: problemContent })
+const UPSTREAM_FAILURES = {
+  '502': problem('The owning service could not be reached (the gateway answers)'),
+  '504': problem('The owning service did not answer in time (the gateway answers)'),
+}
+const ADDRESS_LIMIT = {
+  '429': problem('Too many sign-ups and logins from this address; wait Retry-After seconds'),
+}
+
+/** What the gateway itself may answer for a proxied operation, beside what its owner documents. */
+function withGatewayAnswers(path: string, operations: unknown): unknown {
+  if (!operations || typeof operations !== 'object') return operations
+  const result: Record<string, unknown> = {}
+  for (const [method, operation] of Object.entries(operations as Record<string, unknown>)) {
+    const own = (operation as { responses?: Record<string, unknown> } | null)?.responses
+    if (!own) {
+      result[method] = operation
+      continue
+    }
+    const limited = method === 'post' && HASHING_PATHS.includes(path) ? ADDRESS_LIMIT : {}
+    const responses = { ...UPSTREAM_FAILURES, ...limited, ...own }
+    result[method] = { ...(operation as object), responses }
+  }
+  return result
 }
 
 /** The services' name for the gateway's X-Internal-Token in their documents (kit's openapi). */

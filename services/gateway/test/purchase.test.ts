@@ -443,3 +443,30 @@ test('an upper-case deal id buys the same deal (Redis keys are lower case)', asy
   expect(response.status).toBe(202)
   expect((await dealState(redis, dealId)).stock).toBe(4)
 })
+
+test('a purchase body without Content-Type is 415 and reserves nothing (it was read as quantity 1)', async () => {
+  const { app } = await gatewayOn(ports.ioredis as RedisPort)
+  const dealId = await publishDeal(redis, { stock: 5, perUserLimit: 2 })
+  const token = await tokens.tokenFor('customer', { sub: crypto.randomUUID() })
+  const request = purchaseRequest(dealId, { token, body: { quantity: 2 } })
+  request.headers.delete('content-type')
+  const response = await app.handle(request)
+  expect(response.status).toBe(415)
+  expect(response.headers.get('content-type')).toContain('application/problem+json')
+  expect((await dealState(redis, dealId)).stock).toBe(5)
+})
+
+test.each(['null', '0', 'false', '""'])(
+  'a purchase body of %s is 422 and reserves nothing (it was read as no body)',
+  async (json) => {
+    const { app } = await gatewayOn(ports.ioredis as RedisPort)
+    const dealId = await publishDeal(redis, { stock: 5, perUserLimit: 2 })
+    const token = await tokens.tokenFor('customer', { sub: crypto.randomUUID() })
+    const shaped = purchaseRequest(dealId, { token })
+    const response = await app.handle(
+      new Request(shaped.url, { method: 'POST', headers: shaped.headers, body: json }),
+    )
+    expect(response.status).toBe(422)
+    expect((await dealState(redis, dealId)).stock).toBe(5)
+  },
+)

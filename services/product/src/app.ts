@@ -7,7 +7,7 @@ import { dealsController } from './deals/controller'
 import { DealService } from './deals/service'
 import { productsController } from './products/controller'
 import type { ProductRepository } from './repository/base'
-import type { CacheStats } from './repository/cache-stats'
+import { type CacheStats, CacheStatsView } from './repository/cache-stats'
 
 export interface ProductDeps {
   sql: Sql
@@ -54,6 +54,7 @@ export function createApp({
       '/metrics/cache',
       () => ({ enabled: cacheStats !== undefined, ...(cacheStats?.() ?? {}) }),
       {
+        response: { 200: CacheStatsView },
         detail: {
           tags: ['health'],
           summary: 'Product cache hits, misses, loads and Redis fallbacks',

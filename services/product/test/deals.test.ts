@@ -303,7 +303,8 @@ describe('input rules (issue 13: one bad date took the deal list down)', () => {
       expect(ids.find((deal) => deal.id === garbled.id)?.remaining).toBe(100)
     } finally {
       await sql`DELETE FROM deals WHERE id = ${unreadable?.id}`
-      await redis.set(dealStockKey(garbled.id), '100') // no garbled deal left for later suites
+      // Leave no live deal with garbled stock behind (the fuzzer on the same stack buys it: 503).
+      await redis.set(dealStockKey(garbled.id), String(garbled.stock))
     }
   })
 })

@@ -1,7 +1,7 @@
 import { bearerAuth, bearerSecurity, ProblemSchema } from '@flash-deal/kit'
 import { trustedClientAddress } from '@flash-deal/kit/internal-auth'
 import type { TokenVerifier } from '@flash-deal/kit/jwt'
-import { Elysia } from 'elysia'
+import { Elysia, t } from 'elysia'
 import { LoginBody, RefreshBody, SignupBody, TokenPairView, UserView } from './model'
 import type { AccountService } from './service'
 
@@ -69,6 +69,7 @@ export function accountsController(accounts: AccountService, verifier: TokenVeri
       },
       {
         auth: 'user',
+        response: { 204: t.Void(), 401: ProblemSchema },
         detail: {
           tags: ['auth'],
           summary: "Revoke the caller's session (its refresh tokens)",

@@ -73,6 +73,9 @@ export class PurchaseRateLimiter {
   }
 }
 
+/** The auth routes that cost an argon2 hash, the ones `AuthRateLimiter` counts (POST). */
+export const HASHING_PATHS: readonly string[] = ['/v1/auth/login', '/v1/auth/signup']
+
 const authBucketKey = (address: string) => `ratelimit:{auth-addr:${address}}`
 
 /**

@@ -35,6 +35,14 @@ export class UnknownPaymentMethodError extends PaymentError {
   }
 }
 
+/** More than the provider charges at once: this order cannot be paid as it stands. */
+export class AmountNotPayableError extends PaymentError {
+  readonly retryable = false
+  constructor(detail: string) {
+    super(422, 'amount-not-payable', 'Amount not payable', detail)
+  }
+}
+
 /** The provider is down, overloaded or busy with the same payment: nothing was charged now. */
 export class PaymentProviderUnavailableError extends PaymentError {
   readonly retryable = true

@@ -1,4 +1,5 @@
 import {
+  AmountNotPayableError,
   PaymentAttemptConflictError,
   PaymentDeclinedError,
   PaymentProviderError,
@@ -172,6 +173,13 @@ export class SandboxPaymentProvider implements PaymentProvider {
       return new UnknownPaymentMethodError(paymentMethod)
     }
     if (problem.code === 'idempotency_error') return new PaymentAttemptConflictError(detail)
+    // Above the provider's largest charge (Stripe's amount_too_large; the sandbox's schema
+    // refuses body.amount): the order cannot be paid as it is — a 422, not our 502.
+    if (
+      problem.code === 'amount_too_large' ||
+      problem.errors?.some((e) => e.field === 'body.amount')
+    )
+      return new AmountNotPayableError(detail)
     // A request with the same key still running there, throttling, or the provider's outage.
     if (answer.status === 409 || answer.status === 429 || answer.status >= 500) {
       return new PaymentProviderUnavailableError(detail)

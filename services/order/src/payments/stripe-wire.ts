@@ -21,6 +21,8 @@ export interface ProblemWire {
   param?: string
   detail?: string
   payment_intent?: PaymentIntentWire
+  /** The sandbox's schema refusals name the fields (problem+json `errors`). */
+  errors?: { field: string }[]
 }
 
 export function toPayment(intent: PaymentIntentWire): Payment {

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import {
+  AmountNotPayableError,
   PaymentAttemptConflictError,
   PaymentDeclinedError,
   PaymentProviderError,
@@ -87,6 +88,14 @@ describe('SandboxPaymentProvider (real sandbox)', () => {
       .createAndConfirm(charge(orderId(), 'pm_card_bogus'))
       .catch((e) => e)
     expect(refused).toBeInstanceOf(UnknownPaymentMethodError)
+    expect(refused.status).toBe(422)
+  })
+
+  test('more than the provider charges at once: AmountNotPayableError (422), not a 502', async () => {
+    const refused = await bed.provider
+      .createAndConfirm({ ...charge(orderId(), 'pm_card_visa'), amount: 100_000_000 })
+      .catch((e) => e)
+    expect(refused).toBeInstanceOf(AmountNotPayableError)
     expect(refused.status).toBe(422)
   })
 

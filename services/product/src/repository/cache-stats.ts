@@ -1,4 +1,5 @@
 import type { Meter } from '@flash-deal/kit'
+import { t } from 'elysia'
 
 /** What the cached repository counts (`GET /metrics/cache`, and the metric below). */
 export interface CacheStats {
@@ -12,6 +13,21 @@ export interface CacheStats {
   /** Reads served by the database because Redis failed. */
   fallbacks: number
 }
+
+const count = t.Optional(t.Integer({ minimum: 0 }))
+
+/** `GET /metrics/cache`: whether the cache is on and, when it is, its counters. */
+export const CacheStatsView = t.Object(
+  {
+    enabled: t.Boolean(),
+    nearHits: count,
+    hits: count,
+    misses: count,
+    loads: count,
+    fallbacks: count,
+  },
+  { additionalProperties: false },
+)
 
 /**
  * The cache's counters as the observable counter `flash_deal.product.cache.reads`, by `result`

@@ -45,6 +45,26 @@ func noRoute(w http.ResponseWriter, r *http.Request) {
 	httpx.Fail(w, r, problem.NotFound("No route matches this method and path"))
 }
 
+var routedMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// methodNotAllowed answers a path the router serves with other methods: 405 with Allow, as the
+// TypeScript services do (packages/kit/src/allowed-methods.ts).
+func methodNotAllowed(router chi.Routes) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allowed []string
+		for _, method := range routedMethods {
+			if router.Match(chi.NewRouteContext(), method, r.URL.Path) {
+				allowed = append(allowed, method)
+			}
+		}
+		if len(allowed) == 0 {
+			noRoute(w, r)
+			return
+		}
+		httpx.Fail(w, r, problem.MethodNotAllowed(allowed))
+	}
+}
+
 func New(d Deps) (http.Handler, error) {
 	router, err := newRouter(&d)
 	if err != nil {
@@ -83,7 +103,7 @@ func newRouter(d *Deps) (*chi.Mux, error) {
 		router.Use(auth.InternalAuth([]byte(d.InternalAuthSecret), "product", httpx.Fail))
 	}
 	router.NotFound(noRoute)
-	router.MethodNotAllowed(noRoute)
+	router.MethodNotAllowed(methodNotAllowed(router))
 
 	queries := generated.New(d.Pool)
 	health.Routes(router, map[string]health.Check{

@@ -57,7 +57,11 @@ func TestRequestIDsAndRoutes(t *testing.T) {
 	if !strings.Contains(h.logs.String(), `"requestId":"req-42"`) {
 		t.Fatalf("the access log does not carry the request id: %s", h.logs.String())
 	}
-	h.expect(h.do(call{method: "DELETE", path: "/v1/products"}), 404)
+	// A routed path with another method: 405 with Allow, as in TypeScript (it was a bare 404).
+	refused := h.expect(h.do(call{method: "DELETE", path: "/v1/products"}), 405)
+	if refused.header.Get("Allow") != "GET, POST" || refused.json(t)["type"] != "urn:flash-deal:problem:method-not-allowed" {
+		t.Fatalf("405: %v %s", refused.header, refused.raw)
+	}
 	fresh := h.do(call{method: "GET", path: "/health/live", header: map[string]string{"X-Request-Id": "bad id with spaces"}})
 	if _, err := uuid.Parse(fresh.header.Get("X-Request-Id")); err != nil {
 		t.Fatalf("an insane request id was kept: %q", fresh.header.Get("X-Request-Id"))

@@ -145,6 +145,12 @@ func ReadObject(r *http.Request) (*Body, error) {
 			return nil, problem.Validation(field+": must not contain U+0000", problem.FieldError{Field: field, Message: "must not contain U+0000"})
 		}
 	}
+	// A lone surrogate escape (`\ud800`) is not Unicode; encoding/json would put U+FFFD in its
+	// place and Postgres store that: refused, as in TypeScript (packages/kit/src/body.ts).
+	if hasLoneSurrogate(raw) {
+		return nil, problem.Validation("body: must be well-formed Unicode (no lone surrogate)",
+			problem.FieldError{Field: "body", Message: "must be well-formed Unicode (no lone surrogate)"})
+	}
 	b := &Body{fields: map[string]json.RawMessage{}, used: map[string]bool{}}
 	decoder := json.NewDecoder(bytes.NewReader(raw))
 	if token, _ := decoder.Token(); token != json.Delim('{') {
@@ -189,6 +195,37 @@ func tooDeep(raw []byte, max int) bool {
 		}
 	}
 	return false
+}
+
+// hasLoneSurrogate reports a `\uD800`–`\uDBFF` escape not followed by a `\uDC00`–`\uDFFF`
+// one, or a low one without a high one before it (the text is valid JSON, so every `\u` escape
+// has four hex digits; an escaped backslash is skipped with the character it escapes).
+func hasLoneSurrogate(raw []byte) bool {
+	pendingHigh := false
+	for i := 0; i < len(raw); i++ {
+		isEscape := raw[i] == '\\' && i+1 < len(raw)
+		if isEscape && raw[i+1] == 'u' && i+5 < len(raw) {
+			code, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 32)
+			if err != nil {
+				return false
+			}
+			low := code >= 0xDC00 && code <= 0xDFFF
+			// A low half needs a high one just before it; after a high one, only a low one.
+			if low != pendingHigh {
+				return true
+			}
+			pendingHigh = code >= 0xD800 && code <= 0xDBFF
+			i += 5
+			continue
+		}
+		if pendingHigh {
+			return true
+		}
+		if isEscape {
+			i++
+		}
+	}
+	return pendingHigh
 }
 
 // nulField is the path of the first string (value or key) holding U+0000, in document order

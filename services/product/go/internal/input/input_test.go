@@ -31,6 +31,8 @@ func TestReadObject(t *testing.T) {
 		{"U+0000 in a value names its field", "application/json", `{"name":"a\u0000"}`, 422, "validation", "body.name"},
 		{"U+0000 in an array names the item", "application/json", `{"tags":["ok","b\u0000"]}`, 422, "validation", "body.tags.1"},
 		{"U+0000 in a key names the object", "application/json", `{"\u0000k":1}`, 422, "validation", "body"},
+		{"a lone high surrogate is 422", "application/json", `{"name":"a\ud800b"}`, 422, "validation", "body"},
+		{"a lone low surrogate is 422", "application/json", `{"name":"\udc00"}`, 422, "validation", "body"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			request := httptest.NewRequest("POST", "/v1/products", strings.NewReader(c.body))
@@ -111,5 +113,13 @@ func TestIntegersAndText(t *testing.T) {
 	}
 	if id, ok := input.UUID("0193A2B4-1C2D-4E5F-8A9B-0C1D2E3F4A5B"); !ok || id.String() != "0193a2b4-1c2d-4e5f-8a9b-0c1d2e3f4a5b" {
 		t.Errorf("upper-case UUID: %v %v", id, ok)
+	}
+}
+
+func TestSurrogatePairIsRead(t *testing.T) {
+	request := httptest.NewRequest("POST", "/v1/products", strings.NewReader(`{"name":"\ud83d\ude00 \\ud800"}`))
+	request.Header.Set("Content-Type", "application/json")
+	if _, err := input.ReadObject(request); err != nil {
+		t.Fatalf("a surrogate pair and an escaped backslash were refused: %v", err)
 	}
 }

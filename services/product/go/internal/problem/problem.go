@@ -39,6 +39,8 @@ type Error struct {
 	RetryAfter int
 	// Bearer adds `WWW-Authenticate: Bearer` (401 of a bearer-token route).
 	Bearer bool
+	// Allow lists the methods a 405's path answers (the Allow header).
+	Allow []string
 }
 
 func (e *Error) Error() string { return e.Detail }
@@ -66,6 +68,12 @@ func Forbidden(detail string) *Error {
 
 func NotFound(detail string) *Error {
 	return &Error{Status: 404, Slug: "not-found", Title: "Not found", Detail: detail}
+}
+
+// MethodNotAllowed is the 405 of a path served with other methods (RFC 9110 §15.5.6).
+func MethodNotAllowed(allowed []string) *Error {
+	return &Error{Status: 405, Slug: "method-not-allowed", Title: "Method not allowed",
+		Detail: "This path answers " + strings.Join(allowed, ", "), Allow: allowed}
 }
 
 func Conflict(slug, title, detail string) *Error {
@@ -146,6 +154,9 @@ func Write(w http.ResponseWriter, r *http.Request, requestID string, err error) 
 	}
 	if p.Bearer {
 		w.Header().Set("WWW-Authenticate", "Bearer")
+	}
+	if len(p.Allow) > 0 {
+		w.Header().Set("Allow", strings.Join(p.Allow, ", "))
 	}
 	if len(p.Accepted) > 0 {
 		w.Header().Set("Accept", strings.Join(p.Accepted, ", "))
