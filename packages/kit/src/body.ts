@@ -165,7 +165,11 @@ function fieldHolding(
   return undefined
 }
 
-async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
+/** A request's body as bytes, refused (413) as soon as it passes `maxBytes`; empty when none. */
+export async function readCapped(
+  request: Request,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   if (!request.body) return new Uint8Array(0)
   // A declared length within the limit: the framing ends the body there, so it is read whole
   // (a stream reader per request costs more than the rest of a small request's handling).
@@ -188,7 +192,7 @@ async function readCapped(request: Request, maxBytes: number): Promise<Uint8Arra
     }
     chunks.push(value)
   }
-  if (chunks.length === 1 && chunks[0]) return chunks[0]
+  // Streamed (no Content-Length, rare here): the chunks joined into one buffer of its own.
   const bytes = new Uint8Array(size)
   let offset = 0
   for (const chunk of chunks) {

@@ -6,6 +6,7 @@ export {
   isJsonMediaType,
   MalformedJsonError,
   parseJsonText,
+  readCapped,
   readJsonBody,
   UnsupportedMediaTypeError,
 } from './body'

@@ -6,7 +6,7 @@
 import {
   BadGatewayError,
   GatewayTimeoutError,
-  PayloadTooLargeError,
+  readCapped,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -46,33 +46,6 @@ export function forwardHeaders(source: Headers): Headers {
   return headers
 }
 
-async function readCappedBody(
-  request: Request,
-  maxBytes: number,
-): Promise<ArrayBuffer | undefined> {
-  if (request.method === 'GET' || request.method === 'HEAD' || !request.body) return undefined
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      await reader.cancel()
-      throw new PayloadTooLargeError(maxBytes)
-    }
-    chunks.push(value)
-  }
-  const body = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    body.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return body.buffer
-}
-
 export interface ProxyContext {
   requestId: string
   /** Signs the X-Internal-Token that proves to the upstream the call comes from the gateway. */
@@ -105,7 +78,10 @@ export async function proxy(
   }
   // Ask for an uncompressed answer: fetch would decompress it anyway, and we stream it on as is.
   headers.delete('accept-encoding')
-  const body = await readCappedBody(request, context.maxBodyBytes)
+  const body =
+    request.method === 'GET' || request.method === 'HEAD' || !request.body
+      ? undefined
+      : await readCapped(request, context.maxBodyBytes)
 
   const response = await context.telemetry.withSpan(
     request.method,
@@ -142,7 +118,7 @@ async function send(
   target: URL,
   method: string,
   headers: Headers,
-  body: ArrayBuffer | undefined,
+  body: Uint8Array<ArrayBuffer> | undefined,
 ): Promise<Response> {
   try {
     return await fetch(target, {
