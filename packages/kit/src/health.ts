@@ -1,5 +1,5 @@
 /** `/health/ready`: every dependency's check, bounded in time, reported by name. */
-import { t } from 'elysia'
+import { Elysia, t } from 'elysia'
 import { withDeadline } from './deadline'
 
 /** What `/health/live` answers. */
@@ -39,4 +39,17 @@ export function readinessHandler(readiness: Record<string, ReadinessCheck>, time
     }
     return { status: 'ok' as const, down, checks }
   }
+}
+
+/** GET /health/live and GET /health/ready (503 naming what did not answer), for every service. */
+export function healthRoutes(readiness: Record<string, ReadinessCheck>, timeoutMs: number) {
+  return new Elysia({ name: 'health' })
+    .get('/health/live', () => ({ status: 'ok' as const }), {
+      response: { 200: LivenessSchema },
+      detail: { tags: ['health'], summary: 'Liveness: the process is up' },
+    })
+    .get('/health/ready', readinessHandler(readiness, timeoutMs), {
+      response: { 200: ReadinessSchema, 503: ReadinessSchema },
+      detail: { tags: ['health'], summary: 'Readiness: every dependency answers' },
+    })
 }

@@ -1,11 +1,10 @@
 import { Elysia, type ElysiaConfig } from 'elysia'
-import { allowedMethods } from './allowed-methods'
 import { DEFAULT_MAX_BODY_DEPTH, readJsonBody } from './body'
 import { bodyReadingRoutes, JSON_PARSER_FOR_THE_DOCUMENT } from './body-hooks'
-import { problemAnswer, toDomainError } from './error-mapping'
-import { MethodNotAllowedError, PayloadTooLargeError, ValidationError } from './errors'
+import { errorAnswer, problemAnswer } from './error-mapping'
+import { PayloadTooLargeError, ValidationError } from './errors'
 import './formats'
-import { LivenessSchema, type ReadinessCheck, ReadinessSchema, readinessHandler } from './health'
+import { healthRoutes, type ReadinessCheck } from './health'
 import { type InternalTokenVerifier, internalAuth } from './internal-auth'
 import type { Logger } from './logger'
 import { type OpenAPIInfo, openapiDocs } from './openapi'
@@ -124,18 +123,7 @@ export function createServiceApp(options: ServiceAppOptions) {
           (typeof set.status === 'number' ? set.status : 200)
         contexts.finish(context, request, route, status)
       })
-      .get('/health/live', () => ({ status: 'ok' as const }), {
-        response: { 200: LivenessSchema },
-        detail: { tags: ['health'], summary: 'Liveness: the process is up' },
-      })
-      .get(
-        '/health/ready',
-        readinessHandler(options.readiness ?? {}, options.readinessTimeoutMs ?? 2000),
-        {
-          response: { 200: ReadinessSchema, 503: ReadinessSchema },
-          detail: { tags: ['health'], summary: 'Readiness: every dependency answers' },
-        },
-      )
+      .use(healthRoutes(options.readiness ?? {}, options.readinessTimeoutMs ?? 2000))
   )
 }
 
@@ -164,41 +152,4 @@ function requestScope(contexts: RequestContexts) {
       withTrace(contexts.of(request).trace, () => handle(...args))) as unknown as Parameters<
     Elysia['wrap']
   >[0]
-}
-
-/** The one error mapper: whatever a request threw becomes its problem+json answer. */
-function errorAnswer(contexts: RequestContexts, routes: () => readonly RouteOfApp[]) {
-  return ({ code, error, request, set, route }: ErrorHookContext) => {
-    const context = contexts.of(request)
-    set.headers[REQUEST_ID_HEADER] = context.id
-    const mapped = refusedMethod(code, request, routes()) ?? toDomainError(code, error)
-    // Elysia has already picked a status for what was thrown (500 for an unknown error); the
-    // problem's status is the one that goes out.
-    set.status = mapped.status
-    context.status = mapped.status
-    if (mapped.status >= 500) context.logger.error('request failed', { error })
-    // Elysia 1.4 skips onAfterResponse when a handler throws: finish the request here.
-    contexts.finish(context, request, route, mapped.status)
-    return problemAnswer(mapped, request, context.id)
-  }
-}
-
-interface RouteOfApp {
-  method: string
-  path: string
-}
-
-/** No route for this method, but the path has others: 405 with Allow rather than 404. */
-function refusedMethod(code: unknown, request: Request, routes: readonly RouteOfApp[]) {
-  if (code !== 'NOT_FOUND') return undefined
-  const allowed = allowedMethods(routes, new URL(request.url).pathname)
-  return allowed.length > 0 ? new MethodNotAllowedError(allowed) : undefined
-}
-
-interface ErrorHookContext {
-  code: unknown
-  error: unknown
-  request: Request
-  set: { headers: Record<string, string | number>; status?: number | string }
-  route: string
 }

@@ -6,10 +6,10 @@ export {
   isJsonMediaType,
   MalformedJsonError,
   parseJsonText,
-  readCapped,
   readJsonBody,
   UnsupportedMediaTypeError,
 } from './body'
+export { readCapped } from './capped-read'
 export { ConfigError, loadConfig, loadConfigOrExit } from './config'
 export { withDeadline } from './deadline'
 export * from './errors'

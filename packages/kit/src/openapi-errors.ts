@@ -12,7 +12,7 @@
  * coercion); a JSON body only takes JSON integers, so the document says `integer`. And a body's
  * free-text strings say what the body reader enforces: no U+0000 (Postgres text cannot hold it).
  */
-import type { OpenAPIDocument } from './openapi'
+import type { OpenAPIDocument } from './openapi-transforms'
 
 interface OpenAPIResponse {
   description?: string
