@@ -91,15 +91,19 @@ cat >"$inserts" <<SQL
 BEGIN;
 WITH t AS (SELECT lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') AS h)
 INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key,
-                    accepted_at, confirmed_at)
+                    accepted_at, confirmed_at, pay_by)
 SELECT (substr(h, 1, 8) || '-' || substr(h, 9, 4) || substr(gen_random_uuid()::text, 14))::uuid,
-       '$scratch_deal', '$user', 1, 100, 'confirmed', gen_random_uuid()::text, now(), now()
-FROM t, generate_series(1, $batch)
+       d.id, '$user', 1, 100, 'confirmed', gen_random_uuid()::text, now(), now(),
+       now() + make_interval(secs => d.hold_seconds)
+FROM t, generate_series(1, $batch), deals d
+WHERE d.id = '$scratch_deal'
 ON CONFLICT DO NOTHING;
 UPDATE deals SET stock_remaining = stock_remaining - $batch WHERE id = '$scratch_deal';
 COMMIT;
 SQL
-rows=$(($(pgbench_tps "$inserts" 1) * batch))
+insert_tps=$(pgbench_tps "$inserts" 1)
+[[ -n "$insert_tps" ]] || { echo "limits: the batched-insert script failed (run it with psql to see why)" >&2; exit 1; }
+rows=$((insert_tps * batch))
 echo "limits: postgres batched inserts ${rows} orders/s (pgbench, 1 connection, ${batch} per transaction)" >&2
 
 printf '{"redisReservePerSecond": %s, "postgresHotRowPerSecond": %s, "postgresBatchInsertRowsPerSecond": %s}\n' \
