@@ -201,46 +201,57 @@ RETURNING id, deal_id, user_id, quantity, unit_price, status, accepted_at, creat
 -- ---------------------------------------------------------------------------------------------
 -- Orders: the Kafka consumer (Phase 2), one transaction per batch
 
--- Locks the batch's deals in id order (no deadlock between two consumers) and reads what is
--- left, so the batch can tell which orders still fit.
--- name: LockDeals :many
-SELECT id, stock_remaining
-FROM deals
-WHERE id = ANY (@ids::uuid[])
-ORDER BY id
-FOR UPDATE;
+-- What Postgres has for a batch, in one round trip: its deals, locked in id order (no deadlock
+-- between two consumers) with the stock they have left (kind `deal`), the users it names that
+-- exist (`user`) and the orders of it already written (`order`, a redelivery).
+-- name: LockBatchState :many
+WITH locked AS (
+  SELECT d.id, d.stock_remaining
+  FROM deals d
+  WHERE d.id = ANY (@deal_ids::uuid[])
+  ORDER BY d.id
+  FOR UPDATE
+)
+SELECT 'deal'::text AS kind, l.id, l.stock_remaining FROM locked l
+UNION ALL
+SELECT 'user'::text, u.id, NULL::int FROM users u WHERE u.id = ANY (@user_ids::uuid[])
+UNION ALL
+SELECT 'order'::text, o.id, NULL::int FROM orders o WHERE o.id = ANY (@order_ids::uuid[]);
 
--- name: ExistingUserIds :many
-SELECT id FROM users WHERE id = ANY (@ids::uuid[]);
-
--- name: ExistingOrderIds :many
-SELECT id FROM orders WHERE id = ANY (@ids::uuid[]);
-
--- Inserts a batch; an order already there (a redelivered event) is skipped, and only the
--- rows inserted now come back, so only they move the stock. The arrays are zipped by unnest
--- calls side by side in one select list (Postgres runs them in lockstep), not by the
--- multi-argument `unnest(a, b, ...)`, which sqlc's catalog does not know.
+-- Inserts a batch and takes the stock of what it inserted, in one statement: an order already
+-- there (a redelivered event) is skipped, and only the rows inserted now come back and move their
+-- deal's stock_remaining (the confirmed ones). The arrays are zipped by unnest calls side by side
+-- in one select list (Postgres runs them in lockstep), not by the multi-argument
+-- `unnest(a, b, ...)`, which sqlc's catalog does not know.
 -- name: InsertOrders :many
-INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at, confirmed_at, pay_by)
-SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.idempotency_key, o.accepted_at,
-       CASE WHEN o.status = 'confirmed' THEN now() END,
-       o.accepted_at + make_interval(secs => d.hold_seconds)
-FROM (
-  SELECT unnest(@ids::uuid[]) AS id, unnest(@deal_ids::uuid[]) AS deal_id,
-         unnest(@user_ids::uuid[]) AS user_id, unnest(@quantities::int[]) AS quantity,
-         unnest(@unit_prices::int[]) AS unit_price, unnest(@statuses::text[]) AS status,
-         unnest(@idempotency_keys::text[]) AS idempotency_key,
-         unnest(@accepted_ats::timestamptz[]) AS accepted_at
-) AS o
-LEFT JOIN deals d ON d.id = o.deal_id -- no deal: pay_by NULL fails the batch, as its foreign key would
-ON CONFLICT DO NOTHING
-RETURNING id, deal_id, quantity, status;
-
--- name: TakeDealStockBatch :exec
-UPDATE deals AS d
-SET stock_remaining = d.stock_remaining - s.quantity
-FROM (SELECT unnest(@deal_ids::uuid[]) AS id, unnest(@quantities::int[]) AS quantity) AS s
-WHERE d.id = s.id;
+WITH inserted AS (
+  INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at, confirmed_at, pay_by)
+  SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.idempotency_key, o.accepted_at,
+         CASE WHEN o.status = 'confirmed' THEN now() END,
+         o.accepted_at + make_interval(secs => d.hold_seconds)
+  FROM (
+    SELECT unnest(@ids::uuid[]) AS id, unnest(@deal_ids::uuid[]) AS deal_id,
+           unnest(@user_ids::uuid[]) AS user_id, unnest(@quantities::int[]) AS quantity,
+           unnest(@unit_prices::int[]) AS unit_price, unnest(@statuses::text[]) AS status,
+           unnest(@idempotency_keys::text[]) AS idempotency_key,
+           unnest(@accepted_ats::timestamptz[]) AS accepted_at
+  ) AS o
+  LEFT JOIN deals d ON d.id = o.deal_id -- no deal: pay_by NULL fails the batch, as its foreign key would
+  ON CONFLICT DO NOTHING
+  RETURNING id, deal_id, quantity, status
+), taken AS (
+  UPDATE deals AS d
+  SET stock_remaining = d.stock_remaining - t.quantity
+  FROM (
+    SELECT i.deal_id, sum(i.quantity)::int AS quantity
+    FROM inserted i
+    WHERE i.status = 'confirmed'
+    GROUP BY i.deal_id
+  ) AS t
+  WHERE d.id = t.deal_id
+  RETURNING d.id
+)
+SELECT i.id FROM inserted i;
 
 -- ---------------------------------------------------------------------------------------------
 -- Orders: the reconciler

@@ -42,14 +42,23 @@ export async function applyOrders(
 /** The batch's deals (locked, with their stock left), known users and orders already written. */
 async function whatPostgresHas(tx: TransactionSql, events: OrderAccepted[], queries: Queries) {
   const unique = <T>(values: T[]) => [...new Set(values)]
-  const deals = await queries.lockDeals(tx, { ids: unique(events.map((e) => e.dealId)) })
-  const users = await queries.existingUserIds(tx, { ids: unique(events.map((e) => e.userId)) })
-  const orders = await queries.existingOrderIds(tx, { ids: events.map((e) => e.orderId) })
-  return {
-    stockLeft: new Map(deals.map((deal) => [deal.id, deal.stockRemaining])),
-    users: new Set(users.map((user) => user.id)),
-    existing: new Set(orders.map((order) => order.id)),
+  const rows = await queries.lockBatchState(tx, {
+    dealIds: unique(events.map((e) => e.dealId)),
+    userIds: unique(events.map((e) => e.userId)),
+    orderIds: events.map((e) => e.orderId),
+  })
+  const has = {
+    stockLeft: new Map<string, number>(),
+    users: new Set<string>(),
+    existing: new Set<string>(),
   }
+  for (const { kind, id, stockRemaining } of rows) {
+    if (id === null) continue
+    if (kind === 'deal') has.stockLeft.set(id, stockRemaining ?? 0)
+    else if (kind === 'user') has.users.add(id)
+    else has.existing.add(id)
+  }
+  return has
 }
 
 /** Each event as a row to insert (confirmed while the stock covers it), poison or a duplicate. */
@@ -77,6 +86,7 @@ function judge(
   return rows
 }
 
+/** Inserts the rows; the same statement takes the stock of the confirmed rows inserted now. */
 async function insertAndTakeStock(
   tx: TransactionSql,
   rows: Row[],
@@ -94,26 +104,11 @@ async function insertAndTakeStock(
     // ISO strings: postgres.js cannot serialise a Date[] into timestamptz[].
     acceptedAts: rows.map((r) => r.acceptedAt),
   })
-  // Only rows inserted now move the stock (a conflicting row inserted nothing).
+  // A conflicting row inserted nothing (and took no stock): a duplicate.
   const insertedIds = new Set(inserted.map((row) => row.id))
-  const taken = new Map<string, number>()
-  for (const row of rows) {
-    if (!insertedIds.has(row.orderId)) {
-      result.duplicates++
-      continue
-    }
-    const { status, ...event } = row
-    if (status === 'confirmed') {
-      result.confirmed.push(event)
-      taken.set(row.dealId, (taken.get(row.dealId) ?? 0) + row.quantity)
-    } else {
-      result.rejected.push(event)
-    }
-  }
-  if (taken.size > 0) {
-    await queries.takeDealStockBatch(tx, {
-      dealIds: [...taken.keys()],
-      quantities: [...taken.values()],
-    })
+  for (const { status, ...event } of rows) {
+    if (!insertedIds.has(event.orderId)) result.duplicates++
+    else if (status === 'confirmed') result.confirmed.push(event)
+    else result.rejected.push(event)
   }
 }

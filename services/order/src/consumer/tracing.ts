@@ -48,7 +48,7 @@ export class ConsumerTelemetry {
 
   /**
    * The batch's Postgres transaction as a span, and each statement in it as a child named by its
-   * db/query.sql name (LockDeals, InsertOrders, ...). Tracing off: the plain query functions.
+   * db/query.sql name (LockBatchState, InsertOrders). Tracing off: the plain query functions.
    */
   applyInTransaction(sql: Sql, events: OrderAccepted[], parent: TraceContext) {
     if (!this.telemetry.enabled) return sql.begin((tx) => applyOrders(tx, events))

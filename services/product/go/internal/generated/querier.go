@@ -29,8 +29,6 @@ type Querier interface {
 	DealOrderTotals(ctx context.Context, dealID uuid.UUID) (DealOrderTotalsRow, error)
 	// The most units any one buyer of the deal holds or has paid for (the per-user limit's count).
 	DealTopBuyerUnits(ctx context.Context, dealID uuid.UUID) (int32, error)
-	ExistingOrderIds(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error)
-	ExistingUserIds(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error)
 	GetDeal(ctx context.Context, id uuid.UUID) (GetDealRow, error)
 	// The deal as a purchase sees it, with the window judged by the database clock.
 	GetDealForPurchase(ctx context.Context, id uuid.UUID) (GetDealForPurchaseRow, error)
@@ -59,11 +57,12 @@ type Querier interface {
 	GetUserByEmail(ctx context.Context, email string) (User, error)
 	GetUserById(ctx context.Context, id uuid.UUID) (GetUserByIdRow, error)
 	InsertConfirmedOrder(ctx context.Context, arg InsertConfirmedOrderParams) (InsertConfirmedOrderRow, error)
-	// Inserts a batch; an order already there (a redelivered event) is skipped, and only the
-	// rows inserted now come back, so only they move the stock. The arrays are zipped by unnest
-	// calls side by side in one select list (Postgres runs them in lockstep), not by the
-	// multi-argument `unnest(a, b, ...)`, which sqlc's catalog does not know.
-	InsertOrders(ctx context.Context, arg InsertOrdersParams) ([]InsertOrdersRow, error)
+	// Inserts a batch and takes the stock of what it inserted, in one statement: an order already
+	// there (a redelivered event) is skipped, and only the rows inserted now come back and move their
+	// deal's stock_remaining (the confirmed ones). The arrays are zipped by unnest calls side by side
+	// in one select list (Postgres runs them in lockstep), not by the multi-argument
+	// `unnest(a, b, ...)`, which sqlc's catalog does not know.
+	InsertOrders(ctx context.Context, arg InsertOrdersParams) ([]uuid.UUID, error)
 	// ---------------------------------------------------------------------------------------------
 	// Refresh tokens: stored as SHA-256 hashes, rotated on every use, revoked per family.
 	InsertRefreshToken(ctx context.Context, arg InsertRefreshTokenParams) error
@@ -91,15 +90,16 @@ type Querier interface {
 	// Keyset pagination, newest first: order ids are UUIDv7, so id order is time order.
 	ListUserOrders(ctx context.Context, arg ListUserOrdersParams) ([]ListUserOrdersRow, error)
 	// ---------------------------------------------------------------------------------------------
+	// Orders: the Kafka consumer (Phase 2), one transaction per batch
+	// What Postgres has for a batch, in one round trip: its deals, locked in id order (no deadlock
+	// between two consumers) with the stock they have left (kind `deal`), the users it names that
+	// exist (`user`) and the orders of it already written (`order`, a redelivery).
+	LockBatchState(ctx context.Context, arg LockBatchStateParams) ([]LockBatchStateRow, error)
+	// ---------------------------------------------------------------------------------------------
 	// Orders: the sync-mode purchase (Phase 1), one transaction per purchase
 	// Serialises purchases of one user on one deal, so the per-user limit and the idempotency
 	// check cannot both pass for two concurrent requests. Other buyers are not blocked by it.
 	LockDealBuyer(ctx context.Context, arg LockDealBuyerParams) error
-	// ---------------------------------------------------------------------------------------------
-	// Orders: the Kafka consumer (Phase 2), one transaction per batch
-	// Locks the batch's deals in id order (no deadlock between two consumers) and reads what is
-	// left, so the batch can tell which orders still fit.
-	LockDeals(ctx context.Context, ids []uuid.UUID) ([]LockDealsRow, error)
 	// Held orders past their payBy, oldest first; rows another expiry job holds are skipped, so
 	// several instances share the work without waiting on each other.
 	LockExpiredOrders(ctx context.Context, limit int32) ([]uuid.UUID, error)
@@ -138,7 +138,6 @@ type Querier interface {
 	// The conditional decrement: no row when the stock does not cover the quantity, so two
 	// concurrent buyers of the last unit cannot both succeed (the row lock orders them).
 	TakeDealStock(ctx context.Context, arg TakeDealStockParams) (int32, error)
-	TakeDealStockBatch(ctx context.Context, arg TakeDealStockBatchParams) error
 	// A field left NULL keeps its value.
 	UpdateProduct(ctx context.Context, arg UpdateProductParams) (Product, error)
 	// Only a deal that has not started can change; a NULL keeps the field. Before the start no

@@ -228,54 +228,6 @@ func (q *Queries) DealTopBuyerUnits(ctx context.Context, dealID uuid.UUID) (int3
 	return units, err
 }
 
-const existingOrderIds = `-- name: ExistingOrderIds :many
-SELECT id FROM orders WHERE id = ANY ($1::uuid[])
-`
-
-func (q *Queries) ExistingOrderIds(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
-	rows, err := q.db.Query(ctx, existingOrderIds, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []uuid.UUID
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		items = append(items, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const existingUserIds = `-- name: ExistingUserIds :many
-SELECT id FROM users WHERE id = ANY ($1::uuid[])
-`
-
-func (q *Queries) ExistingUserIds(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
-	rows, err := q.db.Query(ctx, existingUserIds, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []uuid.UUID
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		items = append(items, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const getDeal = `-- name: GetDeal :one
 SELECT id, product_id, price, stock, stock_remaining, per_user_limit, starts_at, ends_at, created_at, hold_seconds
 FROM deals
@@ -614,20 +566,34 @@ func (q *Queries) InsertConfirmedOrder(ctx context.Context, arg InsertConfirmedO
 }
 
 const insertOrders = `-- name: InsertOrders :many
-INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at, confirmed_at, pay_by)
-SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.idempotency_key, o.accepted_at,
-       CASE WHEN o.status = 'confirmed' THEN now() END,
-       o.accepted_at + make_interval(secs => d.hold_seconds)
-FROM (
-  SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS deal_id,
-         unnest($3::uuid[]) AS user_id, unnest($4::int[]) AS quantity,
-         unnest($5::int[]) AS unit_price, unnest($6::text[]) AS status,
-         unnest($7::text[]) AS idempotency_key,
-         unnest($8::timestamptz[]) AS accepted_at
-) AS o
-LEFT JOIN deals d ON d.id = o.deal_id -- no deal: pay_by NULL fails the batch, as its foreign key would
-ON CONFLICT DO NOTHING
-RETURNING id, deal_id, quantity, status
+WITH inserted AS (
+  INSERT INTO orders (id, deal_id, user_id, quantity, unit_price, status, idempotency_key, accepted_at, confirmed_at, pay_by)
+  SELECT o.id, o.deal_id, o.user_id, o.quantity, o.unit_price, o.status, o.idempotency_key, o.accepted_at,
+         CASE WHEN o.status = 'confirmed' THEN now() END,
+         o.accepted_at + make_interval(secs => d.hold_seconds)
+  FROM (
+    SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS deal_id,
+           unnest($3::uuid[]) AS user_id, unnest($4::int[]) AS quantity,
+           unnest($5::int[]) AS unit_price, unnest($6::text[]) AS status,
+           unnest($7::text[]) AS idempotency_key,
+           unnest($8::timestamptz[]) AS accepted_at
+  ) AS o
+  LEFT JOIN deals d ON d.id = o.deal_id -- no deal: pay_by NULL fails the batch, as its foreign key would
+  ON CONFLICT DO NOTHING
+  RETURNING id, deal_id, quantity, status
+), taken AS (
+  UPDATE deals AS d
+  SET stock_remaining = d.stock_remaining - t.quantity
+  FROM (
+    SELECT i.deal_id, sum(i.quantity)::int AS quantity
+    FROM inserted i
+    WHERE i.status = 'confirmed'
+    GROUP BY i.deal_id
+  ) AS t
+  WHERE d.id = t.deal_id
+  RETURNING d.id
+)
+SELECT i.id FROM inserted i
 `
 
 type InsertOrdersParams struct {
@@ -641,18 +607,12 @@ type InsertOrdersParams struct {
 	AcceptedAts     []time.Time
 }
 
-type InsertOrdersRow struct {
-	ID       uuid.UUID
-	DealID   uuid.UUID
-	Quantity int32
-	Status   string
-}
-
-// Inserts a batch; an order already there (a redelivered event) is skipped, and only the
-// rows inserted now come back, so only they move the stock. The arrays are zipped by unnest
-// calls side by side in one select list (Postgres runs them in lockstep), not by the
-// multi-argument `unnest(a, b, ...)`, which sqlc's catalog does not know.
-func (q *Queries) InsertOrders(ctx context.Context, arg InsertOrdersParams) ([]InsertOrdersRow, error) {
+// Inserts a batch and takes the stock of what it inserted, in one statement: an order already
+// there (a redelivered event) is skipped, and only the rows inserted now come back and move their
+// deal's stock_remaining (the confirmed ones). The arrays are zipped by unnest calls side by side
+// in one select list (Postgres runs them in lockstep), not by the multi-argument
+// `unnest(a, b, ...)`, which sqlc's catalog does not know.
+func (q *Queries) InsertOrders(ctx context.Context, arg InsertOrdersParams) ([]uuid.UUID, error) {
 	rows, err := q.db.Query(ctx, insertOrders,
 		arg.Ids,
 		arg.DealIds,
@@ -667,18 +627,13 @@ func (q *Queries) InsertOrders(ctx context.Context, arg InsertOrdersParams) ([]I
 		return nil, err
 	}
 	defer rows.Close()
-	var items []InsertOrdersRow
+	var items []uuid.UUID
 	for rows.Next() {
-		var i InsertOrdersRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.DealID,
-			&i.Quantity,
-			&i.Status,
-		); err != nil {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		items = append(items, i)
+		items = append(items, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -1121,6 +1076,59 @@ func (q *Queries) ListUserOrders(ctx context.Context, arg ListUserOrdersParams) 
 	return items, nil
 }
 
+const lockBatchState = `-- name: LockBatchState :many
+
+WITH locked AS (
+  SELECT d.id, d.stock_remaining
+  FROM deals d
+  WHERE d.id = ANY ($1::uuid[])
+  ORDER BY d.id
+  FOR UPDATE
+)
+SELECT 'deal'::text AS kind, l.id, l.stock_remaining FROM locked l
+UNION ALL
+SELECT 'user'::text, u.id, NULL::int FROM users u WHERE u.id = ANY ($2::uuid[])
+UNION ALL
+SELECT 'order'::text, o.id, NULL::int FROM orders o WHERE o.id = ANY ($3::uuid[])
+`
+
+type LockBatchStateParams struct {
+	DealIds  []uuid.UUID
+	UserIds  []uuid.UUID
+	OrderIds []uuid.UUID
+}
+
+type LockBatchStateRow struct {
+	Kind           string
+	ID             uuid.UUID
+	StockRemaining int32
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orders: the Kafka consumer (Phase 2), one transaction per batch
+// What Postgres has for a batch, in one round trip: its deals, locked in id order (no deadlock
+// between two consumers) with the stock they have left (kind `deal`), the users it names that
+// exist (`user`) and the orders of it already written (`order`, a redelivery).
+func (q *Queries) LockBatchState(ctx context.Context, arg LockBatchStateParams) ([]LockBatchStateRow, error) {
+	rows, err := q.db.Query(ctx, lockBatchState, arg.DealIds, arg.UserIds, arg.OrderIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LockBatchStateRow
+	for rows.Next() {
+		var i LockBatchStateRow
+		if err := rows.Scan(&i.Kind, &i.ID, &i.StockRemaining); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockDealBuyer = `-- name: LockDealBuyer :exec
 
 SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 0))
@@ -1138,44 +1146,6 @@ type LockDealBuyerParams struct {
 func (q *Queries) LockDealBuyer(ctx context.Context, arg LockDealBuyerParams) error {
 	_, err := q.db.Exec(ctx, lockDealBuyer, arg.DealID, arg.UserID)
 	return err
-}
-
-const lockDeals = `-- name: LockDeals :many
-
-SELECT id, stock_remaining
-FROM deals
-WHERE id = ANY ($1::uuid[])
-ORDER BY id
-FOR UPDATE
-`
-
-type LockDealsRow struct {
-	ID             uuid.UUID
-	StockRemaining int32
-}
-
-// ---------------------------------------------------------------------------------------------
-// Orders: the Kafka consumer (Phase 2), one transaction per batch
-// Locks the batch's deals in id order (no deadlock between two consumers) and reads what is
-// left, so the batch can tell which orders still fit.
-func (q *Queries) LockDeals(ctx context.Context, ids []uuid.UUID) ([]LockDealsRow, error) {
-	rows, err := q.db.Query(ctx, lockDeals, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []LockDealsRow
-	for rows.Next() {
-		var i LockDealsRow
-		if err := rows.Scan(&i.ID, &i.StockRemaining); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 const lockExpiredOrders = `-- name: LockExpiredOrders :many
@@ -1555,23 +1525,6 @@ func (q *Queries) TakeDealStock(ctx context.Context, arg TakeDealStockParams) (i
 	var stock_remaining int32
 	err := row.Scan(&stock_remaining)
 	return stock_remaining, err
-}
-
-const takeDealStockBatch = `-- name: TakeDealStockBatch :exec
-UPDATE deals AS d
-SET stock_remaining = d.stock_remaining - s.quantity
-FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::int[]) AS quantity) AS s
-WHERE d.id = s.id
-`
-
-type TakeDealStockBatchParams struct {
-	DealIds    []uuid.UUID
-	Quantities []int32
-}
-
-func (q *Queries) TakeDealStockBatch(ctx context.Context, arg TakeDealStockBatchParams) error {
-	_, err := q.db.Exec(ctx, takeDealStockBatch, arg.DealIds, arg.Quantities)
-	return err
 }
 
 const updateProduct = `-- name: UpdateProduct :one
