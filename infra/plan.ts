@@ -53,7 +53,7 @@ export function planStack(options: StackOptions): PlannedProcess[] {
   const urlOf = (name: ProcessName) =>
     left.has(name) ? (options.absentUrl ?? localUrl(1)) : localUrl(options.port(name))
 
-  const planned = processNames
+  const once = processNames
     .filter((name) => !left.has(name))
     .map((name) => {
       const info = processes[name]
@@ -90,9 +90,7 @@ export function planStack(options: StackOptions): PlannedProcess[] {
       }
       return planned
     })
-  return options.topology === 'cluster'
-    ? planned.flatMap((one) => withSecond(one, options))
-    : planned
+  return options.topology === 'cluster' ? once.flatMap((one) => withSecond(one, options)) : once
 }
 
 /** A process and, when it has a `second`, its twin: same upstreams, its own port and `env`. */
