@@ -19,6 +19,17 @@ export PGDATABASE      ?= flashdeal
 export REDIS_PORT      ?= 6379
 export KAFKA_PORT      ?= 9092
 export KAFKA_CONTROLLER_PORT ?= 9093
+# TOPOLOGY=cluster (`TOPOLOGY=cluster make dev`): the Redis Cluster and the three Kafka brokers
+# that infra/local starts on these ports, and two gateways, relays and consumers (scripts/stack.ts).
+ifeq ($(TOPOLOGY),cluster)
+# three_nodes PORT: 127.0.0.1:PORT,127.0.0.1:PORT+1,127.0.0.1:PORT+2
+three_nodes = $(shell p=$(1); echo 127.0.0.1:$$p,127.0.0.1:$$((p + 1)),127.0.0.1:$$((p + 2)))
+export TOPOLOGY
+export REDIS_CLUSTER_PORT ?= 7000
+export KAFKA_CLUSTER_PORT ?= 9192
+export REDIS_CLUSTER_NODES ?= $(call three_nodes,$(REDIS_CLUSTER_PORT))
+export KAFKA_BROKERS ?= $(call three_nodes,$(KAFKA_CLUSTER_PORT))
+endif
 export DATABASE_URL    ?= postgres://$(PGUSER):$(PGPASSWORD)@127.0.0.1:$(PGPORT)/$(PGDATABASE)
 export REDIS_URL       ?= redis://127.0.0.1:$(REDIS_PORT)
 export KAFKA_BROKERS   ?= 127.0.0.1:$(KAFKA_PORT)

@@ -1,7 +1,8 @@
 /**
  * The processes of flash-deal, written once: the file each one runs, the port `make dev` gives
  * it and the variable that moves it, the other processes it is pointed at, where it answers
- * ready, and when it runs at all. Read by `scripts/stack.ts` (`make dev`, `make test`'s stacks,
+ * ready, when it runs at all, and whether `TOPOLOGY=cluster` runs two (`infra/plan.ts` turns it
+ * into a stack's processes). Read by `scripts/stack.ts` (`make dev`, `make test`'s stacks,
  * each service's `bun run dev`), the system-test harness (`tests/system/src/harness.ts`), the
  * newcomer test and the benches (`scripts/bench/*.sh`, through `bun infra/processes.ts shell`).
  * A moved entry file is a one-line change here.
@@ -29,6 +30,8 @@ export interface ProcessInfo {
   upstreams?: Record<string, ProcessName>
   /** When it runs; unset: always, in both purchase modes and every runtime. */
   only?: string
+  /** Stateless: `TOPOLOGY=cluster` runs a second one on this port (and variable), with `env`. */
+  second?: { port: number; portVar: string; env?: Record<string, string> }
 }
 
 export const processes: Record<ProcessName, ProcessInfo> = {
@@ -64,12 +67,16 @@ export const processes: Record<ProcessName, ProcessInfo> = {
     port: 8084,
     portVar: 'RELAY_PORT',
     dev: { folder: 'services/order', script: 'dev:relay' },
+    // Its own consumer name in the outboxes' groups: the two relays share the pending entries.
+    second: { port: 8094, portVar: 'RELAY_2_PORT', env: { RELAY_NAME: 'relay-2' } },
   },
   consumer: {
     entry: 'services/order/src/consumer/main.ts',
     port: 8085,
     portVar: 'CONSUMER_PORT',
     dev: { folder: 'services/order', script: 'dev:consumer' },
+    // The same consumer group: the two split the partitions.
+    second: { port: 8095, portVar: 'CONSUMER_2_PORT' },
   },
   // The card processor the order service charges through (a sandbox with a real provider's shape).
   'payment-sandbox': {
@@ -84,6 +91,7 @@ export const processes: Record<ProcessName, ProcessInfo> = {
     portVar: 'GATEWAY_PORT',
     dev: { folder: 'services/gateway', script: 'dev' },
     upstreams: { AUTH_URL: 'auth', PRODUCT_URL: 'product', ORDER_URL: 'order' },
+    second: { port: 8090, portVar: 'GATEWAY_2_PORT' },
   },
 }
 
@@ -106,6 +114,8 @@ export const variants = {
   productInGo: { build: 'services/product/go/build.sh' },
 }
 
+export const localUrl = (port: number) => `http://127.0.0.1:${port}`
+
 /** Programs the scripts run besides the processes (one line to change when one moves). */
 export const tools = {
   createTopics: 'services/order/src/cli/create-topics.ts',
@@ -114,82 +124,6 @@ export const tools = {
   benchCheck: 'services/order/src/cli/bench-check.ts',
   /** The bench's ceiling: an Elysia route that does nothing. */
   hello: 'services/gateway/src/cli/hello.ts',
-}
-
-export interface StackOptions {
-  /** The port of each process of this stack. */
-  port: (name: ProcessName) => number
-  gatewayRuntime?: 'bun' | 'workerd'
-  productImpl?: 'ts' | 'go'
-  redisDriver?: string
-  /** An Upstash endpoint of one's own; without it the gateway's adapter gets the local emulator. */
-  upstashUrl?: string
-  upstashToken?: string
-  /** Processes this stack does not run; an upstream left out is given `absentUrl`. */
-  without?: ProcessName[]
-  absentUrl?: string
-}
-
-/** One process of a stack, resolved: what to run, on which port, with which variables. */
-export interface PlannedProcess {
-  name: ProcessName
-  entry: string
-  /** Run this script first; its output is the command (the Go product service). */
-  build?: string
-  port: number
-  env: Record<string, string>
-  watch: boolean
-  readyUrl: string
-}
-
-export const localUrl = (port: number) => `http://127.0.0.1:${port}`
-
-/** The processes of one stack, in start order, for a mode of running it. */
-export function planStack(options: StackOptions): PlannedProcess[] {
-  const edge = options.gatewayRuntime === 'workerd'
-  const upstash = (edge || options.redisDriver === 'upstash') && !options.upstashUrl
-  const token = options.upstashToken ?? 'local-upstash-token'
-  const left = new Set(options.without ?? [])
-  if (!upstash) left.add('upstash')
-  const urlOf = (name: ProcessName) =>
-    left.has(name) ? (options.absentUrl ?? localUrl(1)) : localUrl(options.port(name))
-
-  return processNames
-    .filter((name) => !left.has(name))
-    .map((name) => {
-      const info = processes[name]
-      const port = options.port(name)
-      const env: Record<string, string> = { PORT: String(port) }
-      for (const [variable, upstream] of Object.entries(info.upstreams ?? {})) {
-        env[variable] = urlOf(upstream)
-      }
-      const planned: PlannedProcess = {
-        name,
-        entry: info.entry,
-        port,
-        env,
-        watch: true,
-        readyUrl: `${localUrl(port)}${readyPath}`,
-      }
-      if (name === 'upstash') env.URS_TOKEN = token
-      // Checkout: the sandbox signs its events to the order service's webhook endpoint.
-      if (name === 'payment-sandbox')
-        env.PAYMENT_WEBHOOK_URL = `${urlOf('order')}/webhooks/payments`
-      if (name === 'gateway' && upstash) {
-        env.UPSTASH_REDIS_REST_URL = urlOf('upstash')
-        env.UPSTASH_REDIS_REST_TOKEN = token
-      }
-      if (name === 'gateway' && edge) {
-        Object.assign(env, variants.gatewayOnWorkerd.env)
-        planned.entry = variants.gatewayOnWorkerd.entry
-        planned.watch = variants.gatewayOnWorkerd.watch
-      }
-      if (name === 'product' && options.productImpl === 'go') {
-        planned.build = variants.productInGo.build
-        planned.watch = false
-      }
-      return planned
-    })
 }
 
 /**

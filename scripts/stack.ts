@@ -7,24 +7,24 @@
  * from GATEWAY_PORT, AUTH_PORT, PRODUCT_PORT, ORDER_PORT (defaults 8080-8083), RELAY_PORT,
  * CONSUMER_PORT (8084, 8085: the health endpoints of the two order workers) and UPSTASH_PORT
  * (8079, the local Upstash emulator when the gateway needs one); everything else (DATABASE_URL, REDIS_URL, KAFKA_BROKERS, ORDER_MODE, ...) is passed through.
+ * TOPOLOGY=cluster adds a second gateway, relay and consumer (GATEWAY_2_PORT 8090, RELAY_2_PORT
+ * 8094, CONSUMER_2_PORT 8095).
  * INTERNAL_AUTH_SECRET (the gateway's service-to-service key) gets a dev value when unset.
  *
  * `--only <name>` runs one of them exactly as the whole stack would (same working directory, so
  * the same `.env` and `.state/keys`; same ports and upstream URLs): each service's `bun run dev`.
  */
 import type { Subprocess } from 'bun'
-import {
-  localUrl as local,
-  type PlannedProcess,
-  type ProcessName,
-  planStack,
-  processes,
-  waitReady,
-} from '../infra/processes'
+import { type PlannedProcess, planStack } from '../infra/plan'
+import { localUrl as local, type ProcessName, processes, waitReady } from '../infra/processes'
 
 const root = new URL('..', import.meta.url).pathname
 const env = process.env
 const port = (name: ProcessName) => Number(env[processes[name].portVar] ?? processes[name].port)
+const secondPort = (name: ProcessName) => {
+  const second = processes[name].second
+  return Number((second && env[second.portVar]) ?? second?.port)
+}
 const watch = process.argv.includes('--watch')
 // The same dev value as .env.example; production sets its own (the services refuse to start
 // without one).
@@ -41,8 +41,16 @@ if (productImpl !== 'ts' && productImpl !== 'go') {
 // REDIS_DRIVER=upstash (or workerd) without an Upstash endpoint: the local Upstash emulator runs
 // over the same Redis, so the HTTP adapter can be tried on a laptop.
 const edge = env.GATEWAY_RUNTIME === 'workerd'
+// TOPOLOGY=cluster: two gateways, relays and consumers on the Redis and Kafka clusters (the
+// Makefile sets REDIS_CLUSTER_NODES and the three brokers' KAFKA_BROKERS).
+const topology = env.TOPOLOGY ?? 'single'
+if (topology !== 'single' && topology !== 'cluster') {
+  throw new Error(`stack: TOPOLOGY must be single or cluster (got ${env.TOPOLOGY})`)
+}
 const specs = planStack({
   port,
+  topology,
+  secondPort,
   gatewayRuntime: edge ? 'workerd' : 'bun',
   productImpl,
   redisDriver: env.REDIS_DRIVER,
@@ -62,7 +70,7 @@ for (const spec of specs) {
 const onlyIndex = process.argv.indexOf('--only')
 const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined
 if (onlyIndex >= 0) {
-  const names: string[] = specs.map((spec) => spec.name)
+  const names: string[] = specs.map((spec) => spec.label)
   if (!only || !names.includes(only)) {
     console.error(`stack: --only takes one of ${names.join(', ')} (got ${only ?? 'nothing'})`)
     process.exit(2)
@@ -71,12 +79,12 @@ if (onlyIndex >= 0) {
   specs.splice(
     0,
     specs.length,
-    ...specs.filter((s) => s.name === only || (only === 'gateway' && s.name === 'upstash')),
+    ...specs.filter((s) => s.label === only || (only === 'gateway' && s.name === 'upstash')),
   )
 }
 
 const colours = [36, 35, 33, 32, 34, 31]
-const width = Math.max(...specs.map((spec) => spec.name.length))
+const width = Math.max(...specs.map((spec) => spec.label.length))
 const children: { spec: PlannedProcess; child: Subprocess }[] = []
 let stopping = false
 
@@ -97,7 +105,7 @@ async function pipe(stream: ReadableStream<Uint8Array>, prefix: string, sink: No
 
 function start(spec: PlannedProcess, index: number) {
   const colour = process.stdout.isTTY ? colours[index % colours.length] : undefined
-  const label = spec.name.padEnd(width)
+  const label = spec.label.padEnd(width)
   const prefix = colour ? `\x1b[${colour}m${label} |\x1b[0m` : `${label} |`
   // This very Bun, not whichever `bun` the PATH finds (under `bun run` there may be none).
   const command = commands.get(spec.name) ?? [
@@ -121,7 +129,7 @@ function start(spec: PlannedProcess, index: number) {
   void pipe(child.stderr, prefix, process.stderr)
   void child.exited.then((code) => {
     if (stopping) return
-    console.error(`stack: ${spec.name} exited with code ${code}; stopping the others`)
+    console.error(`stack: ${spec.label} exited with code ${code}; stopping the others`)
     void stop(1)
   })
   children.push({ spec, child })
@@ -131,7 +139,7 @@ async function ready(spec: PlannedProcess) {
   try {
     await waitReady(spec.readyUrl, { timeoutMs: readyTimeoutMs, intervalMs: 250 })
   } catch (error) {
-    throw new Error(`${spec.name} was not ready on port ${spec.port}: ${(error as Error).message}`)
+    throw new Error(`${spec.label} was not ready on port ${spec.port}: ${(error as Error).message}`)
   }
 }
 
@@ -158,7 +166,7 @@ try {
   await stop(1)
 }
 if (only) {
-  const readyUrl = specs.find((spec) => spec.name === only)?.readyUrl
+  const readyUrl = specs.find((spec) => spec.label === only)?.readyUrl
   console.log(`\nflash-deal ${only} is up: ${readyUrl}\nstack: ready\n`)
 } else {
   console.log(
@@ -166,12 +174,15 @@ if (only) {
       '',
       'flash-deal is up:',
       `  gateway   ${local(port('gateway'))}        (Swagger UI ${local(port('gateway'))}/swagger)`,
+      ...(topology === 'cluster'
+        ? [`  gateway-2 ${local(secondPort('gateway'))}        (relay-2, consumer-2 beside them)`]
+        : []),
       `  auth      ${local(port('auth'))}/swagger`,
       `  product   ${local(port('product'))}/swagger`,
       `  order     ${local(port('order'))}/swagger`,
       `  relay     ${local(port('relay'))}/health/ready     (outbox → Kafka)`,
       `  consumer  ${local(port('consumer'))}/health/ready     (Kafka → Postgres)`,
-      `  purchases ORDER_MODE=${env.ORDER_MODE ?? 'async'}, REDIS_DRIVER=${edge ? 'upstash' : (env.REDIS_DRIVER ?? 'ioredis')}${edge ? ', gateway on workerd' : ''}`,
+      `  purchases ORDER_MODE=${env.ORDER_MODE ?? 'async'}, REDIS_DRIVER=${edge ? 'upstash' : (env.REDIS_DRIVER ?? 'ioredis')}${edge ? ', gateway on workerd' : ''}, TOPOLOGY=${topology}`,
       'stack: ready',
       '',
     ].join('\n'),

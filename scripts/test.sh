@@ -12,6 +12,8 @@ root="$PWD"
 
 # shellcheck source=scripts/test-offset.sh
 source scripts/test-offset.sh
+# The single-node topology whatever the shell says (`make test-cluster` runs the cluster's).
+unset TOPOLOGY REDIS_CLUSTER_NODES
 export FLASH_STATE_DIR="$root/.state/test"
 export PGPORT="${TEST_PGPORT:-$(port 55432)}" PGUSER=flashdeal PGPASSWORD=flashdeal PGDATABASE=flashdeal
 export REDIS_PORT="${TEST_REDIS_PORT:-$(port 56379)}"

@@ -21,7 +21,8 @@ import {
   testTokens,
   uniqueSuffix,
 } from '@flash-deal/testing'
-import { type ProcessName, planStack } from '../../../infra/processes'
+import { planStack } from '../../../infra/plan'
+import type { ProcessName } from '../../../infra/processes'
 
 const defaultBase = Number(process.env.SYSTEM_TEST_PORT_BASE ?? 19080)
 /**

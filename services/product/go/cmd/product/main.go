@@ -55,7 +55,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	client, err := clients.Redis(cfg.RedisURL, logger, tel)
+	client, err := clients.Redis(cfg.RedisURL, cfg.RedisClusterNodes, logger, tel)
 	if err != nil {
 		return err
 	}

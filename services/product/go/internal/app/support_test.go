@@ -43,10 +43,19 @@ func env(name, fallback string) string {
 var (
 	databaseURL = env("DATABASE_URL", "postgres://flashdeal:flashdeal@127.0.0.1:5432/flashdeal")
 	redisURL    = env("REDIS_URL", "redis://127.0.0.1:6379")
+	// REDIS_CLUSTER_NODES set: the live Redis is that cluster (as the service reads it).
+	redisClusterNodes = clusterNodes(os.Getenv("REDIS_CLUSTER_NODES"))
 	// Nothing listens on port 1: a dependency that is down.
 	deadDatabaseURL = "postgres://flashdeal:flashdeal@127.0.0.1:1/flashdeal?connect_timeout=2"
 	deadRedisURL    = "redis://127.0.0.1:1"
 )
+
+func clusterNodes(value string) []string {
+	if value == "" {
+		return nil
+	}
+	return strings.Split(value, ",")
+}
 
 // issuer plays auth: a JWKS over HTTP and tokens signed with its current key.
 type issuer struct {
@@ -105,7 +114,7 @@ type harness struct {
 	t        *testing.T
 	handler  http.Handler
 	pool     *pgxpool.Pool
-	redis    *redis.Client
+	redis    redis.UniversalClient
 	issuer   *issuer
 	cached   *repository.Cached
 	revoked  *auth.Revocations
@@ -131,8 +140,8 @@ func openPool(t *testing.T, url string, tel *telemetry.Telemetry) *pgxpool.Pool 
 	return pool
 }
 
-func openRedis(t *testing.T, url string, tel *telemetry.Telemetry) *redis.Client {
-	client, err := clients.Redis(url, slog.Default(), tel)
+func openRedis(t *testing.T, url string, nodes []string, tel *telemetry.Telemetry) redis.UniversalClient {
+	client, err := clients.Redis(url, nodes, slog.Default(), tel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,13 +154,14 @@ func newHarness(t *testing.T, o options) *harness {
 	if o.databaseURL == "" {
 		o.databaseURL = databaseURL
 	}
+	var nodes []string
 	if o.redisURL == "" {
-		o.redisURL = redisURL
+		o.redisURL, nodes = redisURL, redisClusterNodes
 	}
 	if o.telemetry == nil {
 		o.telemetry = telemetry.Off()
 	}
-	h := &harness{t: t, pool: openPool(t, o.databaseURL, o.telemetry), redis: openRedis(t, o.redisURL, o.telemetry),
+	h := &harness{t: t, pool: openPool(t, o.databaseURL, o.telemetry), redis: openRedis(t, o.redisURL, nodes, o.telemetry),
 		issuer: newIssuer(t), logs: &bytes.Buffer{}}
 	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: h.logs}, nil))
 	keys, err := auth.RemoteJWKS(t.Context(), h.issuer.server.URL)

@@ -51,25 +51,57 @@ func Postgres(ctx context.Context, url string, tel *telemetry.Telemetry) (*pgxpo
 	return pgxpool.NewWithConfig(ctx, config)
 }
 
-// Redis is the client on url: one retry and one dial attempt per command, so a command fails
-// within about the dial timeout while Redis is down and its caller falls back or answers 503
-// (go-redis would otherwise dial five times per attempt); traced through tel.
-func Redis(url string, logger *slog.Logger, tel *telemetry.Telemetry) (*redis.Client, error) {
-	options, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, err
+// Redis is the client on url, or with clusterNodes (REDIS_CLUSTER_NODES) a Redis Cluster client
+// started from those nodes (url is then not used), as the TypeScript kit's createRedis does: one
+// retry and one dial attempt per command, so a command fails within about the dial timeout while
+// Redis is down and its caller falls back or answers 503 (go-redis would otherwise dial five
+// times per attempt); traced through tel.
+func Redis(url string, clusterNodes []string, logger *slog.Logger, tel *telemetry.Telemetry) (redis.UniversalClient, error) {
+	var client redis.UniversalClient
+	if len(clusterNodes) > 0 {
+		client = redis.NewClusterClient(ClusterOptions(clusterNodes))
+	} else {
+		options, err := SingleOptions(url)
+		if err != nil {
+			return nil, err
+		}
+		client = redis.NewClient(options)
 	}
-	options.MaxRetries = 1
-	options.DialerRetries = 1
-	options.DialTimeout = 2 * time.Second
 	UseLogger(logger)
-	client := redis.NewClient(options)
 	if err := redisotel.InstrumentTracing(client, redisotel.WithTracerProvider(tel.TracerProvider),
 		redisotel.WithDBStatement(false), redisotel.WithDialFilter(true)); err != nil {
 		_ = client.Close()
 		return nil, err
 	}
 	return client, nil
+}
+
+const (
+	maxRetries    = 1
+	dialerRetries = 1
+	dialTimeout   = 2 * time.Second
+	// A promoted replica takes over in about the cluster's node timeout: follow MOVED and
+	// CLUSTERDOWN answers a few times (with go-redis's backoff), then fail so the caller answers 503.
+	maxRedirects = 8
+)
+
+// SingleOptions: the one-node client's options from REDIS_URL.
+func SingleOptions(url string) (*redis.Options, error) {
+	options, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	options.MaxRetries = maxRetries
+	options.DialerRetries = dialerRetries
+	options.DialTimeout = dialTimeout
+	return options, nil
+}
+
+// ClusterOptions: the cluster client's options, its start-up nodes the host:port list of
+// REDIS_CLUSTER_NODES; the client learns the rest of the cluster (and each failover) from them.
+func ClusterOptions(nodes []string) *redis.ClusterOptions {
+	return &redis.ClusterOptions{Addrs: nodes, MaxRedirects: maxRedirects, MaxRetries: maxRetries,
+		DialerRetries: dialerRetries, DialTimeout: dialTimeout}
 }
 
 // redisLog is go-redis's logger (pool and reconnect notices, which it prints as plain text

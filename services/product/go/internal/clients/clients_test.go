@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,8 @@ import (
 	"flash-deal/services/product/go/internal/clients"
 	"flash-deal/services/product/go/internal/httpx"
 	"flash-deal/services/product/go/internal/telemetry"
+
+	"github.com/redis/go-redis/v9"
 )
 
 type lockedBuffer struct {
@@ -36,7 +39,7 @@ func (l *lockedBuffer) String() string {
 func TestRedisLogsAsJSONAndFailsFast(t *testing.T) {
 	out := &lockedBuffer{}
 	logger := httpx.NewLogger("info", out)
-	client, err := clients.Redis("redis://127.0.0.1:1", logger, telemetry.Off()) // nothing listens on port 1
+	client, err := clients.Redis("redis://127.0.0.1:1", nil, logger, telemetry.Off()) // nothing listens on port 1
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,5 +78,39 @@ func TestStatementName(t *testing.T) {
 		if got := clients.StatementName(sql); got != want {
 			t.Errorf("%q: %q, want %q", sql, got, want)
 		}
+	}
+}
+
+// The cluster client starts from the given nodes, with the single-node client's fail-fast
+// settings and room to follow a failover's redirections; the single-node one parses REDIS_URL.
+func TestRedisOptions(t *testing.T) {
+	nodes := []string{"127.0.0.1:27000", "127.0.0.1:27001"}
+	cluster := clients.ClusterOptions(nodes)
+	if !slices.Equal(cluster.Addrs, nodes) || cluster.MaxRetries != 1 || cluster.DialerRetries != 1 ||
+		cluster.DialTimeout != 2*time.Second || cluster.MaxRedirects != 8 {
+		t.Fatalf("cluster options %+v", cluster)
+	}
+	single, err := clients.SingleOptions("redis://127.0.0.1:6380/2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if single.Addr != "127.0.0.1:6380" || single.DB != 2 || single.MaxRetries != 1 || single.DialerRetries != 1 ||
+		single.DialTimeout != 2*time.Second {
+		t.Fatalf("single options %+v", single)
+	}
+	if _, err := clients.SingleOptions("http://127.0.0.1:6379"); err == nil {
+		t.Fatal("a non-redis URL parsed")
+	}
+}
+
+// With cluster nodes, Redis opens a cluster client (not a single-node one on the URL).
+func TestRedisOpensAClusterClient(t *testing.T) {
+	client, err := clients.Redis("redis://127.0.0.1:1", []string{"127.0.0.1:1"}, httpx.NewLogger("error", &lockedBuffer{}), telemetry.Off())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if _, ok := client.(*redis.ClusterClient); !ok {
+		t.Fatalf("got %T, want *redis.ClusterClient", client)
 	}
 }

@@ -19,6 +19,9 @@ type Config struct {
 	MaxBodyBytes    int64
 	DatabaseURL     string
 	RedisURL        string
+	// RedisClusterNodes: a Redis Cluster's start-up nodes (REDIS_CLUSTER_NODES, host:port,...);
+	// when set, the service talks to the cluster and RedisURL is not used.
+	RedisClusterNodes []string
 	// Strategy A: the Redis look-aside repository (true) or the plain Postgres one.
 	EnableCache            bool
 	CacheTTLSeconds        int
@@ -46,6 +49,7 @@ func Load(env func(string) string) (Config, error) {
 		MaxBodyBytes:           int64(r.integer("MAX_BODY_BYTES", 65_536, 1024, 1<<31-1)),
 		DatabaseURL:            r.pattern("DATABASE_URL", "postgres://flashdeal:flashdeal@127.0.0.1:5432/flashdeal", `^postgres(ql)?://`),
 		RedisURL:               r.pattern("REDIS_URL", "redis://127.0.0.1:6379", `^rediss?://`),
+		RedisClusterNodes:      r.list("REDIS_CLUSTER_NODES", `^[^,\s]+:\d+(,[^,\s]+:\d+)*$`),
 		EnableCache:            r.boolean("ENABLE_CACHE", true),
 		CacheTTLSeconds:        r.integer("PRODUCT_CACHE_TTL_SECONDS", 300, 1, 1<<31-1),
 		CacheNegativeTTLSecond: r.integer("PRODUCT_CACHE_NEGATIVE_TTL_SECONDS", 15, 1, 1<<31-1),
@@ -119,6 +123,19 @@ func (r *reader) oneOf(name, fallback string, allowed ...string) string {
 	}
 	r.errs = append(r.errs, fmt.Sprintf("%s: expected one of %s, got %q", name, strings.Join(allowed, ", "), value))
 	return fallback
+}
+
+// list is a comma-separated value matching pattern as a whole, split; nil when unset.
+func (r *reader) list(name, pattern string) []string {
+	value, ok := r.raw(name)
+	if !ok {
+		return nil
+	}
+	if !regexp.MustCompile(pattern).MatchString(value) {
+		r.errs = append(r.errs, fmt.Sprintf("%s: expected to match %s, got %q", name, pattern, value))
+		return nil
+	}
+	return strings.Split(value, ",")
 }
 
 func (r *reader) pattern(name, fallback, pattern string) string {
