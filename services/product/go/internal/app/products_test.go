@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -163,6 +164,11 @@ func TestProductReads(t *testing.T) {
 		if forged.fields(t) != "query.cursor" {
 			t.Fatalf("400: %s", forged.raw)
 		}
+		// The cursor's 200 are characters, as the document (and TypeScript) count them: 150 Ω are
+		// 300 bytes, within the length, so this forged cursor is 400, not a 422 for its length.
+		omegas := url.QueryEscape(strings.Repeat("Ω", 150))
+		h.expect(h.do(call{method: "GET", path: "/v1/products?cursor=" + omegas}), 400)
+		h.expect(h.do(call{method: "GET", path: "/v1/products?cursor=" + url.QueryEscape(strings.Repeat("Ω", 201))}), 422)
 	})
 }
 

@@ -303,7 +303,7 @@ func (b *Body) Text(name string, required bool, minLen, maxLen int, pattern *reg
 		b.Add("body."+name, "Expected string")
 		return nil
 	}
-	length := utf16Length(value)
+	length := UTF16Length(value)
 	switch {
 	case strings.ContainsRune(value, 0): // ReadObject refuses it first; kept for any other caller
 		b.Add("body."+name, "must not contain U+0000")
@@ -321,8 +321,8 @@ func (b *Body) Text(name string, required bool, minLen, maxLen int, pattern *reg
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
-// utf16Length counts as JavaScript's String.length (and so TypeBox's minLength/maxLength) does.
-func utf16Length(value string) int {
+// UTF16Length counts as JavaScript's String.length (and so TypeBox's minLength/maxLength) does.
+func UTF16Length(value string) int {
 	n := 0
 	for _, r := range value {
 		n += utf16.RuneLen(r)

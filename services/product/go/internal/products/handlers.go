@@ -50,7 +50,7 @@ func Routes(router chi.Router, products repository.ProductRepository, admin Auth
 			}
 		}
 		cursor := query.Get("cursor")
-		if len(cursor) > 200 {
+		if input.UTF16Length(cursor) > 200 { // characters, as TypeBox counts them (not bytes)
 			errs.Add("query.cursor", "Expected string length less or equal to 200")
 		}
 		if err := errs.Err(); err != nil {
