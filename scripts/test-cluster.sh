@@ -40,9 +40,7 @@ step "cluster infrastructure: Postgres :$PGPORT, Redis Cluster :$REDIS_CLUSTER_P
 bash infra/local/up.sh
 
 step "fresh database and topics (replication factor 3, min.insync.replicas 2)"
-PGHOST=127.0.0.1 dropdb --if-exists --force "$PGDATABASE"
-PGHOST=127.0.0.1 createdb "$PGDATABASE"
-bash scripts/db-migrate.sh
+fresh_database
 bun services/order/src/cli/create-topics.ts
 
 step "system tests on the cluster (spike, Redis primary killed, Kafka broker killed)"

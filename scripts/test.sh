@@ -70,9 +70,7 @@ step "test infrastructure: Postgres :$PGPORT, Redis :$REDIS_PORT, Kafka :$KAFKA_
 bash infra/local/up.sh
 
 step "fresh test database, schema, generated-types drift"
-PGHOST=127.0.0.1 dropdb --if-exists --force "$PGDATABASE"
-PGHOST=127.0.0.1 createdb "$PGDATABASE"
-bash scripts/db-migrate.sh
+fresh_database
 bash scripts/db-gen.sh --check
 bun services/order/src/cli/create-topics.ts
 bun services/auth/src/cli/seed-admin.ts
